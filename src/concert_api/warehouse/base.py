@@ -1,0 +1,132 @@
+"""The warehouse protocol every backend implements, its typed errors, and the request deadline they honour.
+
+SQL is written once, in the common subset of Redshift, PostgreSQL and DuckDB, with named parameters
+written `:name` (the Redshift Data API's own syntax). Each backend turns them into its driver's style; values are
+always bound, never formatted into the SQL. Parameters are plain str/int/float/date values; optional filters
+pass `''` (the Redshift Data API cannot bind NULL) and the SQL tests for it.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import re
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Protocol, runtime_checkable
+
+from concert_api.errors import DependencyError, DependencyThrottled, DependencyTimeout
+
+Row = dict[str, Any]
+Params = Mapping[str, Any]
+
+_PARAM = re.compile(r"(?<![:\w]):([A-Za-z_]\w*)")
+
+
+def param_names(sql: str) -> list[str]:
+    """The `:name` parameters of a statement, in order of appearance (repeats included)."""
+    return _PARAM.findall(sql)
+
+
+def to_driver_style(sql: str, style: str) -> str:
+    """Rewrite `:name` parameters as `$name` (DuckDB) or `%(name)s` (psycopg); `::` casts are left alone."""
+    if style == "dollar":
+        return _PARAM.sub(r"$\1", sql)
+    if style == "pyformat":
+        return _PARAM.sub(r"%(\1)s", sql.replace("%", "%%"))
+    raise ValueError(f"unknown parameter style {style!r}")
+
+
+class WarehouseError(DependencyError):
+    """A warehouse query failed. `statement_id` and the backend's message are logged, never returned."""
+
+    error = "Warehouse query failed"
+
+    def __init__(self, details: str = "", *, statement_id: str | None = None, **kwargs: Any) -> None:
+        super().__init__(details or "The warehouse could not answer; see the logs for this request id.", **kwargs)
+        self.statement_id = statement_id
+
+
+class QueryFailed(WarehouseError):
+    """The statement ran and failed (Redshift status FAILED, an SQL error)."""
+
+
+class QueryAborted(WarehouseError):
+    """The statement was cancelled (Redshift status ABORTED)."""
+
+
+class QueryTimeout(WarehouseError, DependencyTimeout):
+    """The statement did not finish before the request's deadline."""
+
+    error = "Warehouse query timed out"
+
+
+class WarehouseThrottled(WarehouseError, DependencyThrottled):
+    """The warehouse refused the call for now (ThrottlingException, too many statements)."""
+
+    error = "Warehouse is busy"
+
+
+class WarehouseAccessDenied(WarehouseError):
+    """The API's role may not run this statement."""
+
+    error = "Warehouse access denied"
+
+
+class WarehouseUnavailable(WarehouseError):
+    """The warehouse cannot be reached or has no data yet (e.g. the local DuckDB file does not exist)."""
+
+    error = "Warehouse unavailable"
+    status_code = 503
+
+
+@runtime_checkable
+class Warehouse(Protocol):
+    """Read access to the concert warehouse."""
+
+    backend: str
+
+    def query(self, sql: str, params: Params | None = None) -> list[Row]:
+        """Run one statement with bound `:name` parameters and return its rows as dicts (column -> value)."""
+        ...
+
+    def ping(self) -> None:
+        """Raise a `WarehouseError` unless the warehouse answers a trivial query."""
+        ...
+
+    def close(self) -> None: ...
+
+
+@runtime_checkable
+class LoadableWarehouse(Warehouse, Protocol):
+    """A warehouse that the loader can fill: all tables are replaced at once, or none is."""
+
+    def replace_all(self, parquet_files: Mapping[str, Path]) -> dict[str, int]:
+        """Atomically replace every loaded table from Parquet files (table -> path), refresh the summary
+        tables, and return the row count per table. On any error the warehouse is left exactly as it was."""
+        ...
+
+
+# --- The request deadline --------------------------------------------------------------------------
+
+_deadline: contextvars.ContextVar[float | None] = contextvars.ContextVar("warehouse_deadline", default=None)
+
+
+@contextmanager
+def deadline(seconds_from_now: float | None) -> Iterator[None]:
+    """Bound every warehouse call made inside the block by an overall deadline (monotonic clock).
+
+    The Lambda entry point sets it from the context's remaining time, so a slow query fails with a clear 504
+    before Lambda kills the function."""
+    token = _deadline.set(None if seconds_from_now is None else time.monotonic() + seconds_from_now)
+    try:
+        yield
+    finally:
+        _deadline.reset(token)
+
+
+def remaining_seconds(default: float) -> float:
+    """Seconds left before the current deadline, or `default` when no deadline is set."""
+    at = _deadline.get()
+    return default if at is None else at - time.monotonic()

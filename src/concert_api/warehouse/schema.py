@@ -1,0 +1,203 @@
+"""The concert warehouse's data model: one source of truth for the DDL of every backend and for the loader's checks.
+
+Distribution and sort keys (Redshift only; DuckDB and PostgreSQL ignore them):
+
+* `concerts`, `ticket_sales` and `attendance` are DISTKEY(concert_id) where they join on it, so the big joins
+  (concerts x ticket_sales, attendance x concerts) are co-located on each slice.
+* `concerts` SORTKEY(event_date, venue_id): the API reads upcoming concerts (a date range) and venue histories.
+* The dimension tables (`artists`, `venues`, `cities`, `users`) are small: DISTSTYLE ALL copies them to every node.
+* `venue_metrics` is the summary table refreshed on every load (see `queries.REFRESH_VENUE_METRICS`): the
+  popularity endpoint reads a few thousand pre-aggregated rows instead of scanning every sale.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+ColumnType = Literal["id", "text", "int", "float", "date", "bool"]
+Dialect = Literal["redshift", "postgres", "duckdb"]
+
+_SQL_TYPES: dict[ColumnType, str] = {
+    "id": "VARCHAR(64)",
+    "text": "VARCHAR(256)",
+    "int": "BIGINT",
+    "float": "DOUBLE PRECISION",
+    "date": "DATE",
+    "bool": "BOOLEAN",
+}
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    type: ColumnType
+    nullable: bool = False
+    min: float | None = None
+    max: float | None = None
+    choices: tuple[str, ...] | None = None
+    references: str | None = None  # "table.column"
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    columns: tuple[Column, ...]
+    primary_key: tuple[str, ...]
+    diststyle: Literal["ALL", "KEY", "EVEN"] = "EVEN"
+    distkey: str | None = None
+    sortkey: tuple[str, ...] = field(default_factory=tuple)
+    loaded: bool = True  # False for summary tables derived on load
+
+    def column(self, name: str) -> Column:
+        return next(c for c in self.columns if c.name == name)
+
+    @property
+    def column_names(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+
+CONCERT_STATUSES = ("scheduled", "completed", "cancelled")
+VENUE_TYPES = ("club", "theater", "arena", "amphitheater", "stadium")
+
+CITIES = Table(
+    "cities",
+    (
+        Column("city", "text"),
+        Column("state", "text"),
+        Column("latitude", "float", min=-90, max=90),
+        Column("longitude", "float", min=-180, max=180),
+        Column("population", "int", min=0),
+    ),
+    primary_key=("city", "state"),
+    diststyle="ALL",
+)
+
+ARTISTS = Table(
+    "artists",
+    (
+        Column("artist_id", "id"),
+        Column("name", "text"),
+        Column("genre", "text"),
+        Column("popularity", "float", min=0, max=100),
+        Column("home_city", "text", nullable=True),
+        Column("home_state", "text", nullable=True),
+    ),
+    primary_key=("artist_id",),
+    diststyle="ALL",
+)
+
+VENUES = Table(
+    "venues",
+    (
+        Column("venue_id", "id"),
+        Column("name", "text"),
+        Column("city", "text"),
+        Column("state", "text"),
+        Column("latitude", "float", min=-90, max=90),
+        Column("longitude", "float", min=-180, max=180),
+        Column("capacity", "int", min=1, max=200_000),
+        Column("venue_type", "text", choices=VENUE_TYPES),
+    ),
+    primary_key=("venue_id",),
+    diststyle="ALL",
+)
+
+CONCERTS = Table(
+    "concerts",
+    (
+        Column("concert_id", "id"),
+        Column("artist_id", "id", references="artists.artist_id"),
+        Column("venue_id", "id", references="venues.venue_id"),
+        Column("event_date", "date"),
+        Column("ticket_price", "float", min=0, max=100_000),
+        Column("status", "text", choices=CONCERT_STATUSES),
+    ),
+    primary_key=("concert_id",),
+    diststyle="KEY",
+    distkey="concert_id",
+    sortkey=("event_date", "venue_id"),
+)
+
+TICKET_SALES = Table(
+    "ticket_sales",
+    (
+        Column("concert_id", "id", references="concerts.concert_id"),
+        Column("tickets_sold", "int", min=0),
+        Column("revenue", "float", min=0),
+        Column("avg_price_paid", "float", min=0),
+    ),
+    primary_key=("concert_id",),
+    diststyle="KEY",
+    distkey="concert_id",
+    sortkey=("concert_id",),
+)
+
+USERS = Table(
+    "users",
+    (
+        Column("user_id", "id"),
+        Column("home_city", "text"),
+        Column("home_state", "text"),
+        Column("favorite_genres", "text"),  # comma-separated: Redshift has no array type worth joining on
+    ),
+    primary_key=("user_id",),
+    diststyle="ALL",
+)
+
+ATTENDANCE = Table(
+    "attendance",
+    (
+        Column("user_id", "id", references="users.user_id"),
+        Column("concert_id", "id", references="concerts.concert_id"),
+    ),
+    primary_key=("user_id", "concert_id"),
+    diststyle="KEY",
+    distkey="concert_id",
+    sortkey=("user_id",),
+)
+
+VENUE_METRICS = Table(
+    "venue_metrics",
+    (
+        Column("venue_id", "id"),
+        Column("total_concerts", "int"),
+        Column("completed_concerts", "int"),
+        Column("avg_attendance_rate", "float"),
+        Column("revenue_per_event", "float"),
+        Column("booking_frequency", "float"),
+        Column("popularity_score", "float"),
+    ),
+    primary_key=("venue_id",),
+    diststyle="ALL",
+    loaded=False,
+)
+
+TABLES: tuple[Table, ...] = (CITIES, ARTISTS, VENUES, CONCERTS, TICKET_SALES, USERS, ATTENDANCE, VENUE_METRICS)
+"""In load order: every table comes after the tables it references."""
+
+LOADED_TABLES: tuple[Table, ...] = tuple(t for t in TABLES if t.loaded)
+
+
+def table(name: str) -> Table:
+    """The table spec named `name`."""
+    return next(t for t in TABLES if t.name == name)
+
+
+def create_table_sql(spec: Table, dialect: Dialect) -> str:
+    """`CREATE TABLE` for one table in one dialect; Redshift gets its distribution and sort keys."""
+    cols = [f"  {c.name} {_SQL_TYPES[c.type]}{'' if c.nullable else ' NOT NULL'}" for c in spec.columns]
+    cols.append(f"  PRIMARY KEY ({', '.join(spec.primary_key)})")
+    sql = f"CREATE TABLE IF NOT EXISTS {spec.name} (\n" + ",\n".join(cols) + "\n)"
+    if dialect == "redshift":
+        sql += f"\nDISTSTYLE {spec.diststyle}"
+        if spec.distkey:
+            sql += f"\nDISTKEY ({spec.distkey})"
+        if spec.sortkey:
+            sql += f"\nSORTKEY ({', '.join(spec.sortkey)})"
+    return sql
+
+
+def ddl(dialect: Dialect) -> list[str]:
+    """Every table's `CREATE TABLE`, in load order."""
+    return [create_table_sql(t, dialect) for t in TABLES]
