@@ -7,24 +7,17 @@ its own handler module and its cold start stays small.
 
 from __future__ import annotations
 
-import importlib
 from typing import Any
 
-_HANDLERS = {
-    "chatbot_handler": "concert_api.handlers.chat",
-    "venue_popularity_handler": "concert_api.handlers.venues",
-    "ticket_prediction_handler": "concert_api.handlers.predictions",
-    "recommendations_handler": "concert_api.handlers.recommendations",
-    "health_check_handler": "concert_api.handlers.health",
-}
+from concert_api.routes import ROUTES, load_handler
 
-__all__ = list(_HANDLERS)
+__all__ = [r.handler for r in ROUTES]
 
 
 def __getattr__(name: str) -> Any:
-    module = _HANDLERS.get(name)
-    if module is None:
-        raise AttributeError(f"module 'api_lambda_handlers' has no attribute {name!r}")
-    handler = getattr(importlib.import_module(module), name)
-    globals()[name] = handler
-    return handler
+    for r in ROUTES:
+        if r.handler == name:
+            handler = load_handler(r)
+            globals()[name] = handler
+            return handler
+    raise AttributeError(f"module 'api_lambda_handlers' has no attribute {name!r}")

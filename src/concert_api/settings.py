@@ -7,6 +7,7 @@ the locally trained model and the local assistant.
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -77,5 +78,8 @@ class Settings(BaseSettings):
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
-    """The process-wide settings, read once (a Lambda execution environment keeps them across invocations)."""
-    return Settings()
+    """The process-wide settings, read once (a Lambda execution environment keeps them across invocations).
+
+    `CONCERT_ENV_FILE` names the env file (default `.env`; empty for none)."""
+    env_file = os.environ.get("CONCERT_ENV_FILE", ".env") or None
+    return Settings(_env_file=env_file)  # type: ignore[call-arg]

@@ -1,0 +1,1 @@
+"""The `concert-api` command."""

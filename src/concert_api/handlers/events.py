@@ -1,0 +1,121 @@
+"""API Gateway events in, proxy responses out: the translation every entry point shares.
+
+Accepted shapes: REST API (v1 proxy) events, HTTP API (v2) events, the guide's direct invocation
+(`{"body": "{\"message\": \"Hello\"}"}`), and a bare JSON payload invoked directly (`{"top_n": 5}`).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from concert_api.errors import BadRequest, PayloadTooLarge, describe_validation_error
+
+M = TypeVar("M", bound=BaseModel)
+
+_API_GATEWAY_KEYS = frozenset({"body", "httpMethod", "requestContext", "headers", "routeKey", "rawPath", "version"})
+
+
+@dataclass(frozen=True)
+class ApiRequest:
+    """What a handler needs from an event, whatever its shape."""
+
+    method: str
+    path: str
+    query: dict[str, str] = field(default_factory=dict)
+    body: bytes = b""
+    request_id: str | None = None
+    source: str = "direct"  # "rest" | "http" | "direct"
+
+    def json_body(self) -> dict[str, Any]:
+        """The body as a JSON object; an empty body is `{}`. Anything else that is not an object is a 400."""
+        if not self.body.strip():
+            return {}
+        try:
+            value = json.loads(self.body)
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise BadRequest(f"Request body is not valid JSON: {exc}") from None
+        if not isinstance(value, dict):
+            raise BadRequest("Request body must be a JSON object.")
+        return value
+
+
+    def parse(self, model: type[M]) -> M:
+        """The body validated as `model`; a 400 naming each bad field otherwise."""
+        try:
+            return model.model_validate(self.json_body())
+        except ValidationError as exc:
+            raise BadRequest(describe_validation_error(exc)) from None
+
+
+def parse_event(event: Any, *, default_method: str, default_path: str, max_body_bytes: int) -> ApiRequest:
+    """Turn any accepted event shape into an `ApiRequest`; malformed events are a 400, large bodies a 413."""
+    if not isinstance(event, dict):
+        raise BadRequest("The event must be a JSON object.")
+    if not _API_GATEWAY_KEYS.intersection(event) and event:
+        # A bare payload invoked directly: the event itself is the body.
+        return ApiRequest(default_method, default_path, body=json.dumps(event).encode(), source="direct")
+
+    context = event.get("requestContext") or {}
+    http = context.get("http") or {}
+    if http:
+        method, path, source = http.get("method"), event.get("rawPath") or http.get("path"), "http"
+    elif "httpMethod" in event:
+        method, path, source = event.get("httpMethod"), event.get("path"), "rest"
+    else:
+        method, path, source = default_method, default_path, "direct"
+
+    raw = event.get("body")
+    if raw is None:
+        body = b""
+    elif isinstance(raw, str):
+        body = _decode_body(raw, bool(event.get("isBase64Encoded")))
+    elif isinstance(raw, dict):
+        body = json.dumps(raw).encode()  # a direct invocation that passed the body as an object
+    else:
+        raise BadRequest("The event's body must be a string.")
+    if len(body) > max_body_bytes:
+        raise PayloadTooLarge(f"The request body is {len(body)} bytes; the limit is {max_body_bytes} bytes.")
+
+    query = {str(k): str(v) for k, v in (event.get("queryStringParameters") or {}).items() if v is not None}
+    return ApiRequest(
+        method=str(method or default_method).upper(),
+        path=str(path or default_path),
+        query=query,
+        body=body,
+        request_id=context.get("requestId"),
+        source=source,
+    )
+
+
+def _decode_body(raw: str, is_base64: bool) -> bytes:
+    if not is_base64:
+        return raw.encode()
+    try:
+        return base64.b64decode(raw, validate=True)
+    except (binascii.Error, ValueError):
+        raise BadRequest("The body is marked base64-encoded but is not valid base64.") from None
+
+
+def cors_headers(allow_origin: str, methods: str) -> dict[str, str]:
+    """The CORS headers every response carries."""
+    return {
+        "Access-Control-Allow-Origin": allow_origin,
+        "Access-Control-Allow-Methods": f"{methods},OPTIONS",
+        "Access-Control-Allow-Headers": "Content-Type,Authorization,X-Api-Key,X-Amz-Date,X-Amz-Security-Token",
+    }
+
+
+def proxy_response(status: int, body: Any, headers: dict[str, str]) -> dict[str, Any]:
+    """An API Gateway proxy response (valid for REST and HTTP APIs) with a JSON body."""
+    return {
+        "statusCode": status,
+        "headers": {"Content-Type": "application/json", **headers},
+        "body": "" if body is None else json.dumps(body, separators=(",", ":"), ensure_ascii=False),
+        "isBase64Encoded": False,
+    }

@@ -1,0 +1,124 @@
+"""The decorator that makes a plain function a Lambda handler behind API Gateway.
+
+It does for every endpoint what an entry point must do and nothing more: parse the event, answer CORS
+preflights, 405 and 413, bound the request by the Lambda context's remaining time, log and count the call, map
+exceptions to the one error format, and serialise the response model.
+"""
+
+from __future__ import annotations
+
+import functools
+import time
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from aws_lambda_powertools.metrics import MetricUnit
+from pydantic import BaseModel
+
+from concert_api.errors import ApiError, DependencyError, MethodNotAllowed, error_response
+from concert_api.handlers.events import ApiRequest, cors_headers, parse_event, proxy_response
+from concert_api.observability import logger, metrics
+from concert_api.settings import get_settings
+from concert_api.warehouse.base import deadline
+
+LambdaHandler = Callable[[dict[str, Any], Any], dict[str, Any]]
+Endpoint = Callable[[ApiRequest], BaseModel | tuple[int, BaseModel]]
+
+DEADLINE_MARGIN_SECONDS = 0.5
+"""Time kept back from the Lambda timeout to turn a slow dependency into a clean 504 response."""
+
+_cold_start = True
+
+
+def api_endpoint(*, name: str, method: str, path: str, event: str) -> Callable[[Endpoint], LambdaHandler]:
+    """Wrap `fn(request) -> response model` as the Lambda handler of `method path`.
+
+    `name` is the function's short name (metric dimension), `event` the log line written per invocation
+    (the guide's "Chatbot handler invoked")."""
+
+    def decorate(fn: Endpoint) -> LambdaHandler:
+        @functools.wraps(fn)
+        def handler(event_: dict[str, Any], context: Any = None) -> dict[str, Any]:
+            return _handle(fn, event_, context, name=name, method=method, path=path, log_event=event)
+
+        return handler
+
+    return decorate
+
+
+def _handle(
+    fn: Endpoint, event: Any, context: Any, *, name: str, method: str, path: str, log_event: str
+) -> dict[str, Any]:
+    global _cold_start
+    started = time.perf_counter()
+    settings = get_settings()
+    cold_start, _cold_start = _cold_start, False
+    request_id = _request_id(context)
+    logger.append_keys(
+        request_id=request_id,
+        cold_start=cold_start,
+        function_name=getattr(context, "function_name", None) or f"concert-api-{name}",
+    )
+    cors = cors_headers(settings.cors_allow_origin, method)
+    status, body, headers = 200, None, dict(cors)
+    try:
+        request = parse_event(event, default_method=method, default_path=path, max_body_bytes=settings.max_body_bytes)
+        logger.info(log_event, extra={"http_method": request.method, "path": request.path})
+        logger.debug("Request", extra={"source": request.source, "body_bytes": len(request.body),
+                                       "query_keys": sorted(request.query)})
+        if request.method == "OPTIONS":
+            status = 204
+        elif request.method != method:
+            headers["Allow"] = f"{method},OPTIONS"
+            raise MethodNotAllowed(f"{path} accepts {method}; got {request.method}.")
+        else:
+            with deadline(_seconds_left(context, settings.query_timeout_seconds)):
+                result = fn(request)
+            if isinstance(result, tuple):
+                status, result = result
+            body = result.model_dump(mode="json", exclude_none=True)
+    except Exception as exc:  # the one place every exception becomes a response
+        status, body, extra = error_response(exc)
+        headers.update(extra)
+        if isinstance(exc, DependencyError) or not isinstance(exc, ApiError):
+            logger.exception("Request failed", extra={"status": status, "internal": getattr(exc, "internal", None),
+                                                      "statement_id": getattr(exc, "statement_id", None)})
+        elif status >= 500:
+            logger.warning("Request not served", extra={"status": status, "details": body["details"]})
+        else:
+            logger.info("Request rejected", extra={"status": status, "details": body["details"]})
+    elapsed_ms = (time.perf_counter() - started) * 1000
+    _record_metrics(name, status, elapsed_ms, cold_start)
+    logger.debug("Response", extra={"status": status, "duration_ms": round(elapsed_ms, 3),
+                                    "body_keys": sorted(body) if isinstance(body, dict) else None})
+    return proxy_response(status, body, headers)
+
+
+def _request_id(context: Any) -> str:
+    for attribute in ("aws_request_id", "request_id"):
+        value = getattr(context, attribute, None)
+        if value:
+            return str(value)
+    return str(uuid.uuid4())
+
+
+def _seconds_left(context: Any, default: float) -> float:
+    remaining = getattr(context, "get_remaining_time_in_millis", None)
+    if callable(remaining):
+        return max(0.05, remaining() / 1000 - DEADLINE_MARGIN_SECONDS)
+    return default
+
+
+def _record_metrics(name: str, status: int, elapsed_ms: float, cold_start: bool) -> None:
+    metrics.add_dimension(name="function", value=name)
+    metrics.add_metric(name="Requests", unit=MetricUnit.Count, value=1)
+    metrics.add_metric(name="Latency", unit=MetricUnit.Milliseconds, value=round(elapsed_ms, 3))
+    if status >= 500:
+        metrics.add_metric(name="ServerErrors", unit=MetricUnit.Count, value=1)
+    elif status >= 400:
+        metrics.add_metric(name="ClientErrors", unit=MetricUnit.Count, value=1)
+    if cold_start:
+        metrics.add_metric(name="ColdStart", unit=MetricUnit.Count, value=1)
+    metrics.flush_metrics()
+    metrics.clear_metrics()  # also when POWERTOOLS_METRICS_DISABLED skips the flush

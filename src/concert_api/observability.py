@@ -1,0 +1,59 @@
+"""Logging and metrics: one JSON object per log line and CloudWatch metrics in Embedded Metric Format.
+
+Built on Powertools for AWS Lambda. Log lines carry the guide's keys (`event`, `request_id`, `level`,
+`timestamp`) beside Powertools' own (`cold_start`, `function_name`, `service`, ...). `LOG_LEVEL=DEBUG` adds
+request and response summaries (sizes, field names, status), never bodies or headers, so no secret reaches a log.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Any
+
+from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools.logging.formatter import LambdaPowertoolsFormatter
+
+SERVICE_NAME = os.environ.get("POWERTOOLS_SERVICE_NAME", "concert-api")
+METRICS_NAMESPACE = os.environ.get("POWERTOOLS_METRICS_NAMESPACE", "ConcertAPI")
+
+_RENAMES = {"message": "event", "function_request_id": "request_id"}
+
+
+class GuideFormatter(LambdaPowertoolsFormatter):
+    """Powertools' JSON formatter with the guide's key names: `event` for the message, `request_id`, and a
+    lower-case `level`."""
+
+    def serialize(self, log: dict[str, Any]) -> str:  # type: ignore[override]
+        renamed = {_RENAMES.get(key, key): value for key, value in log.items()}
+        if isinstance(renamed.get("level"), str):
+            renamed["level"] = renamed["level"].lower()
+        return super().serialize(renamed)  # type: ignore[arg-type]
+
+
+class _CurrentStream:
+    """Writes to whatever `sys.stdout` (or `sys.stderr`) is at the time of writing, not at import."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def write(self, text: str) -> int:
+        return getattr(sys, self.name).write(text)
+
+    def flush(self) -> None:
+        getattr(sys, self.name).flush()
+
+
+logger = Logger(
+    service=SERVICE_NAME,
+    # Lambda reads stdout; the CLI asks for stderr so that what it prints stays machine-readable.
+    stream=_CurrentStream("stderr" if os.environ.get("CONCERT_LOG_STREAM") == "stderr" else "stdout"),  # type: ignore[arg-type]
+    level=os.environ.get("LOG_LEVEL", "INFO").upper(),
+    logger_formatter=GuideFormatter(
+        use_rfc3339=True, utc=True, log_record_order=["message", "function_request_id", "request_id", "level", "timestamp"]
+    ),
+)
+"""The one logger of the API's entry points."""
+
+metrics = Metrics(namespace=METRICS_NAMESPACE, service=SERVICE_NAME)
+"""The one metrics emitter; flushed as an EMF document at the end of each invocation."""

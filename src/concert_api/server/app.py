@@ -1,0 +1,92 @@
+"""The local API server: an ASGI app (Starlette, served by uvicorn) in front of the five Lambda handlers.
+
+Each request becomes an API Gateway REST event and is passed to the same handler function Lambda runs, in a
+worker thread. `/openapi.json` serves the generated OpenAPI document and `/docs` an interactive page for it.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from starlette.routing import Route as StarletteRoute
+
+from concert_api.errors import error_body
+from concert_api.routes import ROUTES, Route, load_handler
+from concert_api.server.lambda_bridge import LocalContext, response_body, rest_event
+
+MAX_PAYLOAD_BYTES = 10 * 1024 * 1024
+"""API Gateway's own payload limit; the handlers enforce the API's smaller one."""
+
+ALL_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "HEAD"]
+
+
+def _endpoint(route: Route) -> Any:
+    handler = load_handler(route)
+
+    async def endpoint(request: Request) -> Response:
+        declared = int(request.headers.get("content-length") or 0)
+        if declared > MAX_PAYLOAD_BYTES:
+            return JSONResponse(error_body("Payload too large", "The request body exceeds 10 MB."), 413)
+        body = await request.body()
+        if len(body) > MAX_PAYLOAD_BYTES:
+            return JSONResponse(error_body("Payload too large", "The request body exceeds 10 MB."), 413)
+        event = rest_event(
+            route,
+            method=request.method,
+            path=request.url.path,
+            headers=dict(request.headers),
+            query=list(request.query_params.multi_items()),
+            body=body,
+            source_ip=request.client.host if request.client else "127.0.0.1",
+        )
+        result = await run_in_threadpool(handler, event, LocalContext.for_route(route))
+        return Response(response_body(result), status_code=result["statusCode"], headers=result.get("headers"))
+
+    return endpoint
+
+
+@lru_cache(maxsize=1)
+def _openapi_json() -> bytes:
+    from concert_api.openapi import render
+
+    return render().encode()
+
+
+async def openapi(_: Request) -> Response:
+    return Response(_openapi_json(), media_type="application/json")
+
+
+async def docs(_: Request) -> Response:
+    page = resources.files("concert_api.server").joinpath("docs.html").read_text(encoding="utf-8")
+    return HTMLResponse(page)
+
+
+async def not_found(request: Request, _: Exception) -> Response:
+    paths = ", ".join(f"{r.method} {r.path}" for r in ROUTES)
+    return JSONResponse(error_body("Not found", f"No route for {request.url.path}; the API serves {paths}."), 404)
+
+
+def create_app() -> Starlette:
+    """The ASGI application (a factory, so `uvicorn --factory` can run several workers)."""
+    routes = [StarletteRoute(r.path, _endpoint(r), methods=ALL_METHODS) for r in ROUTES]
+    routes += [
+        StarletteRoute("/openapi.json", openapi, methods=["GET"]),
+        StarletteRoute("/docs", docs, methods=["GET"]),
+        StarletteRoute("/", lambda _: RedirectResponse("/docs"), methods=["GET"]),
+    ]
+    return Starlette(routes=routes, exception_handlers={404: not_found})
+
+
+def describe(host: str, port: int) -> str:
+    """The lines printed when the server starts."""
+    lines = [f"Concert Data Platform API on http://{host}:{port}  (docs: http://{host}:{port}/docs)"]
+    lines += [f"  {r.method:<5} http://{host}:{port}{r.path}" for r in ROUTES]
+    return "\n".join(lines)
+
+

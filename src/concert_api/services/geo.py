@@ -1,0 +1,85 @@
+"""Locations: resolving a city or state name against the warehouse, distances, and bounding boxes."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from concert_api.errors import BadRequest
+from concert_api.models import LocationFilter
+from concert_api.warehouse.base import Warehouse
+from concert_api.warehouse.queries import recommendations as q
+
+EARTH_RADIUS_KM = 6371.0088
+DEFAULT_RADIUS_KM = 100.0
+
+
+@dataclass(frozen=True)
+class Area:
+    """Where to look: a point with a radius, or a whole state (then `latitude` is None)."""
+
+    label: str
+    latitude: float | None = None
+    longitude: float | None = None
+    radius_km: float = DEFAULT_RADIUS_KM
+    state: str | None = None
+
+    def bounding_box(self) -> tuple[float, float, float, float]:
+        """(min_lat, max_lat, min_lon, max_lon) enclosing the circle; the whole globe for a state."""
+        if self.latitude is None or self.longitude is None:
+            return -90.0, 90.0, -180.0, 180.0
+        dlat = math.degrees(self.radius_km / EARTH_RADIUS_KM)
+        cos_lat = max(0.01, math.cos(math.radians(self.latitude)))
+        dlon = min(180.0, dlat / cos_lat)
+        return self.latitude - dlat, self.latitude + dlat, self.longitude - dlon, self.longitude + dlon
+
+    def distance_km(self, latitude: float, longitude: float) -> float | None:
+        """Great-circle distance from the area's centre, or None for a state."""
+        if self.latitude is None or self.longitude is None:
+            return None
+        return haversine_km(self.latitude, self.longitude, latitude, longitude)
+
+
+def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Great-circle distance in kilometres."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(a)))
+
+
+def resolve_location(location: str | LocationFilter, warehouse: Warehouse, *, field: str = "location") -> Area:
+    """Resolve a request's location: "Chicago", "Chicago, IL", "IL", or a `LocationFilter`.
+
+    An unknown city or state is a 400 naming the field, with a hint of what would work."""
+    if isinstance(location, LocationFilter):
+        if location.latitude is not None and location.longitude is not None:
+            label = f"({location.latitude:.3f}, {location.longitude:.3f})"
+            return Area(label, location.latitude, location.longitude, location.radius_km)
+        if location.city:
+            return _city_area(location.city, location.state, location.radius_km, warehouse, field)
+        return _state_area(location.state or "", warehouse, field)
+    text = location.strip()
+    if "," in text:
+        city, _, state = text.rpartition(",")
+        return _city_area(city.strip(), state.strip().upper() or None, DEFAULT_RADIUS_KM, warehouse, field)
+    if len(text) == 2 and text.isalpha():
+        return _state_area(text.upper(), warehouse, field)
+    return _city_area(text, None, DEFAULT_RADIUS_KM, warehouse, field)
+
+
+def _city_area(city: str, state: str | None, radius_km: float, warehouse: Warehouse, field: str) -> Area:
+    rows = [r for r in warehouse.query(q.CITY_LOOKUP, {"name": city}) if r["city"].lower() == city.lower()]
+    if state:
+        rows = [r for r in rows if r["state"] == state]
+    if not rows:
+        raise BadRequest(f"{field}: unknown city {city!r}; give a US city with venues, e.g. 'Chicago' or 'Austin, TX'.")
+    row = rows[0]  # the most populous city of that name
+    return Area(f"{row['city']}, {row['state']}", float(row["latitude"]), float(row["longitude"]), radius_km)
+
+
+def _state_area(state: str, warehouse: Warehouse, field: str) -> Area:
+    rows = [r for r in warehouse.query(q.CITY_LOOKUP, {"name": state}) if r["state"] == state.upper()]
+    if not rows:
+        raise BadRequest(f"{field}: unknown state {state!r}; give a two-letter US state code with venues, e.g. 'NY'.")
+    return Area(state.upper(), state=state.upper())

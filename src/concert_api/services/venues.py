@@ -1,0 +1,41 @@
+"""Venue popularity rankings."""
+
+from __future__ import annotations
+
+from concert_api.errors import utc_now_iso
+from concert_api.models import VenuePopularityRequest, VenuePopularityResponse, VenueRanking
+from concert_api.warehouse.base import Warehouse
+from concert_api.warehouse.queries import venues as q
+
+
+def rank_venues(request: VenuePopularityRequest, warehouse: Warehouse) -> VenuePopularityResponse:
+    """The `top_n` most popular venues with at least `min_events` completed concerts, optionally within a city,
+    state or venue type. The ranking reads the `venue_metrics` summary table (see `queries.refresh`)."""
+    rows = warehouse.query(
+        q.VENUE_POPULARITY,
+        {
+            "top_n": request.top_n,
+            "min_events": request.min_events,
+            "city": request.city or "",
+            "state": request.state or "",
+            "venue_type": request.venue_type or "",
+        },
+    )
+    venues = [
+        VenueRanking(
+            venue_id=row["venue_id"],
+            name=row["name"],
+            city=row["city"],
+            state=row["state"],
+            capacity=int(row["capacity"]),
+            venue_type=row["venue_type"],
+            total_concerts=int(row["total_concerts"]),
+            avg_attendance_rate=round(float(row["avg_attendance_rate"]), 4),
+            revenue_per_event=round(float(row["revenue_per_event"]), 2),
+            booking_frequency=round(float(row["booking_frequency"]), 3),
+            popularity_rank=int(row["popularity_rank"]),
+            popularity_score=round(float(row["popularity_score"]), 4),
+        )
+        for row in rows
+    ]
+    return VenuePopularityResponse(venues=venues, total_venues=len(venues), timestamp=utc_now_iso())
