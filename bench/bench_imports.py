@@ -1,0 +1,66 @@
+"""Cold import of each handler module in a fresh interpreter, against a bare interpreter and against creating
+the boto3 client that handler needs, all measured in the same run (the machine is shared and noisy).
+
+    .venv/bin/python bench/bench_imports.py [--runs 20]
+
+Targets (issue 3): `/health` imports in 80 ms or less over a bare interpreter; a data handler's import costs at
+most 1.25 times creating its boto3 client.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(__file__))
+from _util import ROOT, markdown_table, median, time_fresh_interpreter  # noqa: E402
+
+from concert_api.routes import ROUTES  # noqa: E402
+
+CLIENTS = {
+    "chatbot": "bedrock-agent-runtime",
+    "venue-popularity": "redshift-data",
+    "ticket-prediction": "sagemaker-runtime",
+    "recommendations": "redshift-data",
+    "health-check": None,
+}
+
+ENV = {
+    "PYTHONPATH": f"{ROOT}{os.pathsep}{ROOT / 'src'}",
+    "REDSHIFT_CLUSTER_ID": "concert-warehouse-dev",
+    "REDSHIFT_DATABASE": "concert_data",
+    "AWS_DEFAULT_REGION": "us-east-1",
+    "CONCERT_ENV_FILE": "",
+    "PYTHONDONTWRITEBYTECODE": "",
+}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=20, help="fresh interpreters per measurement")
+    args = parser.parse_args()
+
+    bare = median(time_fresh_interpreter("pass", args.runs, ENV))
+    client_cost = {
+        service: median(time_fresh_interpreter(
+            f"import boto3; boto3.client({service!r}, region_name='us-east-1')", args.runs, ENV)) - bare
+        for service in sorted({s for s in CLIENTS.values() if s})
+    }
+    rows = []
+    for route in ROUTES:
+        code = f"import api_lambda_handlers as m; m.{route.handler}"
+        cost = median(time_fresh_interpreter(code, args.runs, ENV)) - bare
+        service = CLIENTS[route.key]
+        if service:
+            ratio = cost / client_cost[service]
+            target = f"{ratio:.2f}x the {service} client ({client_cost[service]:.0f} ms); target <= 1.25x"
+        else:
+            target = "target <= 80 ms"
+        rows.append((route.key, f"{cost:.1f}", target))
+    print(f"bare interpreter: {bare:.1f} ms (median of {args.runs})")
+    print(markdown_table(["handler", "import over bare (ms, median)", "comparison"], rows))
+
+
+if __name__ == "__main__":
+    main()
