@@ -62,3 +62,36 @@ def lambda_context() -> FakeLambdaContext:
 def body_of(response: dict[str, Any]) -> Any:
     """The JSON body of a proxy response."""
     return json.loads(response["body"]) if response["body"] else None
+
+
+TINY_SEED = 7
+
+
+@pytest.fixture(scope="session")
+def tiny_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A data directory holding the `tiny` generated data set loaded into DuckDB (built once per session).
+
+    `as_of` is today, so the data has a history before today and scheduled concerts after it, as a user's
+    freshly generated data set does."""
+    import datetime as dt
+
+    from concert_api.data.generator import generate
+    from concert_api.data.loader import load_directory
+    from concert_api.warehouse.duckdb import DuckDBWarehouse
+
+    data_dir = tmp_path_factory.mktemp("tiny-data")
+    generate("tiny", TINY_SEED, data_dir / "generated", as_of=dt.date.today())
+    warehouse = DuckDBWarehouse(data_dir / "warehouse.duckdb", read_only=False)
+    load_directory(data_dir / "generated", warehouse)
+    warehouse.close()
+    return data_dir
+
+
+@pytest.fixture
+def tiny_warehouse(tiny_data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """The tiny warehouse, configured as the process's warehouse (CONCERT_DATA_DIR) for this test."""
+    from concert_api import composition
+
+    monkeypatch.setenv("CONCERT_DATA_DIR", str(tiny_data_dir))
+    composition.reset()
+    return composition.warehouse()

@@ -35,3 +35,9 @@ def live_server() -> Iterator[str]:
     yield f"http://127.0.0.1:{port}"
     server.should_exit = True
     thread.join(timeout=10)
+
+
+@pytest.fixture
+def live_server_with_data(tiny_warehouse, live_server) -> str:
+    """The local server answering from the tiny data set."""
+    return live_server
