@@ -69,11 +69,11 @@ def recommend(
     )
     per_artist: Counter[str] = Counter()
     picked: list[Recommendation] = []
-    for score, row, reasons, distance in scored:
+    for score, row, factors, distance in scored:
         if per_artist[row["artist_id"]] >= MAX_PER_ARTIST:
             continue
         per_artist[row["artist_id"]] += 1
-        picked.append(_recommendation(row, score, reasons, distance))
+        picked.append(_recommendation(row, score, _reasons(row, factors, taste, area, distance), distance))
         if len(picked) == request.top_n:
             break
     return RecommendationsResponse(
@@ -151,38 +151,43 @@ def _framed(values: Any) -> str:
     return "," + ",".join(sorted(values)) + ","
 
 
-def _score(row: Row, taste: Taste, area: Area | None) -> tuple[float, Row, list[str], float | None]:
+def _score(row: Row, taste: Taste, area: Area | None) -> tuple[float, Row, dict[str, float], float | None]:
+    """The candidate's score and the factors that produced it (see the module docstring)."""
     factors: dict[str, float] = {"popularity": float(row["artist_popularity"]) / 100.0}
-    reasons: list[tuple[float, str]] = []
     if taste.genres:
         factors["genre"] = taste.genres.get(row["genre"], 0.0)
-        if factors["genre"] > 0:
-            label = "requested" if taste.explicit_genres else "favourite"
-            reasons.append((WEIGHTS["genre"] * factors["genre"], f"matches your {label} genre {row['genre']}"))
     if taste.has_history:
-        if row["artist_id"] in taste.seen_artists:
-            factors["artist"] = 1.0
-            reasons.append((WEIGHTS["artist"], f"you have seen {row['artist_name']} before"))
-        else:
-            factors["artist"] = taste.peer_artists.get(row["artist_id"], 0.0)
-            if factors["artist"] > 0:
-                reasons.append((WEIGHTS["artist"] * factors["artist"], "popular with fans of artists you have seen"))
+        seen = row["artist_id"] in taste.seen_artists
+        factors["artist"] = 1.0 if seen else taste.peer_artists.get(row["artist_id"], 0.0)
     distance = area.distance_km(float(row["latitude"]), float(row["longitude"])) if area else None
     if distance is not None and area is not None:
         factors["distance"] = math.exp(-distance / (area.radius_km / 2))
+    total_weight = sum(WEIGHTS[name] for name in factors)
+    score = sum(WEIGHTS[name] * value for name, value in factors.items()) / total_weight
+    return round(min(1.0, max(0.0, score)), 4), row, factors, distance
+
+
+def _reasons(row: Row, factors: dict[str, float], taste: Taste, area: Area | None, distance: float | None) -> str:
+    """The factors that produced a score, the largest contribution first."""
+    reasons: list[tuple[float, str]] = []
+    if factors.get("genre"):
+        label = "requested" if taste.explicit_genres else "favourite"
+        reasons.append((WEIGHTS["genre"] * factors["genre"], f"matches your {label} genre {row['genre']}"))
+    if factors.get("artist"):
+        text = (f"you have seen {row['artist_name']} before" if row["artist_id"] in taste.seen_artists
+                else "popular with fans of artists you have seen")
+        reasons.append((WEIGHTS["artist"] * factors["artist"], text))
+    if distance is not None and area is not None:
         reasons.append((WEIGHTS["distance"] * factors["distance"], f"{distance:.0f} km from {area.label}"))
     elif area is not None:
         reasons.append((0.0, f"in {area.label}"))
     reasons.append((WEIGHTS["popularity"] * factors["popularity"],
                     f"artist popularity {float(row['artist_popularity']):.0f}/100"))
-    total_weight = sum(WEIGHTS[name] for name in factors)
-    score = sum(WEIGHTS[name] * value for name, value in factors.items()) / total_weight
-    ordered = [text for _, text in sorted(reasons, key=lambda item: -item[0])]
-    return round(min(1.0, max(0.0, score)), 4), row, ordered, distance
+    text = "; ".join(text for _, text in sorted(reasons, key=lambda item: -item[0]))
+    return text[:1].upper() + text[1:]
 
 
-def _recommendation(row: Row, score: float, reasons: list[str], distance: float | None) -> Recommendation:
-    reasoning = "; ".join(reasons)
+def _recommendation(row: Row, score: float, reasoning: str, distance: float | None) -> Recommendation:
     return Recommendation(
         concert_id=row["concert_id"],
         artist_name=row["artist_name"],
@@ -194,7 +199,7 @@ def _recommendation(row: Row, score: float, reasons: list[str], distance: float 
         capacity=int(row["capacity"]),
         event_date=str(row["event_date"])[:10],
         score=score,
-        reasoning=reasoning[:1].upper() + reasoning[1:],
+        reasoning=reasoning,
         distance_km=None if distance is None else round(distance, 1),
     )
 

@@ -4,7 +4,7 @@ Lists travel as comma-framed strings (`,rock,pop,`) tested with POSITION, becaus
 only scalar strings. The service scores the candidates; SQL only narrows them.
 """
 
-CANDIDATE_LIMIT = 2000
+CANDIDATE_LIMIT = 300
 """Upcoming concerts fetched per request, most popular artists first; the service scores these."""
 
 UPCOMING_CONCERTS = f"""

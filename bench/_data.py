@@ -1,0 +1,36 @@
+"""A generated data set for the benchmarks, built once per scale under bench/.data/ and reused."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from pathlib import Path
+
+from _util import ROOT
+
+BENCH_DATA = ROOT / "bench" / ".data"
+
+
+def data_dir_for(scale: str, seed: int = 42) -> Path:
+    """A data directory with the `scale` data set loaded into DuckDB, generating it when missing."""
+    from concert_api.data.generator import generate
+    from concert_api.data.loader import load_directory
+    from concert_api.warehouse.duckdb import DuckDBWarehouse
+
+    data_dir = BENCH_DATA / f"{scale}-{seed}"
+    if not (data_dir / "warehouse.duckdb").exists():
+        print(f"generating the {scale} data set into {data_dir} ...", flush=True)
+        generate(scale, seed, data_dir / "generated", as_of=dt.date.today())
+        warehouse = DuckDBWarehouse(data_dir / "warehouse.duckdb", read_only=False)
+        load_directory(data_dir / "generated", warehouse)
+        warehouse.close()
+    return data_dir
+
+
+def use_data_dir(data_dir: Path) -> None:
+    """Point this process's settings at `data_dir`."""
+    from concert_api import composition
+
+    os.environ["CONCERT_DATA_DIR"] = str(data_dir)
+    os.environ["CONCERT_ENV_FILE"] = ""
+    composition.reset()

@@ -1,0 +1,101 @@
+"""Warm handler latency per endpoint, with the warehouse's share shown apart.
+
+    .venv/bin/python bench/bench_handlers.py [--scale small] [--requests 2000]
+
+Each endpoint's handler is called in-process with a REST API event, as Lambda calls it, with INFO logging and
+EMF metrics on (their output goes to /dev/null). A timing proxy around the warehouse adapter separates the
+time spent in queries from the handler's own overhead (parsing, validation, scoring, serialisation, logging).
+Target (issue 3): handler overhead (everything but the warehouse) 1 ms or less at p99.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import sys
+import time
+from typing import Any
+
+sys.path.insert(0, os.path.dirname(__file__))
+from _data import data_dir_for, use_data_dir  # noqa: E402
+from _util import markdown_table, percentile  # noqa: E402
+
+BODIES: dict[str, dict[str, Any] | None] = {
+    "venue-popularity": {"top_n": 10, "min_events": 5},
+    "recommendations": {"user_id": "user_123", "artist_preferences": ["rock", "alternative"], "location": "New York",
+                        "top_n": 10},
+    "recommendations (popular)": {"top_n": 10},
+    "health-check": None,
+    "ticket-prediction": {"artist_id": "artist_001", "venue_id": "venue_001", "event_date": "2027-03-31",
+                          "ticket_price": 75.0},
+    "chatbot": {"message": "What are the top 5 venues in Chicago?"},
+}
+
+
+class TimingWarehouse:
+    """Delegates to a warehouse and adds up the time its queries take."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+        self.backend = inner.backend
+        self.elapsed = 0.0
+
+    def query(self, sql: str, params: Any = None) -> Any:
+        started = time.perf_counter()
+        try:
+            return self.inner.query(sql, params)
+        finally:
+            self.elapsed += time.perf_counter() - started
+
+    def ping(self) -> None:
+        self.inner.ping()
+
+    def close(self) -> None:
+        self.inner.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scale", default="small", help="data set scale (default small)")
+    parser.add_argument("--requests", type=int, default=2000, help="timed invocations per endpoint")
+    args = parser.parse_args()
+
+    use_data_dir(data_dir_for(args.scale))
+    from concert_api import composition
+    from concert_api.routes import load_handler, route
+    from concert_api.server.lambda_bridge import LocalContext, rest_event
+
+    timing = TimingWarehouse(composition.build_warehouse(composition.get_settings()))
+    composition._warehouse = timing  # the benchmark's probe; the handlers are unchanged
+
+    rows = []
+    for name, body in BODIES.items():
+        r = route(name.split(" ")[0])
+        handler = load_handler(r)
+        event = rest_event(r, method=r.method, path=r.path, headers={"content-type": "application/json"}, query=[],
+                           body=json.dumps(body).encode() if body is not None else b"")
+        totals, queries = [], []
+        status = 0
+        with open(os.devnull, "w") as sink, contextlib.redirect_stdout(sink):
+            for i in range(args.requests + 50):
+                timing.elapsed = 0.0
+                started = time.perf_counter()
+                response = handler(event, LocalContext.for_route(r))
+                total = time.perf_counter() - started
+                status = response["statusCode"]
+                if i >= 50:  # warm-up
+                    totals.append(total * 1000)
+                    queries.append(timing.elapsed * 1000)
+        overhead = [t - q for t, q in zip(totals, queries, strict=True)]
+        rows.append((name, status, f"{percentile(totals, 50):.3f}", f"{percentile(totals, 99):.3f}",
+                     f"{percentile(queries, 50):.3f}", f"{percentile(overhead, 50):.3f}",
+                     f"{percentile(overhead, 99):.3f}"))
+    print(f"scale {args.scale}, {args.requests} warm invocations per endpoint, times in ms")
+    print(markdown_table(["endpoint", "status", "total p50", "total p99", "warehouse p50", "overhead p50",
+                          "overhead p99"], rows))
+
+
+if __name__ == "__main__":
+    main()
