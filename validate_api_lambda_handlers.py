@@ -36,10 +36,15 @@ class Check:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0],
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--data-dir", type=Path, default=None,
-                        help="Data directory with a warehouse (default: CONCERT_DATA_DIR, else a temporary tiny one)")
+    parser = argparse.ArgumentParser(
+        description=__doc__.splitlines()[0], formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--data-dir",
+        type=Path,
+        default=None,
+        help="Data directory with a warehouse (default: CONCERT_DATA_DIR, else a temporary tiny one)",
+    )
     parser.add_argument("--json", action="store_true", help="Print the results as JSON instead of a table")
     args = parser.parse_args(argv)
 
@@ -74,6 +79,7 @@ def _data_dir(explicit: Path | None) -> Path:
 def run_checks() -> list[Check]:
     """Every handler on its valid and invalid sample events."""
     import api_lambda_handlers
+
     from concert_api import models
     from concert_api.examples import INVALID, VALID
     from concert_api.routes import ROUTES
@@ -93,13 +99,28 @@ def run_checks() -> list[Check]:
             checks.append(_check(route.key, case, handler, event, lambda r, m=response_model: _valid(r, m)))
         if route.key in INVALID:
             bad, field = INVALID[route.key]
-            checks.append(_check(route.key, f"invalid body ({field})", handler, _rest(route.method, route.path, bad),
-                                 lambda r, f=field: _error(r, 400, f)))
-            checks.append(_check(route.key, "malformed JSON", handler, {"body": "{not json"},
-                                 lambda r: _error(r, 400, "JSON")))
+            checks.append(
+                _check(
+                    route.key,
+                    f"invalid body ({field})",
+                    handler,
+                    _rest(route.method, route.path, bad),
+                    lambda r, f=field: _error(r, 400, f),
+                )
+            )
+            checks.append(
+                _check(route.key, "malformed JSON", handler, {"body": "{not json"}, lambda r: _error(r, 400, "JSON"))
+            )
         wrong = "GET" if route.method == "POST" else "DELETE"
-        checks.append(_check(route.key, f"{wrong} (wrong method)", handler, _rest(wrong, route.path, None),
-                             lambda r: _error(r, 405, "")))
+        checks.append(
+            _check(
+                route.key,
+                f"{wrong} (wrong method)",
+                handler,
+                _rest(wrong, route.path, None),
+                lambda r: _error(r, 405, ""),
+            )
+        )
     return checks
 
 
@@ -146,16 +167,27 @@ def _error(response: dict[str, Any], status: int, field: str) -> tuple[bool, str
 
 
 def _rest(method: str, path: str, body: Any) -> dict[str, Any]:
-    return {"httpMethod": method, "path": path, "resource": path, "headers": {"Content-Type": "application/json"},
-            "queryStringParameters": None, "requestContext": {"requestId": "validate", "stage": "prod"},
-            "body": None if body is None else json.dumps(body), "isBase64Encoded": False}
+    return {
+        "httpMethod": method,
+        "path": path,
+        "resource": path,
+        "headers": {"Content-Type": "application/json"},
+        "queryStringParameters": None,
+        "requestContext": {"requestId": "validate", "stage": "prod"},
+        "body": None if body is None else json.dumps(body),
+        "isBase64Encoded": False,
+    }
 
 
 def _http(method: str, path: str, body: Any) -> dict[str, Any]:
-    event: dict[str, Any] = {"version": "2.0", "routeKey": f"{method} {path}", "rawPath": path,
-                             "headers": {"content-type": "application/json"},
-                             "requestContext": {"http": {"method": method, "path": path}, "requestId": "validate"},
-                             "isBase64Encoded": False}
+    event: dict[str, Any] = {
+        "version": "2.0",
+        "routeKey": f"{method} {path}",
+        "rawPath": path,
+        "headers": {"content-type": "application/json"},
+        "requestContext": {"http": {"method": method, "path": path}, "requestId": "validate"},
+        "isBase64Encoded": False,
+    }
     if body is not None:
         event["body"] = json.dumps(body)
     return event

@@ -19,17 +19,25 @@ import time
 from typing import Any
 
 sys.path.insert(0, os.path.dirname(__file__))
-from _data import data_dir_for, use_data_dir  # noqa: E402
-from _util import markdown_table, percentile  # noqa: E402
+from _data import data_dir_for, use_data_dir
+from _util import markdown_table, percentile
 
 BODIES: dict[str, dict[str, Any] | None] = {
     "venue-popularity": {"top_n": 10, "min_events": 5},
-    "recommendations": {"user_id": "user_123", "artist_preferences": ["rock", "alternative"], "location": "New York",
-                        "top_n": 10},
+    "recommendations": {
+        "user_id": "user_123",
+        "artist_preferences": ["rock", "alternative"],
+        "location": "New York",
+        "top_n": 10,
+    },
     "recommendations (popular)": {"top_n": 10},
     "health-check": None,
-    "ticket-prediction": {"artist_id": "artist_001", "venue_id": "venue_001", "event_date": "2027-03-31",
-                          "ticket_price": 75.0},
+    "ticket-prediction": {
+        "artist_id": "artist_001",
+        "venue_id": "venue_001",
+        "event_date": "2027-03-31",
+        "ticket_price": 75.0,
+    },
     "chatbot": {"message": "What are the top 5 venues in Chicago?"},
 }
 
@@ -74,8 +82,14 @@ def main() -> None:
     for name, body in BODIES.items():
         r = route(name.split(" ")[0])
         handler = load_handler(r)
-        event = rest_event(r, method=r.method, path=r.path, headers={"content-type": "application/json"}, query=[],
-                           body=json.dumps(body).encode() if body is not None else b"")
+        event = rest_event(
+            r,
+            method=r.method,
+            path=r.path,
+            headers={"content-type": "application/json"},
+            query=[],
+            body=json.dumps(body).encode() if body is not None else b"",
+        )
         totals, queries = [], []
         status = 0
         with open(os.devnull, "w") as sink, contextlib.redirect_stdout(sink):
@@ -89,12 +103,23 @@ def main() -> None:
                     totals.append(total * 1000)
                     queries.append(timing.elapsed * 1000)
         overhead = [t - q for t, q in zip(totals, queries, strict=True)]
-        rows.append((name, status, f"{percentile(totals, 50):.3f}", f"{percentile(totals, 99):.3f}",
-                     f"{percentile(queries, 50):.3f}", f"{percentile(overhead, 50):.3f}",
-                     f"{percentile(overhead, 99):.3f}"))
+        rows.append(
+            (
+                name,
+                status,
+                f"{percentile(totals, 50):.3f}",
+                f"{percentile(totals, 99):.3f}",
+                f"{percentile(queries, 50):.3f}",
+                f"{percentile(overhead, 50):.3f}",
+                f"{percentile(overhead, 99):.3f}",
+            )
+        )
     print(f"scale {args.scale}, {args.requests} warm invocations per endpoint, times in ms")
-    print(markdown_table(["endpoint", "status", "total p50", "total p99", "warehouse p50", "overhead p50",
-                          "overhead p99"], rows))
+    print(
+        markdown_table(
+            ["endpoint", "status", "total p50", "total p99", "warehouse p50", "overhead p50", "overhead p99"], rows
+        )
+    )
 
 
 if __name__ == "__main__":

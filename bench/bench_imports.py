@@ -14,9 +14,8 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(__file__))
-from _util import ROOT, markdown_table, median, time_fresh_interpreter  # noqa: E402
-
-from concert_api.routes import ROUTES  # noqa: E402
+from _util import ROOT, markdown_table, median, time_fresh_interpreter
+from concert_api.routes import ROUTES
 
 CLIENTS = {
     "chatbot": "bedrock-agent-runtime",
@@ -43,8 +42,10 @@ def main() -> None:
 
     bare = median(time_fresh_interpreter("pass", args.runs, ENV))
     client_cost = {
-        service: median(time_fresh_interpreter(
-            f"import boto3; boto3.client({service!r}, region_name='us-east-1')", args.runs, ENV)) - bare
+        service: median(
+            time_fresh_interpreter(f"import boto3; boto3.client({service!r}, region_name='us-east-1')", args.runs, ENV)
+        )
+        - bare
         for service in sorted({s for s in CLIENTS.values() if s})
     }
     rows = []

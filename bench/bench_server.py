@@ -22,17 +22,25 @@ import time
 import urllib.request
 
 sys.path.insert(0, os.path.dirname(__file__))
-from _data import data_dir_for  # noqa: E402
-from _util import ROOT, markdown_table  # noqa: E402
+from _data import data_dir_for
+from _util import ROOT, markdown_table
 
 CASES = [
     ("baseline: GET /openapi.json", "GET", "/openapi.json", None),
     ("GET /health", "GET", "/health", None),
     ("POST /venues/popularity", "POST", "/venues/popularity", {"top_n": 10, "min_events": 5}),
-    ("POST /recommendations", "POST", "/recommendations",
-     {"user_id": "user_123", "artist_preferences": ["rock", "alternative"], "location": "New York", "top_n": 10}),
-    ("POST /tickets/predict", "POST", "/tickets/predict",
-     {"artist_id": "artist_001", "venue_id": "venue_001", "event_date": "2027-03-31", "ticket_price": 75.0}),
+    (
+        "POST /recommendations",
+        "POST",
+        "/recommendations",
+        {"user_id": "user_123", "artist_preferences": ["rock", "alternative"], "location": "New York", "top_n": 10},
+    ),
+    (
+        "POST /tickets/predict",
+        "POST",
+        "/tickets/predict",
+        {"artist_id": "artist_001", "venue_id": "venue_001", "event_date": "2027-03-31", "ticket_price": 75.0},
+    ),
     ("POST /chat", "POST", "/chat", {"message": "What are the top 5 venues in Chicago?"}),
 ]
 
@@ -59,14 +67,23 @@ def _wrk(url: str, method: str, body: object, duration: int, connections: int) -
         script.write(f'wrk.method = "{method}"\nwrk.headers["Content-Type"] = "application/json"\n')
         if body is not None:
             script.write(f"wrk.body = {json.dumps(json.dumps(body))}\n")
-    out = subprocess.run(["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--latency", "-s", script.name, url],
-                         capture_output=True, text=True, check=True, timeout=duration + 30).stdout
+    out = subprocess.run(
+        ["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--latency", "-s", script.name, url],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=duration + 30,
+    ).stdout
     os.unlink(script.name)
     latency = dict(re.findall(r"^\s+(50|99)%\s+(\S+)", out, flags=re.M))
     rps = re.search(r"Requests/sec:\s+(\S+)", out)
     non2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
-    return {"rps": rps.group(1) if rps else "?", "p50": latency.get("50", "?"), "p99": latency.get("99", "?"),
-            "non2xx": non2xx.group(1) if non2xx else "0"}
+    return {
+        "rps": rps.group(1) if rps else "?",
+        "p50": latency.get("50", "?"),
+        "p99": latency.get("99", "?"),
+        "non2xx": non2xx.group(1) if non2xx else "0",
+    }
 
 
 def main() -> None:
@@ -81,8 +98,12 @@ def main() -> None:
     data_dir = data_dir_for(args.scale)
     port = _free_port()
     env = {**os.environ, "CONCERT_DATA_DIR": str(data_dir), "CONCERT_ENV_FILE": "", "LOG_LEVEL": "WARNING"}
-    server = subprocess.Popen([str(ROOT / ".venv/bin/concert-api"), "serve", "--port", str(port)], env=env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server = subprocess.Popen(
+        [str(ROOT / ".venv/bin/concert-api"), "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         base = f"http://127.0.0.1:{port}"
         _wait(f"{base}/health")

@@ -24,8 +24,10 @@ VALID: dict[str, dict[str, Any]] = {
 INVALID: dict[str, tuple[dict[str, Any], str]] = {
     "chatbot": ({"message": ""}, "message"),
     "venue-popularity": ({"top_n": 0, "min_events": -1}, "top_n"),
-    "ticket-prediction": ({"artist_id": "artist_001", "venue_id": "venue_001", "event_date": "2025-13-45",
-                           "ticket_price": -5}, "ticket_price"),
+    "ticket-prediction": (
+        {"artist_id": "artist_001", "venue_id": "venue_001", "event_date": "2025-13-45", "ticket_price": -5},
+        "ticket_price",
+    ),
     "recommendations": ({"artist_preferences": ["polka"], "top_n": 500}, "artist_preferences"),
 }
 """A bad request per endpoint, and a field its 400 must name."""

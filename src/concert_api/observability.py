@@ -28,7 +28,7 @@ class GuideFormatter(LambdaPowertoolsFormatter):
         renamed = {_RENAMES.get(key, key): value for key, value in log.items()}
         if isinstance(renamed.get("level"), str):
             renamed["level"] = renamed["level"].lower()
-        return super().serialize(renamed)  # type: ignore[arg-type]
+        return super().serialize(renamed)
 
 
 class _CurrentStream:
@@ -50,7 +50,9 @@ logger = Logger(
     stream=_CurrentStream("stderr" if os.environ.get("CONCERT_LOG_STREAM") == "stderr" else "stdout"),  # type: ignore[arg-type]
     level=os.environ.get("LOG_LEVEL", "INFO").upper(),
     logger_formatter=GuideFormatter(
-        use_rfc3339=True, utc=True, log_record_order=["message", "function_request_id", "request_id", "level", "timestamp"]
+        use_rfc3339=True,
+        utc=True,
+        log_record_order=["message", "function_request_id", "request_id", "level", "timestamp"],
     ),
 )
 """The one logger of the API's entry points."""

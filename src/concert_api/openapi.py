@@ -45,8 +45,11 @@ def build_openapi() -> dict[str, Any]:
             "x-lambda-function": r.function_name,
             "responses": {
                 "200": {"description": "OK", "content": _json(r.response_model)},
-                **{code: {"description": text, "content": _json("ErrorResponse")} for code, text in _ERRORS.items()
-                   if code != "404" or r.key in {"ticket-prediction"}},
+                **{
+                    code: {"description": text, "content": _json("ErrorResponse")}
+                    for code, text in _ERRORS.items()
+                    if code != "404" or r.key in {"ticket-prediction"}
+                },
             },
         }
         if r.request_model:
@@ -54,10 +57,15 @@ def build_openapi() -> dict[str, Any]:
             content["application/json"]["example"] = VALID[r.key]
             operation["requestBody"] = {"required": False, "content": content}
         if r.key == "health-check":
-            operation["parameters"] = [{
-                "name": "deep", "in": "query", "required": False, "schema": {"type": "boolean"},
-                "description": "Probe each configured backend and report its latency.",
-            }]
+            operation["parameters"] = [
+                {
+                    "name": "deep",
+                    "in": "query",
+                    "required": False,
+                    "schema": {"type": "boolean"},
+                    "description": "Probe each configured backend and report its latency.",
+                }
+            ]
         paths[r.path] = {r.method.lower(): operation}
     return {
         "openapi": "3.1.0",
@@ -65,7 +73,7 @@ def build_openapi() -> dict[str, Any]:
             "title": "Concert Data Platform API",
             "version": __version__,
             "description": "Venue popularity, ticket-sales predictions, recommendations and a chat assistant "
-                           "over the concert warehouse.",
+            "over the concert warehouse.",
         },
         "paths": paths,
         "components": {"schemas": schemas["$defs"]},

@@ -82,4 +82,4 @@ def get_settings() -> Settings:
 
     `CONCERT_ENV_FILE` names the env file (default `.env`; empty for none)."""
     env_file = os.environ.get("CONCERT_ENV_FILE", ".env") or None
-    return Settings(_env_file=env_file)  # type: ignore[call-arg]
+    return Settings(_env_file=env_file)

@@ -14,7 +14,11 @@ def test_health_over_http_matches_the_handler(live_server):
     assert response.headers["access-control-allow-origin"] == "*"
     body = response.json()
     assert body["status"] == "healthy" and set(body["services"]) == {
-        "redshift", "bedrock_agent", "sagemaker_venue", "sagemaker_ticket"}
+        "redshift",
+        "bedrock_agent",
+        "sagemaker_venue",
+        "sagemaker_ticket",
+    }
 
 
 def test_invalid_body_over_http_gets_the_error_format(live_server):

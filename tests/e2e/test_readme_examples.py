@@ -33,7 +33,7 @@ def test_every_readme_curl_example_answers(live_server_with_data):
         out = subprocess.run([*argv, "-s", "-w", "\n%{http_code}"], capture_output=True, text=True, timeout=30)
         body, status = out.stdout.rsplit("\n", 1)
         payload = json.loads(body)
-        if "top_n\": 500" in command:
+        if 'top_n": 500' in command:
             assert status == "400" and "top_n" in payload["details"], command
         else:
             assert status in {"200", "503"}, (command, status, body)

@@ -9,10 +9,32 @@ import api_lambda_handlers
 import pytest
 from tests.conftest import body_of, load_event
 
-GUIDE_VENUE_FIELDS = {"venue_id", "name", "city", "state", "capacity", "venue_type", "total_concerts",
-                      "avg_attendance_rate", "revenue_per_event", "booking_frequency", "popularity_rank"}
-GUIDE_RECOMMENDATION_FIELDS = {"concert_id", "artist_name", "genre", "artist_popularity", "venue_name", "city",
-                               "state", "capacity", "event_date", "score", "reasoning"}
+GUIDE_VENUE_FIELDS = {
+    "venue_id",
+    "name",
+    "city",
+    "state",
+    "capacity",
+    "venue_type",
+    "total_concerts",
+    "avg_attendance_rate",
+    "revenue_per_event",
+    "booking_frequency",
+    "popularity_rank",
+}
+GUIDE_RECOMMENDATION_FIELDS = {
+    "concert_id",
+    "artist_name",
+    "genre",
+    "artist_popularity",
+    "venue_name",
+    "city",
+    "state",
+    "capacity",
+    "event_date",
+    "score",
+    "reasoning",
+}
 
 
 def _post(handler, body, context):
@@ -44,8 +66,11 @@ def test_venue_ranking_respects_top_n_min_events_and_order(tiny_warehouse, lambd
 def test_venue_filters_narrow_the_ranking(tiny_warehouse, lambda_context):
     everything = body_of(_post("venue_popularity_handler", {"top_n": 100, "min_events": 0}, lambda_context))
     some = everything["venues"][0]
-    for filters in ({"city": some["city"].upper()}, {"state": some["state"].lower()},
-                    {"venue_type": some["venue_type"]}):
+    for filters in (
+        {"city": some["city"].upper()},
+        {"state": some["state"].lower()},
+        {"venue_type": some["venue_type"]},
+    ):
         body = body_of(_post("venue_popularity_handler", {"top_n": 100, "min_events": 0, **filters}, lambda_context))
         assert body["venues"], filters
         for venue in body["venues"]:
@@ -118,8 +143,10 @@ def test_user_with_history_gets_personalized_recommendations(tiny_warehouse, lam
     assert body["recommendation_type"] == "personalized"
     seen_genres = {row["genre"] for row in history}
     assert any(r["genre"] in seen_genres for r in body["recommendations"])
-    assert any("you have seen" in r["reasoning"] or "fans of artists" in r["reasoning"] or "favourite" in
-               r["reasoning"] for r in body["recommendations"])
+    assert any(
+        "you have seen" in r["reasoning"] or "fans of artists" in r["reasoning"] or "favourite" in r["reasoning"]
+        for r in body["recommendations"]
+    )
 
 
 def test_unknown_user_falls_back_to_popularity(tiny_warehouse, lambda_context):

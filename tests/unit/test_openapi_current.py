@@ -19,6 +19,7 @@ def test_every_route_documents_its_request_example_and_error_format():
     for path, item in spec["paths"].items():
         for operation in item.values():
             assert operation["responses"]["400"]["content"]["application/json"]["schema"]["$ref"].endswith(
-                "ErrorResponse"), path
+                "ErrorResponse"
+            ), path
             if "requestBody" in operation:
                 assert operation["requestBody"]["content"]["application/json"]["example"], path

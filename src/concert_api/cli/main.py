@@ -5,10 +5,12 @@ Every command calls the same handlers and services as Lambda; none holds a busin
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -17,8 +19,12 @@ from concert_api.routes import ROUTES, load_handler, route
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(package_name="concert-api")
-@click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), envvar="CONCERT_DATA_DIR",
-              help="Where the local warehouse, data files and models live (default .concert-data).")
+@click.option(
+    "--data-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    envvar="CONCERT_DATA_DIR",
+    help="Where the local warehouse, data files and models live (default .concert-data).",
+)
 def cli(data_dir: Path | None) -> None:
     """The Concert Data Platform API: run it locally on embedded parts, or call its handlers directly."""
     if data_dir is not None:
@@ -29,8 +35,12 @@ def cli(data_dir: Path | None) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
 @click.option("--port", default=8000, show_default=True, type=int, help="Port to listen on.")
 @click.option("--workers", default=1, show_default=True, type=int, help="Worker processes.")
-@click.option("--metrics/--no-metrics", default=False, show_default=True,
-              help="Print CloudWatch EMF metrics documents to stdout, as on Lambda.")
+@click.option(
+    "--metrics/--no-metrics",
+    default=False,
+    show_default=True,
+    help="Print CloudWatch EMF metrics documents to stdout, as on Lambda.",
+)
 @click.option("--log-level", default=None, help="LOG_LEVEL for the handlers (DEBUG adds request summaries).")
 def serve(host: str, port: int, workers: int, metrics: bool, log_level: str | None) -> None:
     """Serve the five endpoints over HTTP by calling the Lambda handlers with API Gateway events."""
@@ -40,8 +50,15 @@ def serve(host: str, port: int, workers: int, metrics: bool, log_level: str | No
 
     _prepare_environment(metrics=metrics, log_level=log_level)
     click.echo(describe(host, port))
-    uvicorn.run("concert_api.server.app:create_app", factory=True, host=host, port=port, workers=workers,
-                log_level="warning", access_log=False)
+    uvicorn.run(
+        "concert_api.server.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="warning",
+        access_log=False,
+    )
 
 
 @cli.command()
@@ -49,9 +66,14 @@ def serve(host: str, port: int, workers: int, metrics: bool, log_level: str | No
 @click.option("--body", default=None, help="JSON request body, e.g. '{\"top_n\": 5}'.")
 @click.option("--query", "query", multiple=True, metavar="KEY=VALUE", help="Query string parameter (repeatable).")
 @click.option("--method", default=None, help="HTTP method (default: the route's).")
-@click.option("--event", "event_file", type=click.File("r"), default=None,
-              help="A whole API Gateway event from a JSON file ('-' for stdin) instead of --body.")
-def invoke(handler: str, body: str | None, query: tuple[str, ...], method: str | None, event_file) -> None:  # type: ignore[no-untyped-def]
+@click.option(
+    "--event",
+    "event_file",
+    type=click.File("r"),
+    default=None,
+    help="A whole API Gateway event from a JSON file ('-' for stdin) instead of --body.",
+)
+def invoke(handler: str, body: str | None, query: tuple[str, ...], method: str | None, event_file: Any) -> None:
     """Call one Lambda handler in-process and print its proxy response.
 
     HANDLER is one of: chatbot, venue-popularity, ticket-prediction, recommendations, health-check
@@ -69,24 +91,31 @@ def invoke(handler: str, body: str | None, query: tuple[str, ...], method: str |
         pairs = [tuple(q.split("=", 1)) for q in query]
         if any(len(p) != 2 for p in pairs):
             raise click.BadParameter("use KEY=VALUE", param_hint="--query")
-        event = rest_event(r, method=(method or r.method).upper(), path=r.path,
-                           headers={"content-type": "application/json"},
-                           query=[(k, v) for k, v in pairs],  # type: ignore[misc]
-                           body=(body or "").encode())
+        event = rest_event(
+            r,
+            method=(method or r.method).upper(),
+            path=r.path,
+            headers={"content-type": "application/json"},
+            query=[(k, v) for k, v in pairs],
+            body=(body or "").encode(),
+        )
     response = load_handler(r)(event, LocalContext.for_route(r))
-    try:
+    with contextlib.suppress(json.JSONDecodeError):
         response = {**response, "body": json.loads(response["body"])} if response.get("body") else response
-    except json.JSONDecodeError:
-        pass
     click.echo(json.dumps(response, indent=2))
     sys.exit(0 if response["statusCode"] < 400 else 1)
 
 
 @cli.command()
-@click.option("--write/--check", default=True, show_default=True,
-              help="Write docs/openapi.json, or check that it is current (exit 1 if not).")
-@click.option("--path", type=click.Path(dir_okay=False, path_type=Path), default=Path("docs/openapi.json"),
-              show_default=True)
+@click.option(
+    "--write/--check",
+    default=True,
+    show_default=True,
+    help="Write docs/openapi.json, or check that it is current (exit 1 if not).",
+)
+@click.option(
+    "--path", type=click.Path(dir_okay=False, path_type=Path), default=Path("docs/openapi.json"), show_default=True
+)
 def openapi(write: bool, path: Path) -> None:
     """Generate the OpenAPI document from the request and response models."""
     from concert_api import openapi as doc
@@ -118,8 +147,12 @@ def _mount_optional_groups() -> None:
     """Command groups that live beside their features (data, model, chat)."""
     import importlib
 
-    for module, name in (("concert_api.cli.data_commands", "data"), ("concert_api.cli.model_commands", "model"),
-                         ("concert_api.cli.chat_commands", "chat"), ("concert_api.cli.up_command", "up")):
+    for module, name in (
+        ("concert_api.cli.data_commands", "data"),
+        ("concert_api.cli.model_commands", "model"),
+        ("concert_api.cli.chat_commands", "chat"),
+        ("concert_api.cli.up_command", "up"),
+    ):
         try:
             command = getattr(importlib.import_module(module), name)
         except ModuleNotFoundError as exc:

@@ -15,8 +15,13 @@ from concert_api.settings import get_settings
 
 
 @click.command(name="up")
-@click.option("--scale", type=click.Choice(["tiny", "small", "medium", "large"]), default="small",
-              show_default=True, help="Size of the data set generated when there is none.")
+@click.option(
+    "--scale",
+    type=click.Choice(["tiny", "small", "medium", "large"]),
+    default="small",
+    show_default=True,
+    help="Size of the data set generated when there is none.",
+)
 @click.option("--seed", type=int, default=42, show_default=True, help="Seed of the generated data set.")
 @click.option("--regenerate", is_flag=True, help="Generate and load a new data set even if one exists.")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")

@@ -44,7 +44,6 @@ class ApiRequest:
             raise BadRequest("Request body must be a JSON object.")
         return value
 
-
     def parse(self, model: type[M]) -> M:
         """The body validated as `model`; a 400 naming each bad field otherwise."""
         try:

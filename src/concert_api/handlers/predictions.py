@@ -8,8 +8,9 @@ from concert_api.handlers.runtime import api_endpoint
 from concert_api.models import TicketPredictionRequest, TicketPredictionResponse
 
 
-@api_endpoint(name="ticket-prediction", method="POST", path="/tickets/predict",
-              event="Ticket prediction handler invoked")
+@api_endpoint(
+    name="ticket-prediction", method="POST", path="/tickets/predict", event="Ticket prediction handler invoked"
+)
 def ticket_prediction_handler(request: ApiRequest) -> TicketPredictionResponse:
     """Predict ticket sales (the model lands with its own issue)."""
     request.parse(TicketPredictionRequest)

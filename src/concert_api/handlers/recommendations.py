@@ -9,8 +9,7 @@ from concert_api.models import RecommendationsRequest, RecommendationsResponse
 from concert_api.services import recommendations
 
 
-@api_endpoint(name="recommendations", method="POST", path="/recommendations",
-              event="Recommendations handler invoked")
+@api_endpoint(name="recommendations", method="POST", path="/recommendations", event="Recommendations handler invoked")
 def recommendations_handler(request: ApiRequest) -> RecommendationsResponse:
     """Recommend upcoming concerts from the user's preferences, place and history."""
     body = request.parse(RecommendationsRequest)

@@ -65,8 +65,10 @@ def _handle(
     try:
         request = parse_event(event, default_method=method, default_path=path, max_body_bytes=settings.max_body_bytes)
         logger.info(log_event, extra={"http_method": request.method, "path": request.path})
-        logger.debug("Request", extra={"source": request.source, "body_bytes": len(request.body),
-                                       "query_keys": sorted(request.query)})
+        logger.debug(
+            "Request",
+            extra={"source": request.source, "body_bytes": len(request.body), "query_keys": sorted(request.query)},
+        )
         if request.method == "OPTIONS":
             status = 204
         elif request.method != method:
@@ -82,16 +84,28 @@ def _handle(
         status, body, extra = error_response(exc)
         headers.update(extra)
         if isinstance(exc, DependencyError) or not isinstance(exc, ApiError):
-            logger.exception("Request failed", extra={"status": status, "internal": getattr(exc, "internal", None),
-                                                      "statement_id": getattr(exc, "statement_id", None)})
+            logger.exception(
+                "Request failed",
+                extra={
+                    "status": status,
+                    "internal": getattr(exc, "internal", None),
+                    "statement_id": getattr(exc, "statement_id", None),
+                },
+            )
         elif status >= 500:
             logger.warning("Request not served", extra={"status": status, "details": body["details"]})
         else:
             logger.info("Request rejected", extra={"status": status, "details": body["details"]})
     elapsed_ms = (time.perf_counter() - started) * 1000
     _record_metrics(name, status, elapsed_ms, cold_start)
-    logger.debug("Response", extra={"status": status, "duration_ms": round(elapsed_ms, 3),
-                                    "body_keys": sorted(body) if isinstance(body, dict) else None})
+    logger.debug(
+        "Response",
+        extra={
+            "status": status,
+            "duration_ms": round(elapsed_ms, 3),
+            "body_keys": sorted(body) if isinstance(body, dict) else None,
+        },
+    )
     return proxy_response(status, body, headers)
 
 

@@ -9,8 +9,9 @@ from concert_api.models import VenuePopularityRequest, VenuePopularityResponse
 from concert_api.services import venues
 
 
-@api_endpoint(name="venue-popularity", method="POST", path="/venues/popularity",
-              event="Venue popularity handler invoked")
+@api_endpoint(
+    name="venue-popularity", method="POST", path="/venues/popularity", event="Venue popularity handler invoked"
+)
 def venue_popularity_handler(request: ApiRequest) -> VenuePopularityResponse:
     """Rank venues by popularity, as the guide's request and response describe."""
     body = request.parse(VenuePopularityRequest)

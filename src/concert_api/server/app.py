@@ -88,5 +88,3 @@ def describe(host: str, port: int) -> str:
     lines = [f"Concert Data Platform API on http://{host}:{port}  (docs: http://{host}:{port}/docs)"]
     lines += [f"  {r.method:<5} http://{host}:{port}{r.path}" for r in ROUTES]
     return "\n".join(lines)
-
-

@@ -36,9 +36,7 @@ def configured_services(settings: Settings) -> dict[str, str]:
     }
 
 
-def check(
-    settings: Settings, backends: Mapping[str, str], probes: Mapping[str, Probe] | None = None
-) -> HealthResponse:
+def check(settings: Settings, backends: Mapping[str, str], probes: Mapping[str, Probe] | None = None) -> HealthResponse:
     """Report configuration, and run `probes` (name -> probe) when given: the `?deep=true` check."""
     results: dict[str, ProbeResult] | None = None
     status = "healthy"
@@ -50,7 +48,7 @@ def check(
         elif failed:
             status = "degraded"
     return HealthResponse(
-        status=status,  # type: ignore[arg-type]
+        status=status,
         timestamp=utc_now_iso(),
         version=__version__,
         services=configured_services(settings),

@@ -142,8 +142,11 @@ def _candidates(warehouse: Warehouse, today: dt.date, area: Area | None, taste: 
         by_artist = {**base, "genres": base["genres"] if taste.explicit_genres else "", "artist_ids": _framed(known)}
         rows.update({row["concert_id"]: row for row in warehouse.query(q.UPCOMING_CONCERTS, by_artist)})
     if area is not None and area.latitude is not None:
-        rows = {k: r for k, r in rows.items()
-                if (area.distance_km(float(r["latitude"]), float(r["longitude"])) or 0.0) <= area.radius_km}
+        rows = {
+            k: r
+            for k, r in rows.items()
+            if (area.distance_km(float(r["latitude"]), float(r["longitude"])) or 0.0) <= area.radius_km
+        }
     return list(rows.values())
 
 
@@ -174,15 +177,19 @@ def _reasons(row: Row, factors: dict[str, float], taste: Taste, area: Area | Non
         label = "requested" if taste.explicit_genres else "favourite"
         reasons.append((WEIGHTS["genre"] * factors["genre"], f"matches your {label} genre {row['genre']}"))
     if factors.get("artist"):
-        text = (f"you have seen {row['artist_name']} before" if row["artist_id"] in taste.seen_artists
-                else "popular with fans of artists you have seen")
+        text = (
+            f"you have seen {row['artist_name']} before"
+            if row["artist_id"] in taste.seen_artists
+            else "popular with fans of artists you have seen"
+        )
         reasons.append((WEIGHTS["artist"] * factors["artist"], text))
     if distance is not None and area is not None:
         reasons.append((WEIGHTS["distance"] * factors["distance"], f"{distance:.0f} km from {area.label}"))
     elif area is not None:
         reasons.append((0.0, f"in {area.label}"))
-    reasons.append((WEIGHTS["popularity"] * factors["popularity"],
-                    f"artist popularity {float(row['artist_popularity']):.0f}/100"))
+    reasons.append(
+        (WEIGHTS["popularity"] * factors["popularity"], f"artist popularity {float(row['artist_popularity']):.0f}/100")
+    )
     text = "; ".join(text for _, text in sorted(reasons, key=lambda item: -item[0]))
     return text[:1].upper() + text[1:]
 

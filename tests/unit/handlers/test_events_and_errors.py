@@ -5,22 +5,24 @@ from __future__ import annotations
 import base64
 import json
 
-import pytest
-
 import api_lambda_handlers
+import pytest
+from tests.conftest import body_of, load_event
+
 from concert_api.errors import BadRequest
 from concert_api.handlers.events import parse_event
-from tests.conftest import body_of, load_event
 
 ERROR_KEYS = {"error", "details", "timestamp"}
 
 
 def test_rest_and_http_events_give_the_same_request():
     # Given the same venue request as a REST (v1) and an HTTP API (v2) event
-    rest = parse_event(load_event("rest_venue_popularity.json"), default_method="POST", default_path="/x",
-                       max_body_bytes=1000)
-    http = parse_event(load_event("http_venue_popularity.json"), default_method="POST", default_path="/x",
-                       max_body_bytes=1000)
+    rest = parse_event(
+        load_event("rest_venue_popularity.json"), default_method="POST", default_path="/x", max_body_bytes=1000
+    )
+    http = parse_event(
+        load_event("http_venue_popularity.json"), default_method="POST", default_path="/x", max_body_bytes=1000
+    )
     # Then both are parsed with their method, path and source
     assert (rest.method, rest.path, rest.source) == ("POST", "/venues/popularity", "rest")
     assert (http.method, http.path, http.source) == ("POST", "/venues/popularity", "http")
@@ -35,8 +37,9 @@ def test_base64_body_is_decoded():
 
 
 def test_guide_direct_invocation_and_bare_payload_are_accepted():
-    direct = parse_event(load_event("direct_chat.json"), default_method="POST", default_path="/chat",
-                         max_body_bytes=1000)
+    direct = parse_event(
+        load_event("direct_chat.json"), default_method="POST", default_path="/chat", max_body_bytes=1000
+    )
     bare = parse_event({"message": "Hi"}, default_method="POST", default_path="/chat", max_body_bytes=1000)
     assert (direct.source, direct.json_body()) == ("direct", {"message": "Hello"})
     assert bare.json_body() == {"message": "Hi"}
@@ -56,8 +59,9 @@ def test_body_that_is_not_a_json_object_is_rejected(raw):
 
 def test_invalid_base64_is_a_400():
     with pytest.raises(BadRequest, match="base64"):
-        parse_event({"body": "%%%", "isBase64Encoded": True}, default_method="POST", default_path="/v",
-                    max_body_bytes=100)
+        parse_event(
+            {"body": "%%%", "isBase64Encoded": True}, default_method="POST", default_path="/v", max_body_bytes=100
+        )
 
 
 def test_malformed_json_gets_the_guide_error_body(lambda_context):
@@ -92,7 +96,8 @@ def test_unknown_genre_is_a_400_naming_the_field(lambda_context):
 
 def test_wrong_method_is_a_405_with_allow_header(lambda_context):
     response = api_lambda_handlers.venue_popularity_handler(
-        load_event("http_venue_popularity_wrong_method.json"), lambda_context)
+        load_event("http_venue_popularity_wrong_method.json"), lambda_context
+    )
     assert response["statusCode"] == 405
     assert response["headers"]["Allow"] == "POST,OPTIONS"
     assert set(body_of(response)) == ERROR_KEYS
@@ -120,8 +125,11 @@ def test_oversized_body_is_a_413(lambda_context, monkeypatch):
 def test_every_response_is_json_with_cors(lambda_context):
     for name in ("rest_health.json", "http_venue_popularity_wrong_method.json"):
         event = load_event(name)
-        handler = (api_lambda_handlers.health_check_handler if "health" in name
-                   else api_lambda_handlers.venue_popularity_handler)
+        handler = (
+            api_lambda_handlers.health_check_handler
+            if "health" in name
+            else api_lambda_handlers.venue_popularity_handler
+        )
         response = handler(event, lambda_context)
         assert response["headers"]["Content-Type"] == "application/json"
         assert response["headers"]["Access-Control-Allow-Origin"] == "*"

@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 
 import api_lambda_handlers
+from tests.conftest import body_of, load_event
+
 from concert_api.observability import logger
 from concert_api.settings import Settings, get_settings
-from tests.conftest import body_of, load_event
 
 
 def test_health_reports_the_guide_services_with_nothing_configured(lambda_context):
@@ -27,14 +28,22 @@ def test_health_reports_the_guide_services_with_nothing_configured(lambda_contex
 
 
 def test_health_reports_configured_services_from_the_guide_variables(lambda_context, monkeypatch):
-    for name, value in {"REDSHIFT_CLUSTER_ID": "concert-warehouse-dev", "REDSHIFT_DATABASE": "concert_data",
-                        "BEDROCK_AGENT_ID": "AGENT", "BEDROCK_AGENT_ALIAS_ID": "ALIAS",
-                        "SAGEMAKER_TICKET_ENDPOINT": "ticket-sales-endpoint"}.items():
+    for name, value in {
+        "REDSHIFT_CLUSTER_ID": "concert-warehouse-dev",
+        "REDSHIFT_DATABASE": "concert_data",
+        "BEDROCK_AGENT_ID": "AGENT",
+        "BEDROCK_AGENT_ALIAS_ID": "ALIAS",
+        "SAGEMAKER_TICKET_ENDPOINT": "ticket-sales-endpoint",
+    }.items():
         monkeypatch.setenv(name, value)
     get_settings.cache_clear()
     body = body_of(api_lambda_handlers.health_check_handler({}, lambda_context))
-    assert body["services"] == {"redshift": "configured", "bedrock_agent": "configured",
-                                "sagemaker_venue": "not_configured", "sagemaker_ticket": "configured"}
+    assert body["services"] == {
+        "redshift": "configured",
+        "bedrock_agent": "configured",
+        "sagemaker_venue": "not_configured",
+        "sagemaker_ticket": "configured",
+    }
     assert body["backends"]["warehouse"] == "redshift-data"
 
 
@@ -54,8 +63,10 @@ def test_deep_health_is_unhealthy_503_when_the_warehouse_is_missing(lambda_conte
 
 def test_settings_read_dotenv_file_with_guide_names(tmp_path, monkeypatch):
     env = tmp_path / ".env"
-    env.write_text("AWS_REGION=eu-west-1\nREDSHIFT_WORKGROUP_NAME=concert-wg\nREDSHIFT_DATABASE=concert_data\n"
-                   "SAGEMAKER_VENUE_ENDPOINT=venue-popularity-endpoint\nLOG_LEVEL=DEBUG\n")
+    env.write_text(
+        "AWS_REGION=eu-west-1\nREDSHIFT_WORKGROUP_NAME=concert-wg\nREDSHIFT_DATABASE=concert_data\n"
+        "SAGEMAKER_VENUE_ENDPOINT=venue-popularity-endpoint\nLOG_LEVEL=DEBUG\n"
+    )
     monkeypatch.delenv("AWS_DEFAULT_REGION", raising=False)
     settings = Settings(_env_file=str(env))  # type: ignore[call-arg]
     assert settings.aws_region == "eu-west-1"

@@ -13,8 +13,20 @@ import pytest
 from concert_api.routes import ROUTES
 
 ROOT = Path(__file__).resolve().parents[3]
-FORBIDDEN = ("duckdb", "numpy", "sklearn", "lightgbm", "pyarrow", "pandas", "scipy", "uvicorn", "starlette",
-             "rapidfuzz", "psycopg", "matplotlib")
+FORBIDDEN = (
+    "duckdb",
+    "numpy",
+    "sklearn",
+    "lightgbm",
+    "pyarrow",
+    "pandas",
+    "scipy",
+    "uvicorn",
+    "starlette",
+    "rapidfuzz",
+    "psycopg",
+    "matplotlib",
+)
 
 PROBE = """
 import json, sys
@@ -30,12 +42,28 @@ print(json.dumps(loaded))
 def _loaded_modules(handler: str, mode: str, body: str = "{}") -> set[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("REDSHIFT", "SAGEMAKER", "BEDROCK", "CONCERT"))}
     # Configured as on AWS, so no local backend is chosen.
-    env.update({"REDSHIFT_CLUSTER_ID": "concert-warehouse-dev", "REDSHIFT_DATABASE": "concert_data",
-                "AWS_DEFAULT_REGION": "us-east-1", "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
-                "CONCERT_ENV_FILE": "", "POWERTOOLS_METRICS_DISABLED": "true", "LOG_LEVEL": "ERROR",
-                "PYTHONPATH": f"{ROOT}{os.pathsep}{ROOT / 'src'}"})
-    out = subprocess.run([sys.executable, "-c", PROBE, handler, mode, body], capture_output=True, text=True,
-                         env=env, cwd=ROOT, check=True, timeout=60)
+    env.update(
+        {
+            "REDSHIFT_CLUSTER_ID": "concert-warehouse-dev",
+            "REDSHIFT_DATABASE": "concert_data",
+            "AWS_DEFAULT_REGION": "us-east-1",
+            "AWS_ACCESS_KEY_ID": "testing",
+            "AWS_SECRET_ACCESS_KEY": "testing",
+            "CONCERT_ENV_FILE": "",
+            "POWERTOOLS_METRICS_DISABLED": "true",
+            "LOG_LEVEL": "ERROR",
+            "PYTHONPATH": f"{ROOT}{os.pathsep}{ROOT / 'src'}",
+        }
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", PROBE, handler, mode, body],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+        check=True,
+        timeout=60,
+    )
     return set(json.loads(out.stdout.strip().splitlines()[-1]))
 
 

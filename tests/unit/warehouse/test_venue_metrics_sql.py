@@ -22,12 +22,16 @@ def conn():
 
 
 def _venue(conn, venue_id, capacity, concerts, sold, start=dt.date(2024, 1, 1), days_apart=7):
-    conn.execute("INSERT INTO venues VALUES (?, ?, 'Chicago', 'IL', 41.88, -87.63, ?, 'club')",
-                 [venue_id, venue_id.title(), capacity])
+    conn.execute(
+        "INSERT INTO venues VALUES (?, ?, 'Chicago', 'IL', 41.88, -87.63, ?, 'club')",
+        [venue_id, venue_id.title(), capacity],
+    )
     for i in range(concerts):
         concert_id = f"{venue_id}_c{i}"
-        conn.execute("INSERT INTO concerts VALUES (?, 'artist_001', ?, ?, 50.0, 'completed')",
-                     [concert_id, venue_id, start + dt.timedelta(days=days_apart * i)])
+        conn.execute(
+            "INSERT INTO concerts VALUES (?, 'artist_001', ?, ?, 50.0, 'completed')",
+            [concert_id, venue_id, start + dt.timedelta(days=days_apart * i)],
+        )
         conn.execute("INSERT INTO ticket_sales VALUES (?, ?, ?, 50.0)", [concert_id, sold, sold * 50.0])
 
 
@@ -50,7 +54,7 @@ def test_two_sold_out_shows_do_not_outrank_two_hundred_nearly_full_ones(conn):
     # When venues are ranked
     ranked = _rank(conn)
     # Then the venue with the long record ranks first, and the two-show venue is pulled toward the mean
-    assert [v["venue_id"] for v in ranked][0] == "venue_many"
+    assert next(v["venue_id"] for v in ranked) == "venue_many"
     two = next(v for v in ranked if v["venue_id"] == "venue_two")
     assert two["avg_attendance_rate"] == pytest.approx(1.0)
     assert two["popularity_score"] < 0.9
@@ -66,8 +70,9 @@ def test_metrics_are_computed_as_documented(conn):
     assert row["total_concerts"] == 5
     assert row["avg_attendance_rate"] == pytest.approx(0.75)
     assert row["revenue_per_event"] == pytest.approx(1500 * 50.0)
-    assert row["booking_frequency"] == pytest.approx(5 / (conn.execute(
-        "SELECT (MAX(event_date) - MIN(event_date)) / 30.4375 FROM concerts").fetchone()[0]), rel=1e-6)
+    assert row["booking_frequency"] == pytest.approx(
+        5 / (conn.execute("SELECT (MAX(event_date) - MIN(event_date)) / 30.4375 FROM concerts").fetchone()[0]), rel=1e-6
+    )
 
 
 def test_min_events_and_top_n_filter_the_ranking(conn):
