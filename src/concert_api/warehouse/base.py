@@ -3,7 +3,8 @@
 SQL is written once, in the common subset of Redshift, PostgreSQL and DuckDB, with named parameters
 written `:name` (the Redshift Data API's own syntax). Each backend turns them into its driver's style; values are
 always bound, never formatted into the SQL. Parameters are plain str/int/float/date values; optional filters
-pass `''` (the Redshift Data API cannot bind NULL) and the SQL tests for it.
+pass `''` and the SQL tests for it. (The Redshift Data API binds neither NULL nor `''`; its adapter writes exactly
+those two constants into the statement as the literals `NULL` and `''`, and binds every other value.)
 """
 
 from __future__ import annotations

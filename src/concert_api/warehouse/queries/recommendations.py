@@ -71,5 +71,5 @@ CITY_LOOKUP = """
 SELECT city, state, latitude, longitude, population
 FROM cities
 WHERE LOWER(city) = LOWER(CAST(:name AS VARCHAR)) OR state = UPPER(CAST(:name AS VARCHAR))
-ORDER BY population DESC
+ORDER BY population DESC, state, city
 """

@@ -1,0 +1,235 @@
+"""Every platform query gives the same rows on DuckDB and on PostgreSQL.
+
+The data: the generator's `tiny` data set (what every demo and test stands on) and the hand-made mini data set
+(ties, NULLs, a venue without concerts). Both are loaded through each backend's own `replace_all`, so the DDL,
+the loaders and the summary-table refresh are compared too, not just the SELECTs. Rows must be equal in order,
+with floats compared to 1e-9 relative, and of the same Python types (an int on one side and a float on the
+other would show in the API's JSON).
+
+What this cannot show: Redshift itself. The SQL is the common subset of the three dialects; Redshift-specific
+traps (reserved words, TRUNCATE committing, no COPY FROM STDIN, integer AVG) are guarded elsewhere.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+from tests.fixtures.warehouse_data import AS_OF, build_mini_dataset, rows_equal
+
+from concert_api.warehouse import schema
+from concert_api.warehouse.queries import recommendations, venues
+
+pytestmark = pytest.mark.postgres
+
+SEED = 42
+NO_FILTER = {"min_events": 0, "city": "", "state": "", "venue_type": "", "top_n": 10_000}
+WORLD = {"min_lat": -90.0, "max_lat": 90.0, "min_lon": -180.0, "max_lon": 180.0}
+
+
+def _dataset(kind: str, out_dir: Path) -> dict[str, Path]:
+    if kind == "mini":
+        return build_mini_dataset(out_dir, as_of=AS_OF)
+    from concert_api.data.generator import generate
+
+    return generate(kind, SEED, out_dir, as_of=AS_OF)
+
+
+class Backends:
+    """One data set loaded into both backends."""
+
+    def __init__(self, duck: Any, pg: Any, files: dict[str, Path]) -> None:
+        self.duck = duck
+        self.pg = pg
+        self.files = files
+
+    def both(self, sql: str, params: dict[str, Any]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        return self.duck.query(sql, params), self.pg.query(sql, params)
+
+    def sample(self, sql: str) -> list[dict[str, Any]]:
+        return list(self.duck.query(sql, {}))
+
+
+@pytest.fixture(scope="module", params=["tiny", "mini"])
+def backends(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, postgres_dsn: str
+) -> Iterator[Backends]:
+    import psycopg
+    from psycopg.conninfo import make_conninfo
+
+    from concert_api.warehouse.duckdb import DuckDBWarehouse
+    from concert_api.warehouse.postgres import PostgresWarehouse
+
+    kind = request.param
+    root = tmp_path_factory.mktemp(f"cross-{kind}")
+    files = _dataset(kind, root / "parquet")
+
+    duck_path = root / "warehouse.duckdb"
+    loader = DuckDBWarehouse(duck_path, read_only=False)
+    try:
+        duck_counts = loader.replace_all(files)
+    finally:
+        loader.close()
+    duck = DuckDBWarehouse(duck_path, read_only=True)
+
+    schema_name = f"x_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(postgres_dsn, autocommit=True) as conn:
+        conn.execute(f"CREATE SCHEMA {schema_name}")
+        collation = conn.execute(
+            "SELECT datcollate FROM pg_database WHERE datname = current_database()"
+        ).fetchone()
+    assert collation and collation[0] in ("C", "C.UTF-8", "C.utf8", "POSIX"), (
+        f"the test database sorts strings by {collation}; Redshift and DuckDB compare bytes. Create it with "
+        "--lc-collate=C (scripts/start-postgres.sh does)"
+    )
+    pg = PostgresWarehouse(make_conninfo(postgres_dsn, options=f"-c search_path={schema_name}"))
+    try:
+        pg_counts = pg.replace_all(files)
+        assert {k: v for k, v in pg_counts.items() if k in files} == {
+            k: v for k, v in duck_counts.items() if k in files
+        }
+        yield Backends(duck, pg, files)
+    finally:
+        duck.close()
+        pg.close()
+        with psycopg.connect(postgres_dsn, autocommit=True) as conn:
+            conn.execute(f"DROP SCHEMA IF EXISTS {schema_name} CASCADE")
+
+
+def assert_same(backends: Backends, sql: str, params: dict[str, Any], *, nonempty: bool = False) -> None:
+    duck_rows, pg_rows = backends.both(sql, params)
+    if nonempty:
+        assert duck_rows, "the comparison would be vacuous: no rows"
+    rows_equal(duck_rows, pg_rows)
+    for i, (a, b) in enumerate(zip(duck_rows, pg_rows, strict=True)):
+        for key in a:
+            if a[key] is not None and b[key] is not None:
+                assert type(a[key]) is type(b[key]), f"row {i} {key}: {type(a[key])} vs {type(b[key])}"
+
+
+# --- the summary table refresh ----------------------------------------------------------------------------
+
+
+def test_every_loaded_table_has_the_same_rows(backends: Backends) -> None:
+    for spec in schema.LOADED_TABLES:
+        keys = ", ".join(spec.primary_key)
+        assert_same(backends, f"SELECT * FROM {spec.name} ORDER BY {keys}", {}, nonempty=True)
+
+
+def test_venue_metrics_refresh_is_the_same(backends: Backends) -> None:
+    assert_same(backends, "SELECT * FROM venue_metrics ORDER BY venue_id", {}, nonempty=True)
+
+
+# --- venues ---------------------------------------------------------------------------------------------
+
+
+def _some_venue(backends: Backends) -> dict[str, Any]:
+    return backends.sample("SELECT venue_id, city, state, venue_type FROM venues ORDER BY venue_id LIMIT 1")[
+        0
+    ]
+
+
+def test_venue_popularity_without_filters(backends: Backends) -> None:
+    assert_same(backends, venues.VENUE_POPULARITY, NO_FILTER, nonempty=True)
+    assert_same(backends, venues.VENUE_POPULARITY, {**NO_FILTER, "top_n": 10, "min_events": 5}, nonempty=True)
+    assert_same(backends, venues.VENUE_POPULARITY, {**NO_FILTER, "top_n": 1}, nonempty=True)
+
+
+def test_venue_popularity_with_filters(backends: Backends) -> None:
+    venue = _some_venue(backends)
+    assert_same(
+        backends, venues.VENUE_POPULARITY, {**NO_FILTER, "city": venue["city"].upper()}, nonempty=True
+    )
+    assert_same(backends, venues.VENUE_POPULARITY, {**NO_FILTER, "state": venue["state"]}, nonempty=True)
+    assert_same(
+        backends, venues.VENUE_POPULARITY, {**NO_FILTER, "venue_type": venue["venue_type"]}, nonempty=True
+    )
+    assert_same(
+        backends,
+        venues.VENUE_POPULARITY,
+        {
+            **NO_FILTER,
+            "city": venue["city"],
+            "state": venue["state"],
+            "venue_type": venue["venue_type"],
+            "top_n": 3,
+        },
+        nonempty=True,
+    )
+
+
+def test_venue_popularity_empty_results(backends: Backends) -> None:
+    assert_same(backends, venues.VENUE_POPULARITY, {**NO_FILTER, "min_events": 10_000_000})
+    assert_same(backends, venues.VENUE_POPULARITY, {**NO_FILTER, "city": "Atlantis"})
+    assert_same(backends, venues.VENUE_POPULARITY, {**NO_FILTER, "top_n": 0})
+
+
+def test_venue_by_id(backends: Backends) -> None:
+    venue = _some_venue(backends)
+    assert_same(backends, venues.VENUE_BY_ID, {"venue_id": venue["venue_id"]}, nonempty=True)
+    assert_same(backends, venues.VENUE_BY_ID, {"venue_id": "venue_none"})
+
+
+# --- recommendations -----------------------------------------------------------------------------------
+
+
+def _upcoming(**overrides: Any) -> dict[str, Any]:
+    return {"today": AS_OF, "genres": "", "state": "", "artist_ids": "", **WORLD, **overrides}
+
+
+def test_upcoming_concerts(backends: Backends) -> None:
+    assert_same(backends, recommendations.UPCOMING_CONCERTS, _upcoming(), nonempty=True)
+    genres = backends.sample("SELECT DISTINCT genre FROM artists ORDER BY genre LIMIT 2")
+    framed = "," + ",".join(g["genre"] for g in genres) + ","
+    assert_same(backends, recommendations.UPCOMING_CONCERTS, _upcoming(genres=framed), nonempty=True)
+    venue = _some_venue(backends)
+    assert_same(backends, recommendations.UPCOMING_CONCERTS, _upcoming(state=venue["state"]))
+    artists = backends.sample(
+        "SELECT DISTINCT artist_id FROM concerts WHERE status = 'scheduled' ORDER BY artist_id LIMIT 3"
+    )
+    ids = "," + ",".join(a["artist_id"] for a in artists) + ","
+    assert_same(backends, recommendations.UPCOMING_CONCERTS, _upcoming(artist_ids=ids), nonempty=True)
+
+
+def test_upcoming_concerts_in_a_bounding_box_and_later_dates(backends: Backends) -> None:
+    venue = backends.sample("SELECT latitude, longitude FROM venues ORDER BY venue_id LIMIT 1")[0]
+    box = {
+        "min_lat": venue["latitude"] - 5,
+        "max_lat": venue["latitude"] + 5,
+        "min_lon": venue["longitude"] - 5,
+        "max_lon": venue["longitude"] + 5,
+    }
+    assert_same(backends, recommendations.UPCOMING_CONCERTS, _upcoming(**box))
+    assert_same(backends, recommendations.UPCOMING_CONCERTS, _upcoming(today=date(2100, 1, 1)))
+
+
+def _users(backends: Backends) -> list[str]:
+    busiest = backends.sample(
+        "SELECT user_id FROM attendance GROUP BY user_id ORDER BY COUNT(*) DESC, user_id LIMIT 2"
+    )
+    idle = backends.sample(
+        "SELECT user_id FROM users WHERE user_id NOT IN (SELECT user_id FROM attendance) "
+        "ORDER BY user_id LIMIT 1"
+    )
+    return [u["user_id"] for u in busiest + idle] + ["user_does_not_exist"]
+
+
+def test_user_profile_history_and_peers(backends: Backends) -> None:
+    users = _users(backends)
+    for i, user_id in enumerate(users):
+        expect_rows = i < 2  # the two busiest users have a history and peers
+        assert_same(backends, recommendations.USER_PROFILE, {"user_id": user_id}, nonempty=i < 3)
+        assert_same(backends, recommendations.USER_HISTORY, {"user_id": user_id}, nonempty=expect_rows)
+        assert_same(backends, recommendations.PEER_ARTISTS, {"user_id": user_id}, nonempty=expect_rows)
+
+
+def test_city_lookup(backends: Backends) -> None:
+    city = backends.sample("SELECT city, state FROM cities ORDER BY population DESC, city LIMIT 1")[0]
+    assert_same(backends, recommendations.CITY_LOOKUP, {"name": city["city"]}, nonempty=True)
+    assert_same(backends, recommendations.CITY_LOOKUP, {"name": city["city"].lower()}, nonempty=True)
+    assert_same(backends, recommendations.CITY_LOOKUP, {"name": city["state"].lower()}, nonempty=True)
+    assert_same(backends, recommendations.CITY_LOOKUP, {"name": "Atlantis"})
