@@ -1,0 +1,75 @@
+"""The loader: validated files reach the warehouse as clean, typed Parquet, or nothing reaches it at all."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+from tests.unit.data.tiny_data import edit_csv_line
+
+from concert_api.data.loader import LoadRejected, load_directory
+from concert_api.data.parquet_io import arrow_schema
+from concert_api.data.reference import CITIES
+from concert_api.warehouse import schema
+
+
+class RecordingWarehouse:
+    """A LoadableWarehouse that keeps what it was asked to load (read while the files still exist)."""
+
+    backend = "recording"
+
+    def __init__(self) -> None:
+        self.loads: list[dict[str, object]] = []
+
+    def replace_all(self, parquet_files: Mapping[str, Path]) -> dict[str, int]:
+        tables = {name: pq.read_table(path) for name, path in parquet_files.items()}
+        self.loads.append(tables)
+        return {name: t.num_rows for name, t in tables.items()}
+
+    def query(self, sql: str, params: object = None) -> list[dict]:
+        return []
+
+    def ping(self) -> None: ...
+
+    def close(self) -> None: ...
+
+
+def test_csv_files_reach_the_warehouse_with_the_schema_types(csv_copy: Path) -> None:
+    warehouse = RecordingWarehouse()
+    result = load_directory(csv_copy, warehouse)
+    [tables] = warehouse.loads
+    for spec in schema.LOADED_TABLES:
+        assert tables[spec.name].schema.types == arrow_schema(spec).types, spec.name  # type: ignore[attr-defined]
+    assert result.counts["concerts"] == 2500
+
+
+def test_rows_keep_their_file_order(csv_copy: Path) -> None:
+    warehouse = RecordingWarehouse()
+    load_directory(csv_copy, warehouse)
+    ids = warehouse.loads[0]["concerts"]["concert_id"].to_pylist()  # type: ignore[index]
+    assert ids == sorted(ids)
+
+
+def test_a_bad_row_loads_nothing_and_reports_it(csv_copy: Path) -> None:
+    edit_csv_line(csv_copy / "concerts.csv", 10, "ticket_price", "free")
+    warehouse = RecordingWarehouse()
+    with pytest.raises(LoadRejected) as rejected:
+        load_directory(csv_copy, warehouse)
+    assert warehouse.loads == []
+    [issue] = rejected.value.report.issues
+    assert (issue.file, issue.row, issue.column) == ("concerts.csv", 9, "ticket_price")
+
+
+def test_without_a_cities_file_the_built_in_cities_are_loaded(csv_copy: Path) -> None:
+    (csv_copy / "cities.csv").unlink()
+    warehouse = RecordingWarehouse()
+    result = load_directory(csv_copy, warehouse)
+    assert result.counts["cities"] == len(CITIES)
+
+
+def test_progress_reaches_the_end(tiny_dir: Path) -> None:
+    steps: list[int] = []
+    load_directory(tiny_dir, RecordingWarehouse(), progress=lambda _s, done, _t: steps.append(done))
+    assert steps[-1] == 4
