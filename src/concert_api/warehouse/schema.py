@@ -185,9 +185,14 @@ def table(name: str) -> Table:
 
 
 def create_table_sql(spec: Table, dialect: Dialect) -> str:
-    """`CREATE TABLE` for one table in one dialect; Redshift gets its distribution and sort keys."""
+    """`CREATE TABLE` for one table in one dialect; Redshift gets its distribution and sort keys.
+
+    DuckDB gets no PRIMARY KEY: its key index makes bulk loads several times slower, and the loader has already
+    checked every key before a row is written (the only writes are whole-warehouse loads). Redshift declares
+    keys without enforcing them; PostgreSQL enforces them as a second line of defence."""
     cols = [f"  {c.name} {_SQL_TYPES[c.type]}{'' if c.nullable else ' NOT NULL'}" for c in spec.columns]
-    cols.append(f"  PRIMARY KEY ({', '.join(spec.primary_key)})")
+    if dialect != "duckdb":
+        cols.append(f"  PRIMARY KEY ({', '.join(spec.primary_key)})")
     sql = f"CREATE TABLE IF NOT EXISTS {spec.name} (\n" + ",\n".join(cols) + "\n)"
     if dialect == "redshift":
         sql += f"\nDISTSTYLE {spec.diststyle}"

@@ -1,0 +1,156 @@
+#!/usr/bin/env python3
+"""Benchmark the deployment package: its size, and a cold import of each handler from the unpacked zip.
+
+Each measurement starts a fresh interpreter of the Lambda Python version (`-I -S`: nothing on sys.path but the
+unpacked zip and a stand-in for the runtime's boto3), imports `api_lambda_handlers.<handler>` and reports the
+wall time of the whole process and the import alone, median of N runs, against a bare interpreter (`pass`).
+The same is done for a build without bytecode, to show what hash-based .pyc files save on a read-only /var/task.
+
+    .venv/bin/python bench/bench_package.py                 # build for python3.12/x86_64 (pip, cached), measure
+    .venv/bin/python bench/bench_package.py --write-docs    # and update "## Deployment package" in docs/benchmarks.md
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import zipfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+
+from concert_api.deploy.package import (  # noqa: E402
+    HANDLER_NAMES,
+    build_package,
+    find_python,
+    import_handler,
+    runtime_provided_dir,
+)
+
+DOCS = ROOT / "docs" / "benchmarks.md"
+SECTION = "## Deployment package"
+
+
+def _median_wall(cmd: list[str], runs: int) -> float:
+    times = []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        subprocess.run(cmd, check=True, capture_output=True)
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times)
+
+
+def measure(zip_path: Path, python: str, runs: int, work: Path) -> dict[str, tuple[float, float, int]]:
+    """handler -> (median process wall seconds, median import seconds, modules loaded)."""
+    unpacked = work / zip_path.stem
+    with zipfile.ZipFile(zip_path) as zf:
+        zf.extractall(unpacked)
+    runtime = runtime_provided_dir(work / "runtime")
+    out: dict[str, tuple[float, float, int]] = {}
+    for handler in ("-", *HANDLER_NAMES):
+        walls, imports, modules = [], [], 0
+        for _ in range(runs):
+            t0 = time.perf_counter()
+            result = import_handler(unpacked, handler, python=python, runtime_dir=runtime)
+            walls.append(time.perf_counter() - t0)
+            imports.append(float(result["seconds"]))  # type: ignore[arg-type]
+            modules = int(result["modules"])  # type: ignore[call-overload]
+        out[handler] = (statistics.median(walls), statistics.median(imports), modules)
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Build, measure, print a Markdown section (and write it into docs/benchmarks.md with --write-docs)."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--runs", type=int, default=9, help="runs per measurement; the median is reported")
+    parser.add_argument("--python-version", default="3.12")
+    parser.add_argument("--architecture", default="x86_64", choices=("x86_64", "arm64"))
+    parser.add_argument("--package", type=Path, help="measure this zip instead of building one")
+    parser.add_argument("--write-docs", action="store_true", help=f"replace '{SECTION}' in docs/benchmarks.md")
+    args = parser.parse_args(argv)
+
+    python = find_python(args.python_version)
+    load_before = os.getloadavg()[0]
+    with tempfile.TemporaryDirectory(prefix="bench-pkg-") as tmp:
+        work = Path(tmp)
+        if args.package:
+            zip_path, size = args.package, args.package.stat().st_size
+            files = len(zipfile.ZipFile(args.package).namelist())
+        else:
+            built = build_package(
+                work / "lambda.zip",
+                python_version=args.python_version,
+                architecture=args.architecture,
+                log=lambda _m: None,
+            )
+            zip_path, size, files = built.path, built.size, built.files
+        nobc = build_package(
+            work / "lambda-nobytecode.zip",
+            python_version=args.python_version,
+            architecture=args.architecture,
+            bytecode=False,
+            log=lambda _m: None,
+        )
+        bare = _median_wall([python, "-I", "-S", "-c", "pass"], args.runs)
+        with_bc = measure(zip_path, python, args.runs, work)
+        without_bc = measure(nobc.path, python, args.runs, work)
+
+    lines = [
+        SECTION,
+        "",
+        f"Reproduce: `.venv/bin/python bench/bench_package.py --runs {args.runs}` "
+        "(add `--write-docs` to rewrite this section).",
+        "",
+        f"Machine: {platform.machine()}, {platform.system()}, Python {args.python_version} "
+        f"(`{Path(python).name}`), median of {args.runs} runs, each a fresh `-I -S -B` interpreter with only the "
+        "unpacked zip and the runtime's boto3 on sys.path. Load average during the run: "
+        f"{load_before:.1f} -> {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores (a shared machine: compare "
+        "rows of one run, not runs).",
+        "",
+        f"- Zip (python{args.python_version}/{args.architecture}, without boto3, bytecode included): "
+        f"**{size / 1024 / 1024:.2f} MB** ({size:,} bytes, {files} files); target <= 5 MB.",
+        f"- Same zip without bytecode: {nobc.size / 1024 / 1024:.2f} MB.",
+        f"- Bare interpreter (`python -I -S -c pass`): {bare * 1000:.0f} ms.",
+        "",
+        "| handler | process wall (ms) | import (ms) | modules | import without .pyc (ms) |",
+        "| --- | ---: | ---: | ---: | ---: |",
+    ]
+    for handler in ("-", *HANDLER_NAMES):
+        wall, imp, mods = with_bc[handler]
+        label = "`api_lambda_handlers` only" if handler == "-" else f"`{handler}`"
+        lines.append(
+            f"| {label} | {wall * 1000:.0f} | {imp * 1000:.0f} | {mods} | {without_bc[handler][1] * 1000:.0f} |"
+        )
+    lines += [
+        "",
+        'Process wall includes interpreter start-up (compare the bare interpreter); "import" is the time of '
+        "`import api_lambda_handlers` plus resolving the handler inside that process. Lambda's own init adds the "
+        "runtime bootstrap, which this does not measure.",
+        "",
+    ]
+    text = "\n".join(lines)
+    print(text)
+    if args.write_docs:
+        DOCS.parent.mkdir(parents=True, exist_ok=True)
+        current = DOCS.read_text(encoding="utf-8") if DOCS.exists() else "# Benchmarks\n\n"
+        if SECTION in current:
+            head, _, rest = current.partition(SECTION)
+            nxt = rest.find("\n## ")
+            tail = rest[nxt + 1 :] if nxt >= 0 else ""
+            current = head + text + ("\n" + tail if tail else "")
+        else:
+            current = current.rstrip("\n") + "\n\n" + text
+        DOCS.write_text(current, encoding="utf-8")
+        print(f"updated {DOCS}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

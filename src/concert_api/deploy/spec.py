@@ -1,0 +1,225 @@
+"""The five functions as the guide specifies them: names, handlers, memory, timeouts, routes, and which outside
+systems each one talks to (which decides both its IAM permissions and the environment variables it receives).
+
+This table is the single source for the Python deployer, the SAM template generator and the docs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+RUNTIME = "python3.12"
+DEFAULT_STAGE = "prod"
+DEFAULT_ROLE_NAME = "ConcertAPILambdaRole"
+ALIAS_NAME = "live"
+SERVICE_NAME = "concert-api"
+
+# Capabilities: what a function calls. Each maps to IAM statements (policy.py) and environment variables.
+LOGS = "logs"
+WAREHOUSE = "warehouse"
+AGENT = "bedrock-agent"
+MODEL = "bedrock-model"
+TICKET_ENDPOINT = "sagemaker-ticket"
+VENUE_ENDPOINT = "sagemaker-venue"
+
+# Environment variables each capability needs on Lambda (names from the guide and settings.py).
+CAPABILITY_ENV: dict[str, tuple[str, ...]] = {
+    LOGS: (),
+    WAREHOUSE: (
+        "REDSHIFT_CLUSTER_ID",
+        "REDSHIFT_WORKGROUP_NAME",
+        "REDSHIFT_DATABASE",
+        "REDSHIFT_DB_USER",
+        "REDSHIFT_SECRET_ARN",
+    ),
+    AGENT: ("BEDROCK_AGENT_ID", "BEDROCK_AGENT_ALIAS_ID"),
+    MODEL: ("BEDROCK_MODEL_ID",),
+    TICKET_ENDPOINT: ("SAGEMAKER_TICKET_ENDPOINT",),
+    VENUE_ENDPOINT: ("SAGEMAKER_VENUE_ENDPOINT",),
+}
+
+# Every name the deployer will copy from the env file. Anything else in the file (AWS credentials, local-only
+# CONCERT_* settings such as a PostgreSQL DSN with a password, LAMBDA_* deployment settings) stays local.
+# AWS_REGION is reserved by Lambda (it sets it itself) and is never passed.
+KNOWN_ENV: tuple[str, ...] = (
+    "REDSHIFT_CLUSTER_ID",
+    "REDSHIFT_WORKGROUP_NAME",
+    "REDSHIFT_DATABASE",
+    "REDSHIFT_DB_USER",
+    "REDSHIFT_SECRET_ARN",
+    "BEDROCK_AGENT_ID",
+    "BEDROCK_AGENT_ALIAS_ID",
+    "BEDROCK_MODEL_ID",
+    "SAGEMAKER_VENUE_ENDPOINT",
+    "SAGEMAKER_TICKET_ENDPOINT",
+    "LOG_LEVEL",
+    "CONCERT_QUERY_TIMEOUT_SECONDS",
+    "CONCERT_MAX_BODY_BYTES",
+    "CONCERT_CORS_ALLOW_ORIGIN",
+)
+# Tuning knobs every function may receive.
+COMMON_ENV: tuple[str, ...] = (
+    "LOG_LEVEL",
+    "CONCERT_QUERY_TIMEOUT_SECONDS",
+    "CONCERT_MAX_BODY_BYTES",
+    "CONCERT_CORS_ALLOW_ORIGIN",
+)
+
+
+@dataclass(frozen=True)
+class FunctionSpec:
+    """One Lambda function of the guide."""
+
+    key: str  # the guide's summary label: chatbot, venue-popularity, ...
+    base_name: str  # the guide's function name for the default stage
+    handler: str
+    memory_mb: int
+    timeout_s: int
+    method: str
+    path: str
+    capabilities: tuple[str, ...]
+    logical_id: str  # CloudFormation logical id in template.yaml
+    # Variables passed for reporting only (the health check says which services are configured).
+    report_env: tuple[str, ...] = ()
+
+    def name(self, stage: str = DEFAULT_STAGE) -> str:
+        """The function name: the guide's name for the default stage, `<name>-<stage>` for any other."""
+        return self.base_name if stage == DEFAULT_STAGE else f"{self.base_name}-{stage}"
+
+    def env_names(self) -> tuple[str, ...]:
+        """The environment variable names this function receives when they are set in the env file."""
+        names: list[str] = []
+        for cap in self.capabilities:
+            names.extend(CAPABILITY_ENV[cap])
+        names.extend(self.report_env)
+        names.extend(COMMON_ENV)
+        return tuple(dict.fromkeys(names))
+
+
+FUNCTIONS: tuple[FunctionSpec, ...] = (
+    FunctionSpec(
+        key="chatbot",
+        base_name="concert-api-chatbot",
+        handler="api_lambda_handlers.chatbot_handler",
+        memory_mb=512,
+        timeout_s=30,
+        method="POST",
+        path="/chat",
+        # The guide lists bedrock:InvokeAgent only, but gives the chatbot REDSHIFT_CLUSTER_ID/REDSHIFT_DATABASE:
+        # its tools answer from the warehouse, which needs the Data API permissions too. BEDROCK_MODEL_ID selects
+        # the Converse backend (bedrock:InvokeModel) instead of an agent.
+        capabilities=(LOGS, AGENT, MODEL, WAREHOUSE),
+        logical_id="ChatbotFunction",
+    ),
+    FunctionSpec(
+        key="venue-popularity",
+        base_name="concert-api-venue-popularity",
+        handler="api_lambda_handlers.venue_popularity_handler",
+        memory_mb=512,
+        timeout_s=60,
+        method="POST",
+        path="/venues/popularity",
+        capabilities=(LOGS, WAREHOUSE),
+        logical_id="VenuePopularityFunction",
+    ),
+    FunctionSpec(
+        key="ticket-prediction",
+        base_name="concert-api-ticket-prediction",
+        handler="api_lambda_handlers.ticket_prediction_handler",
+        memory_mb=512,
+        timeout_s=30,
+        method="POST",
+        path="/tickets/predict",
+        capabilities=(LOGS, TICKET_ENDPOINT, WAREHOUSE),
+        logical_id="TicketPredictionFunction",
+    ),
+    FunctionSpec(
+        key="recommendations",
+        base_name="concert-api-recommendations",
+        handler="api_lambda_handlers.recommendations_handler",
+        memory_mb=512,
+        timeout_s=60,
+        method="POST",
+        path="/recommendations",
+        capabilities=(LOGS, WAREHOUSE),
+        logical_id="RecommendationsFunction",
+    ),
+    FunctionSpec(
+        key="health-check",
+        base_name="concert-api-health-check",
+        handler="api_lambda_handlers.health_check_handler",
+        memory_mb=256,
+        timeout_s=10,
+        method="GET",
+        path="/health",
+        capabilities=(LOGS,),
+        logical_id="HealthCheckFunction",
+        # Reports "configured"/"not_configured" per service from these, and calls none of them.
+        report_env=(
+            "REDSHIFT_CLUSTER_ID",
+            "REDSHIFT_WORKGROUP_NAME",
+            "REDSHIFT_DATABASE",
+            "BEDROCK_AGENT_ID",
+            "BEDROCK_AGENT_ALIAS_ID",
+            "BEDROCK_MODEL_ID",
+            "SAGEMAKER_VENUE_ENDPOINT",
+            "SAGEMAKER_TICKET_ENDPOINT",
+        ),
+    ),
+)
+
+FUNCTIONS_BY_KEY: dict[str, FunctionSpec] = {f.key: f for f in FUNCTIONS}
+
+
+def select_functions(keys: list[str] | None) -> list[FunctionSpec]:
+    """The functions named by `keys` (the guide's labels, or full function names), in the guide's order."""
+    if not keys:
+        return list(FUNCTIONS)
+    wanted = set()
+    for raw in keys:
+        for key in raw.split(","):
+            key = key.strip()
+            if not key:
+                continue
+            match = [f for f in FUNCTIONS if key in (f.key, f.base_name)]
+            if not match:
+                valid = ", ".join(f.key for f in FUNCTIONS)
+                raise ValueError(f"unknown function {key!r}; choose from: {valid}")
+            wanted.add(match[0].key)
+    return [f for f in FUNCTIONS if f.key in wanted]
+
+
+def read_env_file(path: str | Path) -> dict[str, str]:
+    """The `KEY=value` pairs of a dotenv file (comments, `export ` prefixes and quotes handled).
+
+    A missing file yields an empty mapping: every setting is optional and the functions then run on what they
+    have (the health check reports the rest as not configured).
+    """
+    path = Path(path)
+    if not path.is_file():
+        return {}
+    values: dict[str, str] = {}
+    for raw in path.read_text(encoding="utf-8").splitlines():
+        line = raw.strip()
+        if not line or line.startswith("#") or "=" not in line:
+            continue
+        if line.startswith("export "):
+            line = line[len("export ") :].lstrip()
+        key, _, value = line.partition("=")
+        key, value = key.strip(), value.strip()
+        if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+            value = value[1:-1]
+        elif " #" in value:
+            value = value.split(" #", 1)[0].rstrip()
+        values[key] = value
+    return values
+
+
+def function_environment(spec: FunctionSpec, env: Mapping[str, str], log_level: str | None = None) -> dict[str, str]:
+    """The Lambda environment for one function: its known variables that are set, plus Powertools' settings."""
+    out = {name: env[name] for name in spec.env_names() if env.get(name)}
+    out["POWERTOOLS_SERVICE_NAME"] = SERVICE_NAME
+    out["LOG_LEVEL"] = log_level or env.get("LOG_LEVEL") or "INFO"
+    return dict(sorted(out.items()))

@@ -1,0 +1,129 @@
+"""The IAM policies: exactly the guide's permissions per function, scoped as tightly as AWS allows."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from concert_api.deploy.policy import PolicyContext, function_policy
+from concert_api.deploy.spec import FUNCTIONS, FUNCTIONS_BY_KEY, function_environment, select_functions
+
+ACCOUNT = "123456789012"
+FULL_ENV = {
+    "REDSHIFT_CLUSTER_ID": "concert-warehouse-dev",
+    "REDSHIFT_DATABASE": "concert_data",
+    "BEDROCK_AGENT_ID": "AGENT123",
+    "BEDROCK_AGENT_ALIAS_ID": "ALIAS456",
+    "SAGEMAKER_TICKET_ENDPOINT": "Ticket-Sales-Endpoint",
+    "SAGEMAKER_VENUE_ENDPOINT": "venue-popularity-endpoint",
+}
+LOGS = {"logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"}
+DATA = {"redshift-data:ExecuteStatement", "redshift-data:DescribeStatement", "redshift-data:GetStatementResult"}
+# Beyond the guide: CancelStatement (a timed-out query is cancelled) and the credentials the Data API needs.
+DATA_EXTRA = {"redshift-data:CancelStatement", "redshift:GetClusterCredentialsWithIAM"}
+# The guide's permissions per function (chatbot also gets the Data API: the guide gives it the Redshift variables).
+GUIDE = {
+    "chatbot": {"bedrock:InvokeAgent"} | LOGS | DATA | DATA_EXTRA,
+    "venue-popularity": DATA | LOGS | DATA_EXTRA,
+    "ticket-prediction": {"sagemaker:InvokeEndpoint"} | DATA | LOGS | DATA_EXTRA,
+    "recommendations": DATA | LOGS | DATA_EXTRA,
+    "health-check": LOGS,
+}
+# Actions for which AWS supports no resource type: the only ones allowed on "*".
+STAR_ONLY = {"redshift-data:CancelStatement", "redshift-data:DescribeStatement", "redshift-data:GetStatementResult"}
+
+
+def _ctx(env: dict[str, str], **kw: Any) -> PolicyContext:
+    return PolicyContext.from_env(env, region="us-east-1", account=ACCOUNT, **kw)
+
+
+def _actions(doc: dict[str, Any]) -> set[str]:
+    return {a for st in doc["Statement"] for a in st["Action"]}
+
+
+def _resources(st: dict[str, Any]) -> list[str]:
+    r = st["Resource"]
+    return r if isinstance(r, list) else [r]
+
+
+@pytest.mark.parametrize("spec", FUNCTIONS, ids=lambda s: s.key)
+def test_each_function_gets_exactly_the_guides_permissions(spec: Any) -> None:
+    doc = function_policy(spec, spec.base_name, _ctx(FULL_ENV))
+    assert _actions(doc) == GUIDE[spec.key]
+
+
+@pytest.mark.parametrize("spec", FUNCTIONS, ids=lambda s: s.key)
+def test_no_wildcard_action_and_star_resource_only_where_aws_requires_it(spec: Any) -> None:
+    for env in (FULL_ENV, {**FULL_ENV, "REDSHIFT_DB_USER": "api"}, {**FULL_ENV, "REDSHIFT_SECRET_ARN": "arn:x"}):
+        for st in function_policy(spec, spec.base_name, _ctx(env))["Statement"]:
+            assert all("*" not in a for a in st["Action"]), st
+            if "*" in _resources(st):
+                assert set(st["Action"]) <= STAR_ONLY, st
+                # ...and narrowed to the statements this role started.
+                assert st["Condition"] == {
+                    "StringEquals": {"redshift-data:statement-owner-iam-userid": "${aws:userid}"}
+                }
+
+
+def test_resources_are_scoped_to_the_configured_arns() -> None:
+    chat = function_policy(FUNCTIONS_BY_KEY["chatbot"], "concert-api-chatbot", _ctx(FULL_ENV))
+    by_sid = {st["Sid"]: st for st in chat["Statement"]}
+    assert by_sid["WriteOwnLogs"]["Resource"] == [
+        "arn:aws:logs:us-east-1:123456789012:log-group:/aws/lambda/concert-api-chatbot",
+        "arn:aws:logs:us-east-1:123456789012:log-group:/aws/lambda/concert-api-chatbot:*",
+    ]
+    agent = "arn:aws:bedrock:us-east-1:123456789012:agent-alias/AGENT123/ALIAS456"
+    assert by_sid["InvokeBedrockAgent"]["Resource"] == agent
+    assert by_sid["RedshiftDataExecuteOnCluster"]["Resource"] == (
+        "arn:aws:redshift:us-east-1:123456789012:cluster:concert-warehouse-dev"
+    )
+    tix = function_policy(FUNCTIONS_BY_KEY["ticket-prediction"], "t", _ctx(FULL_ENV))
+    endpoint = next(st for st in tix["Statement"] if st["Sid"] == "InvokeTicketEndpoint")
+    assert endpoint["Resource"] == "arn:aws:sagemaker:us-east-1:123456789012:endpoint/ticket-sales-endpoint"
+
+
+def test_database_user_secret_and_workgroup_variants() -> None:
+    spec = FUNCTIONS_BY_KEY["venue-popularity"]
+    user = function_policy(spec, "v", _ctx({**FULL_ENV, "REDSHIFT_DB_USER": "api_user"}))
+    st = next(s for s in user["Statement"] if s["Sid"] == "RedshiftDbUserCredentials")
+    assert st["Action"] == ["redshift:GetClusterCredentials"]
+    assert st["Resource"] == [
+        "arn:aws:redshift:us-east-1:123456789012:dbuser:concert-warehouse-dev/api_user",
+        "arn:aws:redshift:us-east-1:123456789012:dbname:concert-warehouse-dev/concert_data",
+    ]
+    secret_arn = "arn:aws:secretsmanager:us-east-1:123456789012:secret:redshift-AbCdEf"
+    sec = function_policy(spec, "v", _ctx({**FULL_ENV, "REDSHIFT_SECRET_ARN": secret_arn}))
+    assert {"secretsmanager:GetSecretValue"} < _actions(sec)
+    assert not _actions(sec) & {"redshift:GetClusterCredentials", "redshift:GetClusterCredentialsWithIAM"}
+    wg_env = {"REDSHIFT_WORKGROUP_NAME": "concert", "REDSHIFT_DATABASE": "dev"}
+    wg_id = "0123abcd-0000-1111-2222-333344445555"
+    wg = function_policy(spec, "v", _ctx(wg_env, workgroup_id=wg_id))
+    execute = next(s for s in wg["Statement"] if s["Sid"] == "RedshiftDataExecuteOnWorkgroup")
+    assert execute["Resource"] == f"arn:aws:redshift-serverless:us-east-1:123456789012:workgroup/{wg_id}"
+    assert "redshift-serverless:GetCredentials" in _actions(wg)
+
+
+def test_unconfigured_services_get_no_permissions() -> None:
+    for spec in FUNCTIONS:
+        assert _actions(function_policy(spec, spec.base_name, _ctx({}))) == LOGS
+
+
+def test_environment_holds_only_known_names_for_each_function() -> None:
+    env = {**FULL_ENV, "AWS_SECRET_ACCESS_KEY": "nope", "CONCERT_POSTGRES_DSN": "postgresql://u:pw@h/db"}
+    venue = function_environment(FUNCTIONS_BY_KEY["venue-popularity"], env)
+    assert venue == {
+        "LOG_LEVEL": "INFO",
+        "POWERTOOLS_SERVICE_NAME": "concert-api",
+        "REDSHIFT_CLUSTER_ID": "concert-warehouse-dev",
+        "REDSHIFT_DATABASE": "concert_data",
+    }
+    health = function_environment(FUNCTIONS_BY_KEY["health-check"], env)
+    assert "SAGEMAKER_VENUE_ENDPOINT" in health and "AWS_SECRET_ACCESS_KEY" not in health
+
+
+def test_select_functions() -> None:
+    assert [f.key for f in select_functions(["health-check,chatbot"])] == ["chatbot", "health-check"]
+    assert [f.key for f in select_functions(["concert-api-recommendations"])] == ["recommendations"]
+    with pytest.raises(ValueError, match="unknown function"):
+        select_functions(["nope"])
