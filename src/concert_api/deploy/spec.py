@@ -10,6 +10,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from concert_api.routes import ROUTES
+
 RUNTIME = "python3.12"
 DEFAULT_STAGE = "prod"
 DEFAULT_ROLE_NAME = "ConcertAPILambdaRole"
@@ -98,76 +100,45 @@ class FunctionSpec:
         return tuple(dict.fromkeys(names))
 
 
-FUNCTIONS: tuple[FunctionSpec, ...] = (
+# What each function calls (its IAM and environment) and its CloudFormation logical id. Names, handlers, memory,
+# timeouts and routes come from the one route table, `concert_api.routes`.
+_DEPLOYMENT: dict[str, tuple[tuple[str, ...], str]] = {
+    # The guide lists bedrock:InvokeAgent only, but gives the chatbot REDSHIFT_CLUSTER_ID/REDSHIFT_DATABASE: its
+    # tools answer from the warehouse, which needs the Data API permissions too. BEDROCK_MODEL_ID selects the
+    # Converse backend (bedrock:InvokeModel) instead of an agent.
+    "chatbot": ((LOGS, AGENT, MODEL, WAREHOUSE), "ChatbotFunction"),
+    "venue-popularity": ((LOGS, WAREHOUSE), "VenuePopularityFunction"),
+    "ticket-prediction": ((LOGS, TICKET_ENDPOINT, WAREHOUSE), "TicketPredictionFunction"),
+    "recommendations": ((LOGS, WAREHOUSE), "RecommendationsFunction"),
+    "health-check": ((LOGS,), "HealthCheckFunction"),
+}
+
+# The health check reports "configured"/"not_configured" per service from these, and calls none of them.
+_HEALTH_REPORT_ENV = (
+    "REDSHIFT_CLUSTER_ID",
+    "REDSHIFT_WORKGROUP_NAME",
+    "REDSHIFT_DATABASE",
+    "BEDROCK_AGENT_ID",
+    "BEDROCK_AGENT_ALIAS_ID",
+    "BEDROCK_MODEL_ID",
+    "SAGEMAKER_VENUE_ENDPOINT",
+    "SAGEMAKER_TICKET_ENDPOINT",
+)
+
+FUNCTIONS: tuple[FunctionSpec, ...] = tuple(
     FunctionSpec(
-        key="chatbot",
-        base_name="concert-api-chatbot",
-        handler="api_lambda_handlers.chatbot_handler",
-        memory_mb=512,
-        timeout_s=30,
-        method="POST",
-        path="/chat",
-        # The guide lists bedrock:InvokeAgent only, but gives the chatbot REDSHIFT_CLUSTER_ID/REDSHIFT_DATABASE:
-        # its tools answer from the warehouse, which needs the Data API permissions too. BEDROCK_MODEL_ID selects
-        # the Converse backend (bedrock:InvokeModel) instead of an agent.
-        capabilities=(LOGS, AGENT, MODEL, WAREHOUSE),
-        logical_id="ChatbotFunction",
-    ),
-    FunctionSpec(
-        key="venue-popularity",
-        base_name="concert-api-venue-popularity",
-        handler="api_lambda_handlers.venue_popularity_handler",
-        memory_mb=512,
-        timeout_s=60,
-        method="POST",
-        path="/venues/popularity",
-        capabilities=(LOGS, WAREHOUSE),
-        logical_id="VenuePopularityFunction",
-    ),
-    FunctionSpec(
-        key="ticket-prediction",
-        base_name="concert-api-ticket-prediction",
-        handler="api_lambda_handlers.ticket_prediction_handler",
-        memory_mb=512,
-        timeout_s=30,
-        method="POST",
-        path="/tickets/predict",
-        capabilities=(LOGS, TICKET_ENDPOINT, WAREHOUSE),
-        logical_id="TicketPredictionFunction",
-    ),
-    FunctionSpec(
-        key="recommendations",
-        base_name="concert-api-recommendations",
-        handler="api_lambda_handlers.recommendations_handler",
-        memory_mb=512,
-        timeout_s=60,
-        method="POST",
-        path="/recommendations",
-        capabilities=(LOGS, WAREHOUSE),
-        logical_id="RecommendationsFunction",
-    ),
-    FunctionSpec(
-        key="health-check",
-        base_name="concert-api-health-check",
-        handler="api_lambda_handlers.health_check_handler",
-        memory_mb=256,
-        timeout_s=10,
-        method="GET",
-        path="/health",
-        capabilities=(LOGS,),
-        logical_id="HealthCheckFunction",
-        # Reports "configured"/"not_configured" per service from these, and calls none of them.
-        report_env=(
-            "REDSHIFT_CLUSTER_ID",
-            "REDSHIFT_WORKGROUP_NAME",
-            "REDSHIFT_DATABASE",
-            "BEDROCK_AGENT_ID",
-            "BEDROCK_AGENT_ALIAS_ID",
-            "BEDROCK_MODEL_ID",
-            "SAGEMAKER_VENUE_ENDPOINT",
-            "SAGEMAKER_TICKET_ENDPOINT",
-        ),
-    ),
+        key=route.key,
+        base_name=route.function_name,
+        handler=f"api_lambda_handlers.{route.handler}",
+        memory_mb=route.memory_mb,
+        timeout_s=route.timeout_s,
+        method=route.method,
+        path=route.path,
+        capabilities=_DEPLOYMENT[route.key][0],
+        logical_id=_DEPLOYMENT[route.key][1],
+        report_env=_HEALTH_REPORT_ENV if route.key == "health-check" else (),
+    )
+    for route in ROUTES
 )
 
 FUNCTIONS_BY_KEY: dict[str, FunctionSpec] = {f.key: f for f in FUNCTIONS}
@@ -197,24 +168,12 @@ def read_env_file(path: str | Path) -> dict[str, str]:
     A missing file yields an empty mapping: every setting is optional and the functions then run on what they
     have (the health check reports the rest as not configured).
     """
+    from dotenv import dotenv_values  # the parser pydantic-settings reads `.env` with
+
     path = Path(path)
     if not path.is_file():
         return {}
-    values: dict[str, str] = {}
-    for raw in path.read_text(encoding="utf-8").splitlines():
-        line = raw.strip()
-        if not line or line.startswith("#") or "=" not in line:
-            continue
-        if line.startswith("export "):
-            line = line[len("export ") :].lstrip()
-        key, _, value = line.partition("=")
-        key, value = key.strip(), value.strip()
-        if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
-            value = value[1:-1]
-        elif " #" in value:
-            value = value.split(" #", 1)[0].rstrip()
-        values[key] = value
-    return values
+    return {key: value for key, value in dotenv_values(path).items() if value is not None}
 
 
 def function_environment(spec: FunctionSpec, env: Mapping[str, str], log_level: str | None = None) -> dict[str, str]:
