@@ -12,22 +12,16 @@ import pytest
 
 EVENTS = Path(__file__).parent / "events"
 
-_AWS_SETTINGS = (
-    "REDSHIFT_CLUSTER_ID",
-    "REDSHIFT_WORKGROUP_NAME",
-    "REDSHIFT_DATABASE",
-    "REDSHIFT_DB_USER",
-    "REDSHIFT_SECRET_ARN",
-    "BEDROCK_AGENT_ID",
-    "BEDROCK_AGENT_ALIAS_ID",
-    "BEDROCK_MODEL_ID",
-    "SAGEMAKER_VENUE_ENDPOINT",
-    "SAGEMAKER_TICKET_ENDPOINT",
-    "CONCERT_WAREHOUSE",
-    "CONCERT_POSTGRES_DSN",
-    "CONCERT_ASSISTANT",
-    "CONCERT_PREDICTOR",
-)
+def _settings_variables() -> list[str]:
+    """Every environment variable the settings model reads."""
+    from concert_api.settings import Settings
+
+    names: list[str] = []
+    for info in Settings.model_fields.values():
+        alias = info.validation_alias
+        choices = getattr(alias, "choices", [alias])
+        names += [str(choice) for choice in choices if choice]
+    return names
 
 
 @pytest.fixture(autouse=True)
@@ -35,7 +29,7 @@ def clean_settings(monkeypatch: pytest.MonkeyPatch) -> Any:
     """Every test starts from the embedded defaults: no AWS configuration, no .env file, fresh adapters."""
     from concert_api import composition
 
-    for name in _AWS_SETTINGS:
+    for name in _settings_variables():
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("CONCERT_ENV_FILE", "")
     monkeypatch.setenv("POWERTOOLS_METRICS_DISABLED", "true")

@@ -7,30 +7,9 @@ agent tool schemas. Extra fields beyond the guide's are additive and optional.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
-
-GENRES: tuple[str, ...] = (
-    "pop",
-    "rock",
-    "hip-hop",
-    "country",
-    "electronic",
-    "r&b",
-    "latin",
-    "alternative",
-    "indie",
-    "metal",
-    "jazz",
-    "folk",
-    "blues",
-    "classical",
-    "reggae",
-)
-"""The genres the platform knows; requests naming any other genre get a 400."""
-
-VENUE_TYPES: tuple[str, ...] = ("club", "theater", "arena", "amphitheater", "stadium")
 
 Genre = Literal[
     "pop",
@@ -50,6 +29,11 @@ Genre = Literal[
     "reggae",
 ]
 VenueType = Literal["club", "theater", "arena", "amphitheater", "stadium"]
+
+GENRES: tuple[str, ...] = get_args(Genre)
+"""The genres the platform knows; requests naming any other genre get a 400."""
+
+VENUE_TYPES: tuple[str, ...] = get_args(VenueType)
 Id = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")]
 
 

@@ -15,6 +15,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+from concert_api.models import VENUE_TYPES
+
 ColumnType = Literal["id", "text", "int", "float", "date", "bool"]
 Dialect = Literal["redshift", "postgres", "duckdb"]
 
@@ -58,7 +60,6 @@ class Table:
 
 
 CONCERT_STATUSES = ("scheduled", "completed", "cancelled")
-VENUE_TYPES = ("club", "theater", "arena", "amphitheater", "stadium")
 
 CITIES = Table(
     "cities",
