@@ -21,7 +21,7 @@ def _client(service: str, region: str) -> Any:
     import boto3
     from botocore.config import Config
 
-    return boto3.client(service, region_name=region, config=Config(**_TIMEOUTS))  # type: ignore[arg-type]
+    return boto3.client(service, region_name=region, config=Config(**_TIMEOUTS))
 
 
 def sagemaker_endpoint(name: str, region: str, client: Any = None) -> Probe:
