@@ -23,12 +23,15 @@ DATA = {"redshift-data:ExecuteStatement", "redshift-data:DescribeStatement", "re
 # Beyond the guide: CancelStatement (a timed-out query is cancelled) and the credentials the Data API needs.
 DATA_EXTRA = {"redshift-data:CancelStatement", "redshift:GetClusterCredentialsWithIAM"}
 # The guide's permissions per function (chatbot also gets the Data API: the guide gives it the Redshift variables).
+# Beyond the guide: venue popularity calls the venue model's endpoint, and the health check's ?deep=true probes run
+# SELECT 1 on the warehouse and read the SageMaker endpoints' and the Bedrock agent alias's status.
+PROBES = {"sagemaker:DescribeEndpoint", "bedrock:GetAgentAlias"}
 GUIDE = {
     "chatbot": {"bedrock:InvokeAgent"} | LOGS | DATA | DATA_EXTRA,
-    "venue-popularity": DATA | LOGS | DATA_EXTRA,
+    "venue-popularity": {"sagemaker:InvokeEndpoint"} | DATA | LOGS | DATA_EXTRA,
     "ticket-prediction": {"sagemaker:InvokeEndpoint"} | DATA | LOGS | DATA_EXTRA,
     "recommendations": DATA | LOGS | DATA_EXTRA,
-    "health-check": LOGS,
+    "health-check": LOGS | DATA | DATA_EXTRA | PROBES,
 }
 # Actions for which AWS supports no resource type: the only ones allowed on "*".
 STAR_ONLY = {"redshift-data:CancelStatement", "redshift-data:DescribeStatement", "redshift-data:GetStatementResult"}
@@ -117,6 +120,7 @@ def test_environment_holds_only_known_names_for_each_function() -> None:
         "POWERTOOLS_SERVICE_NAME": "concert-api",
         "REDSHIFT_CLUSTER_ID": "concert-warehouse-dev",
         "REDSHIFT_DATABASE": "concert_data",
+        "SAGEMAKER_VENUE_ENDPOINT": "venue-popularity-endpoint",
     }
     health = function_environment(FUNCTIONS_BY_KEY["health-check"], env)
     assert "SAGEMAKER_VENUE_ENDPOINT" in health and "AWS_SECRET_ACCESS_KEY" not in health

@@ -39,7 +39,16 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from concert_api.deploy.spec import AGENT, LOGS, MODEL, TICKET_ENDPOINT, WAREHOUSE, FunctionSpec
+from concert_api.deploy.spec import (
+    AGENT,
+    LOGS,
+    MODEL,
+    PROBES,
+    TICKET_ENDPOINT,
+    VENUE_ENDPOINT,
+    WAREHOUSE,
+    FunctionSpec,
+)
 
 POLICY_VERSION = "2012-10-17"
 ALWAYS = ""  # the condition of statements that always apply
@@ -110,6 +119,7 @@ class PolicyContext:
             "HasAgent": bool(self.agent_id and self.agent_alias_id),
             "HasModel": bool(self.model_id),
             "HasTicketEndpoint": bool(self.ticket_endpoint),
+            "HasVenueEndpoint": bool(self.venue_endpoint),
         }
 
 
@@ -198,6 +208,34 @@ _STATEMENTS: dict[str, tuple[StatementTemplate, ...]] = {
             "HasTicketEndpoint",
         ),
     ),
+    VENUE_ENDPOINT: (
+        StatementTemplate(
+            "InvokeVenueEndpoint",
+            ("sagemaker:InvokeEndpoint",),
+            (_arn("sagemaker", "endpoint/{venue_endpoint}"),),
+            "HasVenueEndpoint",
+        ),
+    ),
+    PROBES: (
+        StatementTemplate(
+            "DescribeTicketEndpoint",
+            ("sagemaker:DescribeEndpoint",),
+            (_arn("sagemaker", "endpoint/{ticket_endpoint}"),),
+            "HasTicketEndpoint",
+        ),
+        StatementTemplate(
+            "DescribeVenueEndpoint",
+            ("sagemaker:DescribeEndpoint",),
+            (_arn("sagemaker", "endpoint/{venue_endpoint}"),),
+            "HasVenueEndpoint",
+        ),
+        StatementTemplate(
+            "GetBedrockAgentAlias",
+            ("bedrock:GetAgentAlias",),
+            (_arn("bedrock", "agent-alias/{agent_id}/{agent_alias_id}"),),
+            "HasAgent",
+        ),
+    ),
 }
 
 # CloudFormation conditions over the template's parameters, mirroring PolicyContext.conditions().
@@ -245,6 +283,7 @@ CFN_CONDITIONS: dict[str, Any] = {
     },
     "HasModel": {"Fn::Not": [{"Fn::Equals": [{"Ref": "BedrockModelId"}, ""]}]},
     "HasTicketEndpoint": {"Fn::Not": [{"Fn::Equals": [{"Ref": "SageMakerTicketEndpoint"}, ""]}]},
+    "HasVenueEndpoint": {"Fn::Not": [{"Fn::Equals": [{"Ref": "SageMakerVenueEndpoint"}, ""]}]},
 }
 
 # Placeholders as CloudFormation `Fn::Sub` variables (template parameters and pseudo parameters).
@@ -261,6 +300,7 @@ CFN_PLACEHOLDERS: dict[str, str] = {
     "agent_alias_id": "${BedrockAgentAliasId}",
     "model_id": "${BedrockModelId}",
     "ticket_endpoint": "${SageMakerTicketEndpoint}",
+    "venue_endpoint": "${SageMakerVenueEndpoint}",
 }
 
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")

@@ -97,7 +97,10 @@ def parameters() -> dict[str, Any]:
             "SageMaker endpoint of the ticket-sales model, lower case (optional)",
             AllowedPattern="^([a-z0-9](-*[a-z0-9]){0,62})?$",
         ),
-        "SageMakerVenueEndpoint": _param("SageMaker endpoint of the venue model, reported by the health check"),
+        "SageMakerVenueEndpoint": _param(
+            "SageMaker endpoint of the venue attendance model, lower case (optional)",
+            AllowedPattern="^([a-z0-9](-*[a-z0-9]){0,62})?$",
+        ),
         "ProvisionedConcurrency": {
             "Type": "Number",
             "Default": 0,

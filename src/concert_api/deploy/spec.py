@@ -25,6 +25,7 @@ AGENT = "bedrock-agent"
 MODEL = "bedrock-model"
 TICKET_ENDPOINT = "sagemaker-ticket"
 VENUE_ENDPOINT = "sagemaker-venue"
+PROBES = "health-probes"  # read-only status calls behind GET /health?deep=true
 
 # Environment variables each capability needs on Lambda (names from the guide and settings.py).
 CAPABILITY_ENV: dict[str, tuple[str, ...]] = {
@@ -40,6 +41,7 @@ CAPABILITY_ENV: dict[str, tuple[str, ...]] = {
     MODEL: ("BEDROCK_MODEL_ID",),
     TICKET_ENDPOINT: ("SAGEMAKER_TICKET_ENDPOINT",),
     VENUE_ENDPOINT: ("SAGEMAKER_VENUE_ENDPOINT",),
+    PROBES: (),
 }
 
 # Every name the deployer will copy from the env file. Anything else in the file (AWS credentials, local-only
@@ -107,13 +109,15 @@ _DEPLOYMENT: dict[str, tuple[tuple[str, ...], str]] = {
     # tools answer from the warehouse, which needs the Data API permissions too. BEDROCK_MODEL_ID selects the
     # Converse backend (bedrock:InvokeModel) instead of an agent.
     "chatbot": ((LOGS, AGENT, MODEL, WAREHOUSE), "ChatbotFunction"),
-    "venue-popularity": ((LOGS, WAREHOUSE), "VenuePopularityFunction"),
+    # The venue model's forecast is added to each venue when SAGEMAKER_VENUE_ENDPOINT is set.
+    "venue-popularity": ((LOGS, VENUE_ENDPOINT, WAREHOUSE), "VenuePopularityFunction"),
     "ticket-prediction": ((LOGS, TICKET_ENDPOINT, WAREHOUSE), "TicketPredictionFunction"),
     "recommendations": ((LOGS, WAREHOUSE), "RecommendationsFunction"),
-    "health-check": ((LOGS,), "HealthCheckFunction"),
+    # ?deep=true runs SELECT 1 on the warehouse and asks SageMaker and Bedrock for their endpoint/alias status.
+    "health-check": ((LOGS, WAREHOUSE, PROBES), "HealthCheckFunction"),
 }
 
-# The health check reports "configured"/"not_configured" per service from these, and calls none of them.
+# The health check reports "configured"/"not_configured" per service from these; ?deep=true probes them.
 _HEALTH_REPORT_ENV = (
     "REDSHIFT_CLUSTER_ID",
     "REDSHIFT_WORKGROUP_NAME",

@@ -150,11 +150,19 @@ def test_unexpected_exception_is_a_500_without_internal_detail(lambda_context, m
     assert set(body_of(response)) == ERROR_KEYS
 
 
-def test_chat_and_prediction_validate_then_answer_503_until_configured(lambda_context):
-    chat = api_lambda_handlers.chatbot_handler(load_event("rest_chat.json"), lambda_context)
+def test_chat_and_prediction_validate_their_bodies(lambda_context):
     bad_chat = api_lambda_handlers.chatbot_handler({"body": json.dumps({"message": ""})}, lambda_context)
-    assert chat["statusCode"] == 503 and body_of(chat)["error"] == "Service not configured"
+    bad_prediction = api_lambda_handlers.ticket_prediction_handler(
+        {
+            "body": json.dumps(
+                {"artist_id": "artist_001", "venue_id": "venue_001", "event_date": "2025-02-30", "ticket_price": 0}
+            )
+        },
+        lambda_context,
+    )
     assert bad_chat["statusCode"] == 400 and "message" in body_of(bad_chat)["details"]
+    details = body_of(bad_prediction)["details"]
+    assert bad_prediction["statusCode"] == 400 and "event_date" in details and "ticket_price" in details
 
 
 def test_guide_direct_invocation_with_mock_context_works():
