@@ -1,0 +1,120 @@
+"""Local chat assistant latency: one reply (classify, match entities, run the tool on DuckDB, build the reply),
+plus the assistant's build time with the intent model trained and with it loaded from the cache.
+
+    .venv/bin/python bench/bench_chat.py [--scales tiny small] [--rounds 3] [--write]
+
+Target (issue 5): a local reply in 30 ms or less at p50. `--write` replaces the `## Chat assistant` section of
+docs/benchmarks.md (and only that section).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import platform
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+sys.path.insert(0, os.path.dirname(__file__))
+from _util import ROOT, markdown_table, percentile
+from concert_api.models import ChatRequest
+from concert_api.services.chat.evaluation.test_set import build_examples
+from concert_api.services.chat.local.builder import build_local_assistant
+from concert_api.services.chat.sessions import MemorySessionStore
+
+AS_OF = dt.date(2025, 6, 1)
+SECTION = "## Chat assistant"
+
+
+def measure(scale: str, rounds: int, seed: int) -> dict[str, float]:
+    """Latencies (ms) for one scale, on a freshly generated data set."""
+    from concert_api.data.generator import generate
+    from concert_api.data.loader import load_directory
+    from concert_api.warehouse.duckdb import DuckDBWarehouse
+
+    with tempfile.TemporaryDirectory(prefix="bench-chat-") as tmp:
+        directory = Path(tmp)
+        generate(scale, seed, directory / "raw", as_of=AS_OF)
+        loader = DuckDBWarehouse(directory / "warehouse.duckdb")
+        load_directory(directory / "raw", loader)
+        loader.close()
+        warehouse = DuckDBWarehouse(directory / "warehouse.duckdb", read_only=True)
+        started = time.perf_counter()
+        assistant = build_local_assistant(warehouse=warehouse, data_dir=directory, sessions=MemorySessionStore(),
+                                          today=lambda: AS_OF)
+        assistant.matcher()
+        build_trained = (time.perf_counter() - started) * 1000
+        started = time.perf_counter()
+        cached = build_local_assistant(warehouse=warehouse, data_dir=directory, sessions=MemorySessionStore(),
+                                       today=lambda: AS_OF)
+        cached.matcher()
+        build_cached = (time.perf_counter() - started) * 1000
+        messages = [ex.text for ex in build_examples(assistant.catalog, AS_OF)]
+        for text in messages[:20]:  # warm-up
+            assistant.reply(ChatRequest(message=text, session_id="warm-up"))
+        times = []
+        for _ in range(rounds):
+            for text in messages:
+                t0 = time.perf_counter()
+                assistant.reply(ChatRequest(message=text, session_id=uuid.uuid4().hex))
+                times.append((time.perf_counter() - t0) * 1000)
+        understand = []
+        for text in messages:
+            t0 = time.perf_counter()
+            assistant.understand(text, AS_OF)
+            understand.append((time.perf_counter() - t0) * 1000)
+        warehouse.close()
+    return {"replies": len(times), "p50": percentile(times, 50), "p95": percentile(times, 95),
+            "p99": percentile(times, 99), "understand_p50": percentile(understand, 50),
+            "build_trained": build_trained, "build_cached": build_cached}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scales", nargs="+", default=["tiny", "small"])
+    parser.add_argument("--rounds", type=int, default=3, help="passes over the test utterances")
+    parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--write", action="store_true", help="update docs/benchmarks.md")
+    args = parser.parse_args()
+    rows = []
+    for scale in args.scales:
+        r = measure(scale, args.rounds, args.seed)
+        rows.append([scale, int(r["replies"]), f"{r['p50']:.1f}", f"{r['p95']:.1f}", f"{r['p99']:.1f}",
+                     f"{r['understand_p50']:.2f}", f"{r['build_trained']:.0f}", f"{r['build_cached']:.0f}"])
+        print(scale, {k: round(v, 2) for k, v in r.items()}, flush=True)
+    table = markdown_table(["Scale", "Replies", "p50 ms", "p95 ms", "p99 ms", "Understand p50 ms",
+                            "Build (train) ms", "Build (cached) ms"], rows)
+    print(table)
+    if args.write:
+        write_section(table, args)
+
+
+def write_section(table: str, args: argparse.Namespace) -> None:
+    """Replace (or append) this benchmark's section of docs/benchmarks.md, re-reading the file first."""
+    path = ROOT / "docs" / "benchmarks.md"
+    text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n"
+    body = (f"{SECTION}\n\n`.venv/bin/python bench/bench_chat.py --scales {' '.join(args.scales)} --rounds "
+            f"{args.rounds} --write` on {platform.python_implementation()} {platform.python_version()}, "
+            f"{os.cpu_count()} CPUs, {dt.date.today().isoformat()}. A reply is the whole local turn: entity "
+            "matching, intent classification, the tool's DuckDB queries and the reply text, each in a new "
+            "session, over every test-set utterance (the 20 first replies are a warm-up). \"Understand\" is "
+            "entity matching plus classification alone. Build times include loading the catalog; \"train\" fits "
+            "the intent model (the first row also pays the one-time import of scikit-learn), \"cached\" loads it "
+            "from the data dir.\n\nTarget: a local reply in 30 ms or less "
+            f"at p50.\n\n{table}\n")
+    start = text.find(SECTION)
+    if start == -1:
+        text = text.rstrip() + "\n\n" + body
+    else:
+        nxt = text.find("\n## ", start + len(SECTION))
+        text = text[:start] + body + (text[nxt + 1:] if nxt != -1 else "")
+    path.write_text(text, encoding="utf-8")
+    print(f"wrote {path}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,142 @@
+"""The Bedrock Agent action-group Lambda: runs the registry's tools for an agent.
+
+Both event formats AWS sends are accepted:
+
+* OpenAPI schema (`apiPath`, `httpMethod`, `parameters`, `requestBody.content."application/json".properties`):
+  answered with `response.{actionGroup, apiPath, httpMethod, httpStatusCode, responseBody}`;
+* function details (`function`, `parameters`): answered with
+  `response.{actionGroup, function, functionResponse.{responseBody.TEXT.body, responseState}}`; a bad
+  parameter is `REPROMPT` (the model can correct it), a failure behind the tool is `FAILURE`.
+
+Every value arrives as a string with a declared type; they are converted before the tool's model validates
+them. The session attribute `user_id` (set by the chat backend) fills a recommendation's user. The body is the
+tool's JSON `{tool, parameters, result}`, which the chat backend also reads back from the agent's trace.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from concert_api.errors import ApiError, error_response
+from concert_api.observability import logger
+from concert_api.services.chat.schemas import ACTION_GROUP_PATH_PREFIX
+from concert_api.services.chat.tools import ToolContext, run_tool
+from concert_api.settings import get_settings
+from concert_api.warehouse.base import deadline
+
+MESSAGE_VERSION = "1.0"
+DEADLINE_MARGIN_SECONDS = 0.5
+
+
+def agent_action_group_handler(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
+    """Run the tool the agent asked for and answer in the event's format."""
+    function_format = "function" in event
+    tool = event["function"] if function_format else str(event.get("apiPath", "")).removeprefix(
+        ACTION_GROUP_PATH_PREFIX).strip("/")
+    logger.info("Agent action group invoked", extra={"action_group": event.get("actionGroup"), "tool": tool,
+                                                      "format": "function" if function_format else "openapi"})
+    status, body = 200, ""
+    try:
+        arguments = event_arguments(event)
+        user_id = (event.get("sessionAttributes") or {}).get("user_id")
+        if tool == "recommendations" and user_id and "user_id" not in arguments:
+            arguments["user_id"] = user_id
+        with deadline(_seconds_left(context)):
+            result = run_tool(tool, arguments, _tool_context())
+        body = json.dumps(result.as_data(), separators=(",", ":"), ensure_ascii=False)
+    except Exception as exc:
+        status, error, _ = error_response(exc)
+        body = json.dumps(error, separators=(",", ":"))
+        if isinstance(exc, ApiError) and status < 500:
+            logger.info("Tool call rejected", extra={"status": status, "details": error["details"]})
+        else:
+            logger.exception("Tool call failed", extra={"status": status})
+    return function_response(event, body, status) if function_format else openapi_response(event, body, status)
+
+
+def event_arguments(event: dict[str, Any]) -> dict[str, Any]:
+    """The tool's arguments from an event's `parameters` and (OpenAPI format) JSON request body properties."""
+    items = list(event.get("parameters") or [])
+    content = ((event.get("requestBody") or {}).get("content") or {})
+    for media in content.values():
+        items.extend(media.get("properties") or [])
+    return {p["name"]: convert(p.get("value"), p.get("type", "string")) for p in items if "name" in p}
+
+
+def convert(value: Any, kind: str) -> Any:
+    """A parameter's value in its declared type. Values that do not convert are passed on as they are, so the
+    tool's validation names the bad field."""
+    if not isinstance(value, str):
+        return value
+    text = value.strip()
+    try:
+        if kind == "integer":
+            return int(float(text))
+        if kind == "number":
+            return float(text)
+        if kind == "boolean":
+            return text.lower() in {"true", "1", "yes"}
+        if kind == "array":
+            return _array(text)
+    except ValueError:
+        return value
+    return value
+
+
+def _array(text: str) -> list[Any]:
+    try:
+        parsed = json.loads(text)
+        return parsed if isinstance(parsed, list) else [parsed]
+    except json.JSONDecodeError:
+        inner = text.strip("[]")
+        return [re.sub(r"^['\"]|['\"]$", "", part.strip()) for part in inner.split(",") if part.strip()]
+
+
+def openapi_response(event: dict[str, Any], body: str, status: int) -> dict[str, Any]:
+    """The response format for an action group defined by an OpenAPI schema."""
+    return {
+        "messageVersion": MESSAGE_VERSION,
+        "response": {
+            "actionGroup": event.get("actionGroup", ""),
+            "apiPath": event.get("apiPath", ""),
+            "httpMethod": event.get("httpMethod", "POST"),
+            "httpStatusCode": status,
+            "responseBody": {"application/json": {"body": body}},
+        },
+        "sessionAttributes": event.get("sessionAttributes") or {},
+        "promptSessionAttributes": event.get("promptSessionAttributes") or {},
+    }
+
+
+def function_response(event: dict[str, Any], body: str, status: int) -> dict[str, Any]:
+    """The response format for an action group defined by function details."""
+    function_response_: dict[str, Any] = {"responseBody": {"TEXT": {"body": body}}}
+    if status >= 500:
+        function_response_["responseState"] = "FAILURE"
+    elif status >= 400:
+        function_response_["responseState"] = "REPROMPT"
+    return {
+        "messageVersion": MESSAGE_VERSION,
+        "response": {
+            "actionGroup": event.get("actionGroup", ""),
+            "function": event.get("function", ""),
+            "functionResponse": function_response_,
+        },
+        "sessionAttributes": event.get("sessionAttributes") or {},
+        "promptSessionAttributes": event.get("promptSessionAttributes") or {},
+    }
+
+
+def _tool_context() -> ToolContext:
+    from concert_api import composition
+
+    return ToolContext(composition.warehouse())
+
+
+def _seconds_left(context: Any) -> float:
+    remaining = getattr(context, "get_remaining_time_in_millis", None)
+    if callable(remaining):
+        return max(0.05, remaining() / 1000 - DEADLINE_MARGIN_SECONDS)
+    return get_settings().query_timeout_seconds

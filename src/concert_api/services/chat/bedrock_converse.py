@@ -1,0 +1,141 @@
+"""The Converse backend: a Bedrock model (BEDROCK_MODEL_ID) runs the registry's tools in a tool-use loop, for
+accounts that cannot create classic agents.
+
+Each turn sends the conversation so far, the system prompt and the `toolConfig` built from the tool models.
+While the model stops with `tool_use`, every requested tool runs locally and its result (or its error, with
+`status: error`) goes back as a `toolResult`; at most `max_tool_rounds` rounds. The session keeps the plain
+question-and-answer text of recent turns, not the tool traffic.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+from concert_api.errors import ApiError, utc_now_iso
+from concert_api.models import ChatRequest, ChatResponse
+from concert_api.services.chat.bedrock_agent import (
+    READ_TIMEOUT_MARGIN_SECONDS,
+    check_session_id,
+    suggestions_from_calls,
+)
+from concert_api.services.chat.retries import RetryPolicy, call_with_retries
+from concert_api.services.chat.schemas import converse_tool_config
+from concert_api.services.chat.sessions import MemorySessionStore, SessionStore, new_session_id
+from concert_api.services.chat.tools import TOOLS_BY_NAME, ToolContext, run_tool
+from concert_api.settings import Settings
+from concert_api.warehouse.base import Warehouse
+
+SYSTEM_PROMPT = (
+    "You are the assistant of a concert data platform. Answer questions about artists, venues, concerts, "
+    "ticket sales, sales predictions and recommendations by calling the tools; state only numbers that a tool "
+    "returned. If a name is ambiguous or a required detail is missing, ask one short question. If the question "
+    "is not about concerts, say briefly what you can help with. Today is {today}."
+)
+MAX_HISTORY_MESSAGES = 12
+
+
+class ConverseAssistant:
+    """Answers with a Bedrock model and the platform's tools."""
+
+    name = "bedrock-converse"
+
+    def __init__(self, client: Any, *, model_id: str, tool_context: Callable[[], ToolContext],
+                 sessions: SessionStore | None = None, max_tool_rounds: int = 4, max_tokens: int = 1024,
+                 retry: RetryPolicy | None = None, sleep: Callable[[float], None] = time.sleep) -> None:
+        self.client = client
+        self.model_id = model_id
+        self.tool_context = tool_context
+        self.sessions = sessions or MemorySessionStore()
+        self.max_tool_rounds = max_tool_rounds
+        self.max_tokens = max_tokens
+        self.retry = retry or RetryPolicy()
+        self.sleep = sleep
+        self.tool_config = converse_tool_config()
+
+    @classmethod
+    def from_settings(cls, settings: Settings, *, warehouse: Warehouse, function_timeout: float) -> ConverseAssistant:
+        """A `bedrock-runtime` client whose read timeout fits the function's timeout."""
+        import boto3
+        from botocore.config import Config
+
+        read_timeout = max(1.0, function_timeout - READ_TIMEOUT_MARGIN_SECONDS)
+        client = boto3.client("bedrock-runtime", region_name=settings.aws_region,
+                              config=Config(read_timeout=read_timeout, connect_timeout=3,
+                                            retries={"total_max_attempts": 1}))
+        return cls(client, model_id=str(settings.bedrock_model_id), tool_context=lambda: ToolContext(warehouse),
+                   retry=RetryPolicy(deadline_seconds=read_timeout))
+
+    def reply(self, request: ChatRequest) -> ChatResponse:
+        """Run the tool-use loop for one message."""
+        session_id = check_session_id(request.session_id or new_session_id())
+        history: list[dict[str, Any]] = (self.sessions.get(session_id) or {}).get("messages", [])
+        context = self.tool_context()
+        messages = [*history, {"role": "user", "content": [{"text": request.message}]}]
+        calls: list[dict[str, Any]] = []
+        attempts = 0
+        stop_reason = ""
+        message: dict[str, Any] = {"role": "assistant", "content": []}
+        for round_ in range(self.max_tool_rounds + 1):
+            output, tries = call_with_retries(lambda: self._converse(messages, context), self.retry,
+                                              what="Bedrock converse call", sleep=self.sleep)
+            attempts += tries
+            message, stop_reason = output["output"]["message"], output.get("stopReason", "")
+            messages.append(message)
+            if stop_reason != "tool_use" or round_ == self.max_tool_rounds:
+                break
+            messages.append({"role": "user", "content": self._run_tools(message, context, calls, request)})
+        text = "".join(block.get("text", "") for block in message.get("content", [])).strip()
+        if stop_reason == "tool_use" and not text:
+            text = "I could not finish that question; please ask it more simply."
+        self._remember(session_id, history, request.message, text)
+        return self._response(session_id, text, calls, attempts, stop_reason)
+
+    def _converse(self, messages: list[dict[str, Any]], context: ToolContext) -> dict[str, Any]:
+        response: dict[str, Any] = self.client.converse(
+            modelId=self.model_id, messages=list(messages),
+            system=[{"text": SYSTEM_PROMPT.format(today=context.today.isoformat())}],
+            toolConfig=self.tool_config, inferenceConfig={"maxTokens": self.max_tokens, "temperature": 0.0},
+        )
+        return response
+
+    def _run_tools(self, message: dict[str, Any], context: ToolContext, calls: list[dict[str, Any]],
+                   request: ChatRequest) -> list[dict[str, Any]]:
+        results = []
+        for block in message.get("content", []):
+            use = block.get("toolUse")
+            if not use:
+                continue
+            arguments = dict(use.get("input") or {})
+            if use["name"] == "recommendations" and request.user_id and "user_id" not in arguments:
+                arguments["user_id"] = request.user_id
+            content: list[dict[str, Any]]
+            try:
+                result = run_tool(use["name"], arguments, context)
+            except ApiError as exc:
+                content, status = [{"text": f"{exc.error}: {exc.details}"}], "error"
+                calls.append({"tool": use["name"], "parameters": arguments, "error": exc.details})
+            else:
+                content, status = [{"json": result.as_data()}], "success"
+                calls.append(result.as_data())
+            results.append({"toolResult": {"toolUseId": use["toolUseId"], "content": content, "status": status}})
+        return results
+
+    def _remember(self, session_id: str, history: list[dict[str, Any]], question: str, answer: str) -> None:
+        turns = [*history, {"role": "user", "content": [{"text": question}]},
+                 {"role": "assistant", "content": [{"text": answer or "..."}]}]
+        self.sessions.put(session_id, {"messages": turns[-MAX_HISTORY_MESSAGES:]})
+
+    def _response(self, session_id: str, text: str, calls: list[dict[str, Any]], attempts: int,
+                  stop_reason: str) -> ChatResponse:
+        ran = [c for c in calls if "result" in c]
+        intent, confidence = "agent", 0.0
+        if ran and ran[-1]["tool"] in TOOLS_BY_NAME:
+            intent, confidence = TOOLS_BY_NAME[ran[-1]["tool"]].intent, 1.0
+        data: dict[str, Any] = {"backend": self.name, "model_id": self.model_id, "attempts": attempts,
+                                "stop_reason": stop_reason, "tool_calls": calls}
+        if ran:
+            data.update({"tool": ran[-1]["tool"], "parameters": ran[-1]["parameters"], "result": ran[-1]["result"]})
+        return ChatResponse(message=text, session_id=session_id, intent=intent, confidence=confidence, data=data,
+                            suggestions=suggestions_from_calls(ran), timestamp=utc_now_iso())

@@ -1,0 +1,336 @@
+"""The local assistant: classify, match entities, keep the dialogue state, run a tool, reply from its result.
+
+One turn:
+
+1. entities are matched and the message delexicalised ("concerts in xcityx xdatex");
+2. a pending clarifying question is answered first ("Which artist: Olivia Royce or Otis Royce?" -> "Otis");
+3. otherwise the classifier names the intent. A follow-up ("what about Chicago?", "and at $60?") keeps the last
+   intent and updates its slots; a low-confidence message that names something in the catalog is about that
+   thing; a low-confidence message that names nothing is out of scope;
+4. an ambiguous name or a missing required slot gets a clarifying question, kept as pending in the session;
+5. the tool runs, and the reply and suggestions are built from its result only.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+from rapidfuzz import fuzz, process
+
+from concert_api.errors import BadRequest, NotFound, utc_now_iso
+from concert_api.models import ChatRequest, ChatResponse
+from concert_api.services.chat.local import replies
+from concert_api.services.chat.local.catalog import Catalog
+from concert_api.services.chat.local.classifier import FOLLOW_UP, IntentClassifier, Prediction
+from concert_api.services.chat.local.entities import Entity, EntityMatcher, Extraction
+from concert_api.services.chat.local.slots import Slots, arguments_for, carried, merge, missing, slots_from
+from concert_api.services.chat.sessions import SessionStore, new_session_id
+from concert_api.services.chat.tools import TOOL_FOR_INTENT, AmbiguousName, ToolContext, run_tool
+from concert_api.warehouse.base import Warehouse
+
+TOOL_INTENTS = ("artist_lookup", "venue_popularity", "concert_search", "ticket_prediction", "recommendations",
+                "sales_query")
+OUT_OF_SCOPE_BELOW = 0.40
+"""A message whose best intent is less likely than this, and that names nothing in the catalog, is out of scope."""
+CATALOG_TTL_SECONDS = 300.0
+
+FOLLOW_UP_OPENERS = re.compile(r"^\s*(and|what about|how about|what if|same|now|then|ok(ay)?|instead|also|try|"
+                               r"switch|make it|just)\b", re.IGNORECASE)
+FAREWELL = re.compile(r"\b(thanks?|thank you|cheers|bye|goodbye|see you)\b", re.IGNORECASE)
+ORDINALS = {"first": 0, "1st": 0, "one": 0, "1": 0, "second": 1, "2nd": 1, "two": 1, "2": 1, "third": 2,
+            "3rd": 2, "three": 2, "3": 2, "last": -1}
+ENTITY_INTENTS = (("artist", "artist_lookup"), ("venue", "concert_search"), ("city", "concert_search"),
+                  ("state", "concert_search"), ("genre", "concert_search"), ("date", "concert_search"),
+                  ("user", "recommendations"))
+SLOT_QUESTIONS = {
+    "artist": "Which artist should I predict ticket sales for?",
+    "venue": "At which venue?",
+    "date": "On what date?",
+    "price": "At what ticket price?",
+}
+
+
+class LocalAssistant:
+    """The default chat backend: answers from the warehouse through the tool registry, without any cloud
+    service. Thread-safe; build once per process."""
+
+    name = "local"
+
+    def __init__(self, *, warehouse: Warehouse, classifier: IntentClassifier, carrier_words: frozenset[str],
+                 sessions: SessionStore, today: Callable[[], dt.date] = dt.date.today,
+                 tool_context: Callable[[dt.date], ToolContext] | None = None,
+                 out_of_scope_below: float = OUT_OF_SCOPE_BELOW) -> None:
+        self.warehouse = warehouse
+        self.classifier = classifier
+        self.carrier_words = carrier_words
+        self.sessions = sessions
+        self.today = today
+        self.out_of_scope_below = out_of_scope_below
+        self._tool_context = tool_context or (lambda today: ToolContext(warehouse, today=today))
+        self._lock = threading.Lock()
+        self._matcher: EntityMatcher | None = None
+        self._matcher_loaded = 0.0
+
+    # --- public ----------------------------------------------------------------------------------------
+
+    def reply(self, request: ChatRequest) -> ChatResponse:
+        """Answer one message in its session."""
+        session_id = request.session_id or new_session_id()
+        state = self.sessions.get(session_id) or {}
+        turn = Turn(self, request.message, state, self.today())
+        response = turn.run()
+        state = turn.next_state()
+        state["turns"] = int(state.get("turns", 0)) + 1
+        if request.user_id:
+            state["user_id"] = request.user_id
+        self.sessions.put(session_id, state)
+        return ChatResponse(message=response.message, session_id=session_id, intent=response.intent,
+                            confidence=round(min(1.0, max(0.0, response.confidence)), 4), data=response.data,
+                            suggestions=response.suggestions, timestamp=utc_now_iso())
+
+    def understand(self, message: str, today: dt.date | None = None) -> tuple[Extraction, Prediction]:
+        """The entities and the classifier's prediction for one message, without dialogue (evaluation)."""
+        extraction = self.matcher().extract(message, today=today or self.today())
+        return extraction, self.classifier.predict(extraction.delexicalised)
+
+    def matcher(self) -> EntityMatcher:
+        """The entity matcher over the current catalog, rebuilt every few minutes to follow data loads."""
+        now = time.monotonic()
+        if self._matcher is None or now - self._matcher_loaded > CATALOG_TTL_SECONDS:
+            with self._lock:
+                if self._matcher is None or now - self._matcher_loaded > CATALOG_TTL_SECONDS:
+                    self._matcher = EntityMatcher(Catalog.load(self.warehouse), self.carrier_words)
+                    self._matcher_loaded = now
+        return self._matcher
+
+    @property
+    def catalog(self) -> Catalog:
+        return self.matcher().catalog
+
+
+class Reply:
+    """What a turn answers, before it becomes a `ChatResponse`."""
+
+    def __init__(self, message: str, intent: str, confidence: float, data: dict[str, Any],
+                 suggestions: list[str]) -> None:
+        self.message = message
+        self.intent = intent
+        self.confidence = confidence
+        self.data = data
+        self.suggestions = suggestions
+
+
+class Turn:
+    """One message in its dialogue state."""
+
+    def __init__(self, assistant: LocalAssistant, message: str, state: dict[str, Any], today: dt.date) -> None:
+        self.assistant = assistant
+        self.message = message
+        self.state = state
+        self.today = today
+        self.catalog = assistant.catalog
+        self.extraction, self.prediction = assistant.understand(message, today)
+        self.intent: str | None = None
+        self.slots: Slots = {}
+        self.pending: dict[str, Any] | None = None
+        self.follow_up = False
+
+    # --- the decision ------------------------------------------------------------------------------------
+
+    def run(self) -> Reply:
+        """Decide what the message asks and answer it."""
+        pending = self.state.get("pending")
+        if pending and self._answers_pending(pending):
+            return self._execute(pending["intent"], self.prediction.confidence)
+        intent, confidence = self._intent()
+        if intent in TOOL_INTENTS:
+            return self._execute(intent, confidence)
+        return self._without_tool(intent, confidence)
+
+    def _intent(self) -> tuple[str, float]:
+        p = self.prediction
+        last = self.state.get("intent")
+        names_something = any(e.type in {"artist", "venue", "city", "state", "genre", "date", "price", "count",
+                                         "user", "vtype"} for e in self.extraction.entities)
+        looks_like_follow_up = p.intent == FOLLOW_UP or (
+            FOLLOW_UP_OPENERS.match(self.message) is not None and names_something
+            and (p.intent not in TOOL_INTENTS or p.confidence < 0.6))
+        if last and looks_like_follow_up:
+            self.follow_up = True
+            self.slots = merge(self.state.get("slots") or {}, slots_from(self.extraction))
+            return last, p.probabilities.get(FOLLOW_UP, 0.0) + p.probabilities.get(last, 0.0)
+        if p.intent == FOLLOW_UP or (p.confidence < self.assistant.out_of_scope_below and p.intent != "greeting"):
+            kind = next((intent for kind, intent in ENTITY_INTENTS if self.extraction.first(kind)), None)
+            if kind is None:
+                return ("out_of_scope", p.probabilities.get("out_of_scope", 0.0)) if p.intent != FOLLOW_UP \
+                    else ("help", p.confidence)
+            self.slots = slots_from(self.extraction)
+            return kind, p.probabilities.get(kind, 0.0)
+        self.slots = slots_from(self.extraction)
+        if p.intent in TOOL_INTENTS:
+            self.slots = carried(self.state.get("slots") or {}, self.slots, p.intent, self.message)
+        return p.intent, p.confidence
+
+    def _answers_pending(self, pending: dict[str, Any]) -> bool:
+        slot, options = pending["slot"], pending.get("options") or []
+        new = slots_from(self.extraction)
+        value: Any = None
+        label: str | None = None
+        entity = self.extraction.first(slot)
+        if entity is not None and entity.ambiguous and options:
+            narrowed = [o for o in options if o[0] in {c[0] for c in entity.candidates}]
+            if len(narrowed) == 1:
+                value, label = narrowed[0]
+        elif slot in new:
+            value = new[slot]
+            label = new.get("venue_label") if slot == "venue" else None
+        elif options:
+            value, label = self._option_in_message(options)
+        if value is None:
+            return False
+        self.slots = merge(pending.get("slots") or {}, {k: v for k, v in new.items() if k != slot})
+        self.slots[slot] = value
+        if slot == "venue":
+            self.slots["venue_label"] = label or value
+        self.follow_up = True
+        return True
+
+    def _option_in_message(self, options: list[list[Any]]) -> tuple[Any, str | None]:
+        words = self.message.lower().strip(" ?.!").split()
+        for word in words:
+            if word in ORDINALS and len(words) <= 4:
+                index = ORDINALS[word]
+                if -len(options) <= index < len(options):
+                    return options[index][0], options[index][1]
+        labels = [str(o[1]) for o in options]
+        best = process.extractOne(self.message, labels, scorer=fuzz.partial_ratio, score_cutoff=80)
+        if best is None:
+            return None, None
+        return options[best[2]][0], options[best[2]][1]
+
+    # --- answering ---------------------------------------------------------------------------------------
+
+    def _execute(self, intent: str, confidence: float) -> Reply:
+        self.intent = intent
+        ambiguous = [e for e in self.extraction.entities if e.ambiguous and e.type not in self.slots]
+        if ambiguous:
+            return self._clarify_ambiguous(intent, confidence, ambiguous[0])
+        lacking = missing(intent, self.slots)
+        if lacking:
+            return self._ask_for(intent, confidence, lacking)
+        arguments = arguments_for(intent, self.slots, message=self.message, extraction=self.extraction,
+                                  today=self.today)
+        tool = TOOL_FOR_INTENT[intent].name
+        context = self.assistant._tool_context(self.today)
+        try:
+            result = run_tool(tool, arguments, context)
+        except AmbiguousName as exc:
+            self.pending = {"intent": intent, "slot": exc.kind, "slots": self.slots,
+                            "options": [[c, c] for c in exc.candidates]}
+            message = f"Which {exc.kind} do you mean: {_either(exc.candidates)}?"
+            return Reply(message, intent, confidence, self._data(clarification=self.pending), exc.candidates[:4])
+        except (NotFound, BadRequest) as exc:
+            return Reply(f"{exc.details} Try one of the suggestions.", intent, confidence,
+                         self._data(tool=tool, parameters=arguments, error=exc.details),
+                         replies._pick([], self.catalog))
+        if result.parameters.get("group_by"):
+            self.slots["group_by"] = result.parameters["group_by"]
+        labels = self._labels(result.parameters)
+        message, suggestions = replies.render(tool, result.parameters, result.result, labels, self.catalog)
+        return Reply(message, intent, confidence, self._data(**result.as_data()), suggestions)
+
+    def _clarify_ambiguous(self, intent: str, confidence: float, entity: Entity) -> Reply:
+        options = [[value, label] for value, label in entity.candidates]
+        self.pending = {"intent": intent, "slot": entity.type, "slots": self.slots, "options": options}
+        labels = [label for _, label in entity.candidates]
+        message = f"Which {entity.type} do you mean by \"{_said(self.message, entity)}\": {_either(labels)}?"
+        return Reply(message, intent, confidence, self._data(clarification=self.pending), labels[:4])
+
+    def _ask_for(self, intent: str, confidence: float, lacking: list[str]) -> Reply:
+        slot = lacking[0]
+        options: list[list[Any]] = []
+        examples: list[str] = []
+        if slot == "artist":
+            options = [[a["name"], a["name"]] for a in self.catalog.artists[:3]]
+        elif slot == "venue":
+            venues = sorted(self.catalog.venues, key=lambda v: -int(v["capacity"]))[:3]
+            options = [[v["venue_id"], v["name"]] for v in venues]
+        elif slot == "date":
+            examples = ["next Friday", "Dec 31"]
+        elif slot == "price":
+            examples = ["$50", "$75"]
+        self.pending = {"intent": intent, "slot": slot, "slots": self.slots, "options": options}
+        known = ", ".join(f"{k}: {self._show(k)}" for k in ("artist", "venue", "date", "price") if k in self.slots)
+        message = SLOT_QUESTIONS[slot]
+        shown = [o[1] for o in options] or examples
+        message += f" For example {_either(shown)}." if shown else ""
+        if known:
+            message = f"I have {known}. " + message
+        clarification = {**self.pending, "missing": lacking, "examples": shown}
+        return Reply(message, intent, confidence, self._data(clarification=clarification), shown[:4])
+
+    def _without_tool(self, intent: str, confidence: float) -> Reply:
+        self.intent = None
+        if intent == "greeting":
+            message, suggestions = replies.greeting(self.catalog, bool(FAREWELL.search(self.message)))
+        elif intent == "help":
+            message, suggestions = replies.help_message(self.catalog)
+        else:
+            intent = "out_of_scope"
+            message, suggestions = replies.out_of_scope(self.catalog)
+        return Reply(message, intent, confidence, self._data(capabilities=list(replies.CAPABILITIES)), suggestions)
+
+    # --- state and data ----------------------------------------------------------------------------------
+
+    def next_state(self) -> dict[str, Any]:
+        """The session state after this turn."""
+        state = dict(self.state)
+        state["pending"] = self.pending
+        if self.intent is not None and self.pending is None:
+            state["intent"] = self.intent
+            state["slots"] = self.slots
+        return state
+
+    def _data(self, **extra: Any) -> dict[str, Any]:
+        data: dict[str, Any] = {"backend": "local", **extra}
+        data["entities"] = [{"type": e.type, "text": e.label if e.type in {"date", "price", "count"} else
+                             _said(self.message, e), "value": e.value,
+                             **({"candidates": [c[1] for c in e.candidates]} if e.ambiguous else {})}
+                            for e in self.extraction.entities]
+        data["follow_up"] = self.follow_up
+        return data
+
+    def _labels(self, parameters: dict[str, Any]) -> dict[str, str]:
+        labels: dict[str, str] = {}
+        if self.slots.get("venue"):
+            labels["venue"] = str(self.slots.get("venue_label") or self.slots["venue"])
+            if self.intent == "venue_popularity":
+                labels["venue_id"] = str(self.slots["venue"])
+        if parameters.get("artist"):
+            labels["artist"] = str(parameters["artist"])
+        return labels
+
+    def _show(self, slot: str) -> str:
+        value = self.slots[slot]
+        if slot == "venue":
+            return str(self.slots.get("venue_label") or value)
+        if slot == "date":
+            return replies.day(value["date_from"])
+        if slot == "price":
+            return replies.money(float(value))
+        return str(value)
+
+
+def _either(options: list[str]) -> str:
+    if len(options) <= 1:
+        return "".join(options)
+    return ", ".join(options[:-1]) + " or " + options[-1]
+
+
+def _said(message: str, entity: Entity) -> str:
+    return message[entity.start:entity.end]

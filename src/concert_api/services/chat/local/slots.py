@@ -1,0 +1,157 @@
+"""Slots: what the conversation knows (artist, venue, place, genres, dates, price, count, user), how a follow-up
+updates them, and how they become a tool's arguments."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any
+
+from concert_api.services.chat.local import dates as date_parser
+from concert_api.services.chat.local.entities import Entity, Extraction
+
+Slots = dict[str, Any]
+"""JSON-ready: artist (name), venue (id), venue_label, city, state, genres (list), vtype, date
+({date_from, date_to, text}), price, count, user."""
+
+SLOT_TYPES = ("artist", "venue", "city", "state", "genre", "vtype", "date", "price", "count", "user")
+REQUIRED: dict[str, tuple[str, ...]] = {"ticket_prediction": ("artist", "venue", "date", "price")}
+DEFAULT_COUNT = 5
+
+ANAPHORA = re.compile(r"\b(they|them|their|theirs|he|him|his|she|her|hers|there|that (artist|band|venue|place|city)|"
+                      r"this (artist|band|venue|place|city)|it|its|same)\b", re.IGNORECASE)
+PAST_WORDS = re.compile(r"\b(past|previous|previously|played|did|was|were|ago|history|historical|already)\b",
+                        re.IGNORECASE)
+GROUP_BY_WORDS: tuple[tuple[str, re.Pattern[str]], ...] = tuple((dim, re.compile(p, re.IGNORECASE)) for dim, p in (
+    ("artist", r"\b(which|what|top|best|by|per|each)\s+(\w+\s+)?(artists?|acts?|bands?|performers?|musicians?)\b|"
+               r"\b(top|best)[- ]selling (artists?|acts?|bands?)\b"),
+    ("venue", r"\b(which|what|top|best|by|per|each|highest)\s+(\w+\s+)?(venues?|places?|arenas?|clubs?)\b"),
+    ("city", r"\b(which|what|top|best|by|per|each)\s+(\w+\s+)?(city|cities)\b"),
+    ("state", r"\b(which|what|top|best|by|per|each)\s+(\w+\s+)?(states?)\b"),
+    ("genre", r"\b(which|what|top|best|by|per|each)\s+(\w+\s+)?(genres?|styles?)\b|\bbest[- ]selling genre\b"),
+))
+
+
+def slots_from(extraction: Extraction) -> Slots:
+    """The slots a message fills by itself (unambiguous entities only)."""
+    slots: Slots = {}
+    for e in extraction.entities:
+        if e.ambiguous:
+            continue
+        _set(slots, e)
+    return slots
+
+
+def _set(slots: Slots, e: Entity) -> None:
+    if e.type == "genre":
+        genres = slots.setdefault("genres", [])
+        if e.value not in genres:
+            genres.append(e.value)
+    elif e.type == "venue":
+        slots["venue"], slots["venue_label"] = e.value, e.label
+    elif e.type in {"date", "price", "count", "user", "artist", "city", "state", "vtype"}:
+        slots.setdefault(e.type, e.value)
+
+
+def merge(previous: Slots, new: Slots) -> Slots:
+    """A follow-up's slots: the new ones replace the old of the same kind; a new city drops the old state
+    and a new state the old city, so "what about Chicago?" after Texas looks in Chicago."""
+    merged = dict(previous)
+    if "city" in new and "state" not in new:
+        merged.pop("state", None)
+    if "state" in new and "city" not in new:
+        merged.pop("city", None)
+    if "venue" in new:
+        merged.pop("venue_label", None)
+    merged.update(new)
+    return merged
+
+
+def carried(previous: Slots, new: Slots, intent: str, message: str) -> Slots:
+    """Slots for a new question: it keeps the previous artist, venue and place when it points back at them
+    ("how many tickets did they sell?"), and any slot it requires but does not name."""
+    slots = dict(new)
+    if ANAPHORA.search(message):
+        for key in ("artist", "venue", "venue_label", "city", "state"):
+            if key in previous and key not in slots:
+                slots[key] = previous[key]
+    for key in REQUIRED.get(intent, ()):
+        if key not in slots and key in previous:
+            slots[key] = previous[key]
+            if key == "venue" and "venue_label" in previous:
+                slots["venue_label"] = previous["venue_label"]
+    return slots
+
+
+def missing(intent: str, slots: Slots) -> list[str]:
+    """The required slots the intent still lacks, in the order to ask for them."""
+    return [k for k in REQUIRED.get(intent, ()) if k not in slots]
+
+
+def arguments_for(intent: str, slots: Slots, *, message: str, extraction: Extraction | None,
+                  today: dt.date) -> dict[str, Any]:
+    """The tool arguments for an intent from the slots."""
+    count = int(slots.get("count") or DEFAULT_COUNT)
+    genre = (slots.get("genres") or [None])[0]
+    date = slots.get("date")
+    if intent == "venue_popularity":
+        if slots.get("venue"):
+            return {"top_n": 100, "min_events": 0}
+        return _clean({"top_n": count, "city": slots.get("city"), "state": slots.get("state"),
+                       "venue_type": slots.get("vtype")})
+    if intent == "artist_lookup":
+        return _clean({"artist": slots.get("artist"), "genre": None if slots.get("artist") else genre,
+                       "top_n": count})
+    if intent == "concert_search":
+        when = "upcoming"
+        if date and date["date_to"] < today.isoformat():
+            when = "past"
+        elif date and date["date_from"] < today.isoformat():
+            when = "any"
+        elif not date and PAST_WORDS.search(message):
+            when = "past"
+        return _clean({"artist": slots.get("artist"), "venue": slots.get("venue"), "city": slots.get("city"),
+                       "state": slots.get("state"), "genre": genre, "max_price": slots.get("price"),
+                       "date_from": date and date["date_from"], "date_to": date and date["date_to"],
+                       "when": when, "limit": count})
+    if intent == "ticket_prediction":
+        return {"artist": slots["artist"], "venue": slots["venue"], "event_date": slots["date"]["date_from"],
+                "ticket_price": slots["price"]}
+    if intent == "recommendations":
+        location = slots.get("city") or slots.get("state")
+        if slots.get("city") and slots.get("state"):
+            location = f"{slots['city']}, {slots['state']}"
+        return _clean({"genres": slots.get("genres") or None, "location": location, "user_id": slots.get("user"),
+                       "top_n": count})
+    if intent == "sales_query":
+        date = _looking_back(slots, extraction, today)
+        return _clean({"artist": slots.get("artist"), "venue": slots.get("venue"), "city": slots.get("city"),
+                       "state": slots.get("state"), "genre": genre, "date_from": date and date["date_from"],
+                       "date_to": date and date["date_to"],
+                       "group_by": group_by(message) or slots.get("group_by"),
+                       "top_n": count})
+    raise ValueError(f"no tool for intent {intent!r}")
+
+
+def group_by(message: str) -> str | None:
+    """The dimension a sales question ranks by ("which artist sold the most" -> artist), if any."""
+    for dim, pattern in GROUP_BY_WORDS:
+        if pattern.search(message):
+            return dim
+    return None
+
+
+def _looking_back(slots: Slots, extraction: Extraction | None, today: dt.date) -> dict[str, str] | None:
+    """Sales look back: "in July" is the last July, not the next one."""
+    if extraction is not None:
+        entity = extraction.first("date")
+        if entity is not None and entity.mention is not None:
+            resolved = date_parser.resolve(entity.mention, today, prefer="past")
+            if resolved is not None:
+                return resolved.as_dict()
+    date: dict[str, str] | None = slots.get("date")
+    return date
+
+
+def _clean(args: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in args.items() if v is not None}
