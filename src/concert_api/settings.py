@@ -16,6 +16,7 @@ from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 WarehouseBackend = Literal["duckdb", "redshift-data", "postgres"]
+AssistantBackend = Literal["local", "bedrock-agent", "bedrock-converse"]
 
 
 class Settings(BaseSettings):
@@ -44,6 +45,12 @@ class Settings(BaseSettings):
         None,
         validation_alias="CONCERT_WAREHOUSE",
         description="Warehouse backend; by default redshift-data when Redshift is configured, else duckdb.",
+    )
+    assistant: AssistantBackend | None = Field(
+        None,
+        validation_alias="CONCERT_ASSISTANT",
+        description="Chat backend; by default bedrock-agent when an agent is configured, bedrock-converse when "
+        "BEDROCK_MODEL_ID is set, else local.",
     )
     data_dir: Path = Field(Path(".concert-data"), validation_alias="CONCERT_DATA_DIR")
     postgres_dsn: str | None = Field(None, validation_alias="CONCERT_POSTGRES_DSN")

@@ -1,6 +1,6 @@
 """Which chat backend serves: the Bedrock Agent when BEDROCK_AGENT_ID and BEDROCK_AGENT_ALIAS_ID are set, the
 Converse API when BEDROCK_MODEL_ID is set, else the local assistant. `CONCERT_ASSISTANT` (local, bedrock-agent,
-bedrock-converse) forces a choice when the settings model has it.
+bedrock-converse) forces a choice.
 
 Only light modules are imported here; each backend's modules (boto3 for Bedrock; scikit-learn, numpy and
 rapidfuzz for the local assistant) are imported inside its builder, so the Lambda import path stays lean.
@@ -27,7 +27,7 @@ _built_for: Settings | None = None
 
 def backend_name(settings: Settings) -> str:
     """The backend the settings choose: 'bedrock-agent', 'bedrock-converse' or 'local'."""
-    forced = getattr(settings, "assistant", None)
+    forced = settings.assistant
     if forced:
         return str(forced)
     if settings.bedrock_agent_configured:
