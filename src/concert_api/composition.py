@@ -15,10 +15,13 @@ from concert_api.errors import ServiceNotConfigured
 from concert_api.settings import Settings, get_settings
 
 if TYPE_CHECKING:
+    from concert_api.ml.predictor import TicketPredictor, VenueForecaster
     from concert_api.warehouse.base import Warehouse
 
 _lock = threading.Lock()
 _warehouse: Warehouse | None = None
+_ticket_predictor: TicketPredictor | None = None
+_venue_forecaster: VenueForecaster | None = None
 
 
 def build_warehouse(settings: Settings) -> Warehouse:
@@ -53,21 +56,98 @@ def warehouse() -> Warehouse:
     return _warehouse
 
 
+def build_ticket_predictor(settings: Settings) -> TicketPredictor:
+    """The SageMaker endpoint's predictor when SAGEMAKER_TICKET_ENDPOINT is set, else the local model under
+    `settings.model_dir` (ServiceNotConfigured, telling how to train one, when there is none)."""
+    if settings.sagemaker_ticket_endpoint:
+        from concert_api.ml.sagemaker_predictor import SageMakerTicketPredictor
+
+        return SageMakerTicketPredictor(settings.sagemaker_ticket_endpoint, region=settings.aws_region)
+    from concert_api.ml import artefacts  # standard library only: no numpy unless a model exists
+
+    if artefacts.current_version_dir(settings.model_dir) is None:
+        raise ServiceNotConfigured(
+            f"No ticket-sales model in {settings.model_dir}: {artefacts.TRAIN_HINT}, "
+            "or set SAGEMAKER_TICKET_ENDPOINT."
+        )
+    from concert_api.ml.local_predictor import LocalTicketPredictor
+
+    return LocalTicketPredictor.from_model_dir(settings.model_dir)
+
+
+def ticket_predictor() -> TicketPredictor:
+    """The process-wide ticket-sales predictor (a missing model is not cached: train one and it is picked up)."""
+    global _ticket_predictor
+    if _ticket_predictor is None:
+        with _lock:
+            if _ticket_predictor is None:
+                _ticket_predictor = build_ticket_predictor(get_settings())
+    return _ticket_predictor
+
+
+def build_venue_forecaster(settings: Settings) -> VenueForecaster | None:
+    """The venue model: the SageMaker venue endpoint when SAGEMAKER_VENUE_ENDPOINT is set, else the local
+    ticket-sales model when one is trained, else None (the venue ranking then omits the forecast)."""
+    from concert_api.ml.venue_forecast import ScheduledConcertForecaster
+
+    if settings.sagemaker_venue_endpoint:
+        from concert_api.ml.sagemaker_predictor import SageMakerTicketPredictor
+
+        endpoint = SageMakerTicketPredictor(settings.sagemaker_venue_endpoint, region=settings.aws_region)
+        return ScheduledConcertForecaster(endpoint.predict, backend="sagemaker", cache_all=False)
+    from concert_api.ml import artefacts
+
+    if settings.sagemaker_ticket_endpoint or artefacts.current_version_dir(settings.model_dir) is None:
+        return None
+    try:
+        local = ticket_predictor()
+    except ServiceNotConfigured:  # a model that cannot be loaded: the ranking goes on without forecasts
+        return None
+    return ScheduledConcertForecaster(local.predict, backend="local", cache_all=True)
+
+
+def venue_forecaster() -> VenueForecaster | None:
+    """The process-wide venue forecaster, or None when no venue model is available (not cached)."""
+    global _venue_forecaster
+    if _venue_forecaster is None:
+        forecaster = build_venue_forecaster(get_settings())
+        with _lock:
+            if _venue_forecaster is None:
+                _venue_forecaster = forecaster
+    return _venue_forecaster
+
+
 def reset() -> None:
     """Forget every adapter and the cached settings (tests, and the CLI after it changes the data dir)."""
-    global _warehouse
+    global _warehouse, _ticket_predictor, _venue_forecaster
     with _lock:
         if _warehouse is not None:
             _warehouse.close()
         _warehouse = None
+        _ticket_predictor = None
+        _venue_forecaster = None
     get_settings.cache_clear()
 
 
 def backends(settings: Settings) -> dict[str, str]:
     """The adapters in use, by role, for `/health`."""
-    return {"warehouse": settings.warehouse_backend}
+    return {"warehouse": settings.warehouse_backend, "predictor": _predictor_backend(settings)}
 
 
 def probes(settings: Settings) -> dict[str, Callable[[], None]]:
     """One probe per configured backend for `/health?deep=true`; each raises when its backend fails."""
-    return {"warehouse": lambda: warehouse().ping()}
+    checks: dict[str, Callable[[], None]] = {"warehouse": lambda: warehouse().ping()}
+    if _predictor_configured(settings):
+        checks["predictor"] = lambda: ticket_predictor().ping()
+    return checks
+
+
+def _predictor_backend(settings: Settings) -> str:
+    return "sagemaker" if settings.sagemaker_ticket_endpoint else "local"
+
+
+def _predictor_configured(settings: Settings) -> bool:
+    """A SageMaker endpoint is named, or a local model has been trained (an untrained one is not probed)."""
+    from concert_api.ml import artefacts
+
+    return bool(settings.sagemaker_ticket_endpoint) or artefacts.current_version_dir(settings.model_dir) is not None

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from concert_api.errors import ServiceNotConfigured
+from concert_api import composition
 from concert_api.handlers.events import ApiRequest
 from concert_api.handlers.runtime import api_endpoint
 from concert_api.models import TicketPredictionRequest, TicketPredictionResponse
+from concert_api.services import predictions
 
 
-@api_endpoint(
-    name="ticket-prediction", method="POST", path="/tickets/predict", event="Ticket prediction handler invoked"
-)
+@api_endpoint(name="ticket-prediction", method="POST", path="/tickets/predict",
+              event="Ticket prediction handler invoked")
 def ticket_prediction_handler(request: ApiRequest) -> TicketPredictionResponse:
-    """Predict ticket sales (the model lands with its own issue)."""
-    request.parse(TicketPredictionRequest)
-    raise ServiceNotConfigured("Ticket-sales prediction is not available yet: no model is configured.")
+    """Predict the tickets an artist sells at a venue on a date at a price, as the guide describes."""
+    body = request.parse(TicketPredictionRequest)
+    return predictions.predict_tickets(
+        body, warehouse=composition.warehouse(), predictor=composition.ticket_predictor()
+    )

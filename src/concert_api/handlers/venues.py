@@ -13,6 +13,7 @@ from concert_api.services import venues
     name="venue-popularity", method="POST", path="/venues/popularity", event="Venue popularity handler invoked"
 )
 def venue_popularity_handler(request: ApiRequest) -> VenuePopularityResponse:
-    """Rank venues by popularity, as the guide's request and response describe."""
+    """Rank venues by popularity, as the guide's request and response describe (plus each venue's forecast
+    attendance rate when a venue model is available)."""
     body = request.parse(VenuePopularityRequest)
-    return venues.rank_venues(body, composition.warehouse())
+    return venues.rank_venues(body, composition.warehouse(), composition.venue_forecaster())

@@ -2,15 +2,26 @@
 
 from __future__ import annotations
 
-from concert_api.errors import utc_now_iso
+import datetime as dt
+import logging
+
+from concert_api.errors import ApiError, utc_now_iso
+from concert_api.ml.predictor import VenueForecaster
 from concert_api.models import VenuePopularityRequest, VenuePopularityResponse, VenueRanking
 from concert_api.warehouse.base import Warehouse
 from concert_api.warehouse.queries import venues as q
 
+log = logging.getLogger(__name__)
 
-def rank_venues(request: VenuePopularityRequest, warehouse: Warehouse) -> VenuePopularityResponse:
+
+def rank_venues(
+    request: VenuePopularityRequest, warehouse: Warehouse, forecaster: VenueForecaster | None = None
+) -> VenuePopularityResponse:
     """The `top_n` most popular venues with at least `min_events` completed concerts, optionally within a city,
-    state or venue type. The ranking reads the `venue_metrics` summary table (see `queries.refresh`)."""
+    state or venue type. The ranking reads the `venue_metrics` summary table (see `queries.refresh`).
+
+    With a venue `forecaster`, each venue with scheduled concerts also gets `forecast_attendance_rate`; if the
+    forecaster fails, the ranking is still returned, without it (the failure is logged)."""
     rows = warehouse.query(
         q.VENUE_POPULARITY,
         {
@@ -38,4 +49,17 @@ def rank_venues(request: VenuePopularityRequest, warehouse: Warehouse) -> VenueP
         )
         for row in rows
     ]
+    if forecaster is not None and venues:
+        forecasts = _forecasts(forecaster, warehouse, [v.venue_id for v in venues])
+        for venue in venues:
+            venue.forecast_attendance_rate = forecasts.get(venue.venue_id)
     return VenuePopularityResponse(venues=venues, total_venues=len(venues), timestamp=utc_now_iso())
+
+
+def _forecasts(forecaster: VenueForecaster, warehouse: Warehouse, venue_ids: list[str]) -> dict[str, float]:
+    try:
+        return forecaster.forecast(warehouse, venue_ids, dt.date.today())
+    except ApiError as exc:
+        log.warning("venue forecast unavailable (%s backend): %s", forecaster.backend, exc.details or exc.error,
+                    extra={"internal": getattr(exc, "internal", None)})  # fmt: skip
+        return {}

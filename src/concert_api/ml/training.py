@@ -1,0 +1,214 @@
+"""Train the ticket-sales model on the warehouse's completed concerts, with a time-based hold-out.
+
+    oldest 70% of concerts (by date)  -> fit the trees (LightGBM, L1 loss on log sell-through)
+    next 15%                          -> calibrate the conformal interval
+    latest 15%                        -> hold-out: MAE, MAPE, R², baselines, noise floor, coverage
+
+Every concert's features are the aggregates as of the start of its 91-day period (point in time; see
+`dataset.point_in_time_columns`). The artefact saved is exactly the model evaluated.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import lightgbm as lgb
+import numpy as np
+
+from concert_api.ml import artefacts, dataset, transform
+from concert_api.ml.evaluation import Evaluation, evaluate, noise_free_demand
+from concert_api.ml.model import Calibration, TicketModel, calibrate
+from concert_api.warehouse.base import Warehouse
+from concert_api.warehouse.queries import features as q
+
+Progress = Callable[[str, int, int], None]
+"""Called as `progress(step, done, total)`."""
+
+PERIOD_DAYS = 91
+TRAIN_SHARE = 0.70
+CALIBRATION_SHARE = 0.15
+COVERAGE = 0.80
+MIN_CONCERTS = 300
+
+LGB_PARAMS: dict[str, Any] = {
+    "objective": "l1",
+    "learning_rate": 0.05,
+    "num_leaves": 63,
+    "min_data_in_leaf": 40,
+    "max_bin": 127,
+    "feature_fraction": 0.9,
+    "verbose": -1,
+    "seed": 7,
+    "deterministic": True,
+}
+NUM_ROUNDS = 800
+"""Chosen by measurement on `medium` (see docs/model.md): more rounds or leaves no longer lower the hold-out MAE."""
+
+STEPS = ("reading concerts", "point-in-time features", "fitting the trees", "calibrating the interval",
+         "evaluating the hold-out", "done")  # fmt: skip
+
+
+class NotEnoughData(ValueError):
+    """The warehouse holds too few completed concerts to train and evaluate a model."""
+
+
+@dataclass
+class Split:
+    """Date boundaries of the time-based split: train < calibration_start <= calibration < test_start <= test."""
+
+    first: dt.date
+    calibration_start: dt.date
+    test_start: dt.date
+    end: dt.date  # exclusive: the day after the latest completed concert
+
+
+@dataclass
+class TrainResult:
+    model: TicketModel
+    evaluation: Evaluation
+    metadata: dict[str, Any]
+
+
+def train(
+    warehouse: Warehouse,
+    *,
+    data_snapshot: dict[str, Any] | None = None,
+    expected_demand_file: Path | None = None,
+    progress: Progress | None = None,
+    num_threads: int | None = None,
+) -> TrainResult:
+    """Train, calibrate and evaluate a model on everything the warehouse holds; nothing is written.
+
+    `data_snapshot` (e.g. the generator's generation.json) goes into the metadata; `expected_demand_file` adds the
+    noise floor to the evaluation."""
+    report = progress or (lambda _s, _d, _t: None)
+    started = time.perf_counter()
+    report(STEPS[0], 0, len(STEPS) - 1)
+    latest = warehouse.query(q.LATEST_COMPLETED_DATE)[0]["latest"]
+    if latest is None:
+        raise NotEnoughData("the warehouse holds no completed concerts")
+    end = _as_date(latest) + dt.timedelta(days=1)
+    concerts = dataset.load_concerts(warehouse, end)
+    if len(concerts) < MIN_CONCERTS:
+        raise NotEnoughData(f"{len(concerts)} completed concerts; at least {MIN_CONCERTS} are needed")
+    split = split_dates(concerts, end)
+
+    report(STEPS[1], 1, len(STEPS) - 1)
+    cols = dataset.point_in_time_columns(warehouse, concerts, period_days=PERIOD_DAYS)
+    features_seconds = time.perf_counter() - started
+    days = concerts.event_date
+    parts = {
+        "train": days < np.datetime64(split.calibration_start),
+        "calibration": (days >= np.datetime64(split.calibration_start)) & (days < np.datetime64(split.test_start)),
+        "test": days >= np.datetime64(split.test_start),
+    }
+    sub = {name: {k: v[mask] for k, v in cols.items()} for name, mask in parts.items()}
+    y = {name: concerts.tickets_sold[mask] for name, mask in parts.items()}
+
+    report(STEPS[2], 2, len(STEPS) - 1)
+    fit_started = time.perf_counter()
+    params = fit_transform_params(sub["train"], y["train"])
+    x_train = transform.design_matrix(sub["train"], params)
+    target = dataset.log_sell_through(y["train"], sub["train"]["capacity"])
+    booster = lgb.train(
+        {**LGB_PARAMS, "num_threads": num_threads or os.cpu_count() or 1},
+        lgb.Dataset(x_train, target, feature_name=list(transform.FEATURE_NAMES),
+                    categorical_feature=list(transform.CATEGORICAL_FEATURES), free_raw_data=True),
+        num_boost_round=NUM_ROUNDS,
+    )  # fmt: skip
+    fit_seconds = time.perf_counter() - fit_started
+    version = artefacts.new_version()
+    model = TicketModel(booster, params, Calibration(COVERAGE, [], [0.0]), version)  # calibrated next
+
+    report(STEPS[3], 3, len(STEPS) - 1)
+    m_cal = model.log_sell_through(sub["calibration"])
+    actual_cal = dataset.log_sell_through(y["calibration"], sub["calibration"]["capacity"])
+    model.calibration = calibrate(m_cal, actual_cal, COVERAGE)
+
+    report(STEPS[4], 4, len(STEPS) - 1)
+    noise_free = None
+    if expected_demand_file is not None:
+        noise_free = noise_free_demand(expected_demand_file, concerts.concert_id[parts["test"]])
+    evaluation = evaluate(
+        model, sub["test"], y["test"],
+        fallback_tickets=float(y["train"].mean()),
+        fallback_sell_through=params.prior_st,
+        noise_free=noise_free,
+    )  # fmt: skip
+    total_seconds = time.perf_counter() - started
+    metadata = {
+        "version": version,
+        "kind": "ticket_sales",
+        "trained_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "data_snapshot": data_snapshot,
+        "warehouse": warehouse.backend,
+        "rows": {name: int(mask.sum()) for name, mask in parts.items()},
+        "split": {k: v.isoformat() for k, v in vars(split).items()},
+        "period_days": PERIOD_DAYS,
+        "features": list(transform.FEATURE_NAMES),
+        "categorical_features": list(transform.CATEGORICAL_FEATURES),
+        "target": "log sell-through (tickets / capacity, capped at 1); L1 loss: the conditional median",
+        "algorithm": {"library": "lightgbm", "version": lgb.__version__, "params": LGB_PARAMS,
+                      "num_boost_round": NUM_ROUNDS},
+        "interval": {"method": "Mondrian split conformal on |log residual|", "coverage": COVERAGE,
+                     "edges": model.calibration.edges, "half_widths": model.calibration.quantiles},
+        "baseline_fallbacks": {"tickets": float(y["train"].mean()), "sell_through": params.prior_st},
+        "metrics": evaluation.summary(),
+        "timings_seconds": {"features": round(features_seconds, 2), "fit": round(fit_seconds, 2),
+                            "total": round(total_seconds, 2)},
+    }
+    report(STEPS[5], 5, len(STEPS) - 1)
+    return TrainResult(model, evaluation, metadata)
+
+
+def save(result: TrainResult, model_dir: Path, *, make_current: bool = True) -> Path:
+    """Write the model and its metadata under `<model_dir>/ticket_sales/<version>/` and point `current` at it."""
+    directory = artefacts.model_root(model_dir) / result.model.version
+    result.model.save(directory)
+    (directory / artefacts.METADATA_FILE).write_text(json.dumps(result.metadata, indent=2, default=str) + "\n")
+    if make_current:
+        artefacts.set_current(model_dir, result.model.version)
+    return directory
+
+
+def split_dates(concerts: dataset.Concerts, end: dt.date) -> Split:
+    """Date boundaries at the 70% and 85% quantiles of the concerts, so that a day is never split."""
+    days = concerts.event_date
+    n = len(days)
+    cal = days[int(n * TRAIN_SHARE)]
+    test = days[int(n * (TRAIN_SHARE + CALIBRATION_SHARE))]
+    if not days[0] < cal < test:
+        raise NotEnoughData("the concerts span too few days for a time-based hold-out")
+    return Split(_as_date(days[0]), _as_date(cal), _as_date(test), end)
+
+
+def fit_transform_params(cols: dict[str, np.ndarray], tickets: np.ndarray) -> transform.TransformParams:
+    """The priors of the shrunk averages and the typical-price regression, from the training rows only."""
+    vtype = transform.codes(cols["venue_type"], transform.VENUE_TYPES)
+    log_city = np.log(np.maximum(cols["city_population"], 1.0))
+    design = transform.price_design(cols["popularity"], log_city, vtype)
+    coef, *_ = np.linalg.lstsq(design, np.log(cols["ticket_price"]), rcond=None)
+    st = dataset.sell_through(tickets, cols["capacity"])
+    return transform.TransformParams(
+        prior_st=float(st.mean()),
+        prior_log_st=float(dataset.log_sell_through(tickets, cols["capacity"]).mean()),
+        prior_sold_out=float((st >= 1.0).mean()),
+        price_coef=[float(c) for c in coef],
+    )
+
+
+def _as_date(value: Any) -> dt.date:
+    if isinstance(value, np.datetime64):
+        return value.astype("datetime64[D]").astype(dt.date)
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    return dt.date.fromisoformat(str(value)[:10])

@@ -1,0 +1,166 @@
+"""Ticket-sales prediction on the tiny data set: training quality, the handler's contract, the CLI, the venue
+forecast."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import shutil
+
+import api_lambda_handlers
+import pytest
+from click.testing import CliRunner
+from tests.conftest import body_of, load_event
+from tests.unit.ml.conftest import trained_dir, trained_env  # noqa: F401  (fixtures)
+
+from concert_api.ml import artefacts
+
+
+def _predict(body, context):
+    event = load_event("http_ticket_prediction.json")
+    event["body"] = json.dumps(body)
+    return api_lambda_handlers.ticket_prediction_handler(event, context)
+
+
+def _metrics(data_dir):
+    return artefacts.read_metadata(artefacts.current_version_dir(data_dir / "models"))["metrics"]
+
+
+def test_training_on_tiny_beats_both_baselines(trained_dir):  # noqa: F811
+    m = _metrics(trained_dir)
+    assert m["model"]["mae"] < m["venue_baseline"]["mae"]
+    assert m["model"]["mae"] < m["artist_baseline"]["mae"]
+    assert m["mae_vs_better_baseline"] < -0.2
+    assert m["model"]["r2"] > 0.8
+
+
+def test_interval_coverage_on_the_hold_out_is_within_5_points_of_nominal(trained_dir):  # noqa: F811
+    m = _metrics(trained_dir)
+    assert m["nominal_coverage"] == 0.8
+    assert abs(m["coverage"] - 0.8) <= 0.05, m["coverage"]
+
+
+def test_guide_request_returns_the_guide_fields_and_an_interval(trained_env, lambda_context):  # noqa: F811
+    response = api_lambda_handlers.ticket_prediction_handler(load_event("http_ticket_prediction.json"),
+                                                             lambda_context)  # fmt: skip
+    body = body_of(response)
+    assert response["statusCode"] == 200, body
+    assert {"predicted_sales", "confidence", "features_used", "timestamp"} <= set(body)
+    assert {"artist_id", "venue_id", "event_date", "ticket_price"} <= set(body["features_used"])
+    interval = body["prediction_interval"]
+    assert interval["low"] <= body["predicted_sales"] <= interval["high"] and interval["coverage"] == 0.8
+    assert 0 <= body["confidence"] <= 1 and body["model_version"]
+
+
+def test_predicted_sales_never_exceed_capacity(trained_env, lambda_context):  # noqa: F811
+    from concert_api import composition
+
+    pairs = composition.warehouse().query(
+        "SELECT a.artist_id, v.venue_id, v.capacity FROM artists a CROSS JOIN venues v "
+        "ORDER BY a.popularity DESC, v.capacity LIMIT 40"
+    )
+    for pair in pairs:
+        for price in (1.0, 30.0, 400.0):
+            body = body_of(_predict({"artist_id": pair["artist_id"], "venue_id": pair["venue_id"],
+                                     "event_date": "2026-07-18", "ticket_price": price}, lambda_context))  # fmt: skip
+            assert 0 <= body["predicted_sales"] <= pair["capacity"]
+            assert body["prediction_interval"]["high"] <= pair["capacity"]
+
+
+@pytest.mark.parametrize(
+    ("overrides", "named"),
+    [({"artist_id": "artist_nope"}, "artist_id 'artist_nope'"), ({"venue_id": "venue_nope"}, "venue_id 'venue_nope'")],
+)
+def test_unknown_artist_or_venue_is_a_404_naming_it(trained_env, lambda_context, overrides, named):  # noqa: F811
+    request = {"artist_id": "artist_001", "venue_id": "venue_001", "event_date": "2026-07-18", "ticket_price": 50}
+    response = _predict({**request, **overrides}, lambda_context)
+    assert response["statusCode"] == 404
+    assert named in body_of(response)["details"]
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field"),
+    [({"ticket_price": 0}, "ticket_price"), ({"ticket_price": -5}, "ticket_price"),
+     ({"event_date": "2026-13-45"}, "event_date"), ({"event_date": "next friday"}, "event_date")],
+)
+def test_bad_price_or_date_is_a_400(trained_env, lambda_context, overrides, field):  # noqa: F811
+    request = {"artist_id": "artist_001", "venue_id": "venue_001", "event_date": "2026-07-18", "ticket_price": 50}
+    response = _predict({**request, **overrides}, lambda_context)
+    assert response["statusCode"] == 400 and field in body_of(response)["details"]
+
+
+def test_without_a_trained_model_the_answer_says_how_to_train_one(tiny_warehouse, lambda_context):
+    response = api_lambda_handlers.ticket_prediction_handler(load_event("http_ticket_prediction.json"),
+                                                             lambda_context)  # fmt: skip
+    assert response["statusCode"] == 503
+    assert "concert-api model train" in body_of(response)["details"]
+
+
+def test_venue_ranking_adds_the_forecast_when_the_model_exists(trained_env, lambda_context):  # noqa: F811
+    event = load_event("http_venue_popularity.json")
+    event["body"] = json.dumps({"top_n": 25, "min_events": 0})
+    venues = body_of(api_lambda_handlers.venue_popularity_handler(event, lambda_context))["venues"]
+    forecasts = [v["forecast_attendance_rate"] for v in venues if "forecast_attendance_rate" in v]
+    assert forecasts and all(0 < f <= 1 for f in forecasts)
+
+
+def test_venue_ranking_omits_the_forecast_without_a_model(tiny_warehouse, lambda_context):
+    event = load_event("http_venue_popularity.json")
+    venues = body_of(api_lambda_handlers.venue_popularity_handler(event, lambda_context))["venues"]
+    assert venues and all("forecast_attendance_rate" not in v for v in venues)
+
+
+def test_deep_health_probes_the_trained_predictor(trained_env, lambda_context):  # noqa: F811
+    body = body_of(api_lambda_handlers.health_check_handler(load_event("http_health_deep.json"), lambda_context))
+    assert body["backends"]["predictor"] == "local"
+    assert body["probes"]["predictor"]["status"] == "ok"
+
+
+def test_cli_train_evaluate_package(tiny_data_dir, tmp_path, monkeypatch):
+    from concert_api.cli.main import cli
+
+    data_dir = tmp_path / "data"
+    data_dir.mkdir()
+    shutil.copy(tiny_data_dir / "warehouse.duckdb", data_dir / "warehouse.duckdb")
+    shutil.copytree(tiny_data_dir / "generated", data_dir / "generated")
+    runner = CliRunner()
+    for command in (["model", "--help"], ["model", "train", "--help"], ["model", "evaluate", "--help"],
+                    ["model", "package", "--help"]):  # fmt: skip
+        assert runner.invoke(cli, command).exit_code == 0
+    # Evaluating before training is a clear error
+    early = runner.invoke(cli, ["model", "evaluate", "--data-dir", str(data_dir)])
+    assert early.exit_code != 0 and "concert-api model train" in early.output
+
+    trained = runner.invoke(cli, ["model", "train", "--data-dir", str(data_dir)])
+    assert trained.exit_code == 0, trained.output
+    assert "noise floor" in trained.output
+    report, plot = tmp_path / "model.md", tmp_path / "plot.png"
+    evaluated = runner.invoke(cli, ["model", "evaluate", "--data-dir", str(data_dir), "--report", str(report),
+                                    "--plot", str(plot)])  # fmt: skip
+    assert evaluated.exit_code == 0, evaluated.output
+    text = report.read_text()
+    assert "noise floor" in text and "Confidence rule" in text and plot.stat().st_size > 10_000
+    packaged = runner.invoke(cli, ["model", "package", "--data-dir", str(data_dir), "--out",
+                                   str(tmp_path / "model.tar.gz")])  # fmt: skip
+    assert packaged.exit_code == 0 and (tmp_path / "model.tar.gz").is_file()
+    missing = runner.invoke(cli, ["model", "package", "--data-dir", str(data_dir), "--version", "nope"])
+    assert missing.exit_code != 0 and "No model version 'nope'" in missing.output
+
+
+def test_a_model_is_picked_up_once_trained_without_restart(tiny_data_dir, tmp_path, monkeypatch, lambda_context):
+    from concert_api import composition
+    from concert_api.ml import training
+    from concert_api.warehouse.duckdb import DuckDBWarehouse
+
+    data_dir = tmp_path / "data"
+    data_dir.mkdir()
+    shutil.copy(tiny_data_dir / "warehouse.duckdb", data_dir / "warehouse.duckdb")
+    monkeypatch.setenv("CONCERT_DATA_DIR", str(data_dir))
+    composition.reset()
+    assert _predict({"artist_id": "artist_001", "venue_id": "venue_001", "event_date": dt.date.today().isoformat(),
+                     "ticket_price": 50}, lambda_context)["statusCode"] == 503  # fmt: skip
+    warehouse = DuckDBWarehouse(data_dir / "warehouse.duckdb")
+    training.save(training.train(warehouse), data_dir / "models")
+    warehouse.close()
+    assert _predict({"artist_id": "artist_001", "venue_id": "venue_001", "event_date": dt.date.today().isoformat(),
+                     "ticket_price": 50}, lambda_context)["statusCode"] == 200  # fmt: skip
