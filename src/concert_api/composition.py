@@ -16,12 +16,14 @@ from concert_api.settings import Settings, get_settings
 
 if TYPE_CHECKING:
     from concert_api.ml.predictor import TicketPredictor, VenueForecaster
+    from concert_api.services.chat.assistant import Assistant
     from concert_api.warehouse.base import Warehouse
 
-_lock = threading.Lock()
+_lock = threading.RLock()  # re-entrant: building the assistant builds the warehouse
 _warehouse: Warehouse | None = None
 _ticket_predictor: TicketPredictor | None = None
 _venue_forecaster: VenueForecaster | None = None
+_assistant: Assistant | None = None
 
 
 def build_warehouse(settings: Settings) -> Warehouse:
@@ -117,28 +119,58 @@ def venue_forecaster() -> VenueForecaster | None:
     return _venue_forecaster
 
 
+def assistant() -> Assistant:
+    """The process-wide chat assistant: Bedrock Agent, Bedrock Converse or the local one (see
+    `services.chat.factory`). The local assistant's session store lives in the data dir."""
+    global _assistant
+    if _assistant is None:
+        with _lock:
+            if _assistant is None:
+                from concert_api.services.chat.factory import build_assistant
+
+                _assistant = build_assistant(get_settings())
+    return _assistant
+
+
 def reset() -> None:
     """Forget every adapter and the cached settings (tests, and the CLI after it changes the data dir)."""
-    global _warehouse, _ticket_predictor, _venue_forecaster
+    global _warehouse, _ticket_predictor, _venue_forecaster, _assistant
     with _lock:
         if _warehouse is not None:
             _warehouse.close()
         _warehouse = None
         _ticket_predictor = None
         _venue_forecaster = None
+        _assistant = None
     get_settings.cache_clear()
 
 
 def backends(settings: Settings) -> dict[str, str]:
     """The adapters in use, by role, for `/health`."""
-    return {"warehouse": settings.warehouse_backend, "predictor": _predictor_backend(settings)}
+    from concert_api.services.chat.factory import backend_name
+
+    return {
+        "warehouse": settings.warehouse_backend,
+        "predictor": _predictor_backend(settings),
+        "assistant": backend_name(settings),
+    }
 
 
 def probes(settings: Settings) -> dict[str, Callable[[], None]]:
     """One probe per configured backend for `/health?deep=true`; each raises when its backend fails."""
+    from concert_api import probes as aws
+
     checks: dict[str, Callable[[], None]] = {"warehouse": lambda: warehouse().ping()}
     if _predictor_configured(settings):
         checks["predictor"] = lambda: ticket_predictor().ping()
+    region = settings.aws_region
+    if settings.sagemaker_ticket_endpoint:
+        checks["sagemaker_ticket"] = aws.sagemaker_endpoint(settings.sagemaker_ticket_endpoint, region)
+    if settings.sagemaker_venue_endpoint:
+        checks["sagemaker_venue"] = aws.sagemaker_endpoint(settings.sagemaker_venue_endpoint, region)
+    if settings.bedrock_agent_id and settings.bedrock_agent_alias_id:
+        checks["bedrock_agent"] = aws.bedrock_agent_alias(settings.bedrock_agent_id, settings.bedrock_agent_alias_id,
+                                                          region)
     return checks
 
 

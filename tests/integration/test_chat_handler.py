@@ -28,13 +28,11 @@ def tiny_data_dir(tmp_path_factory) -> Path:
 @pytest.fixture
 def local_chat(monkeypatch, tiny_data_dir):
     from concert_api import composition
-    from concert_api.services.chat import factory
 
     monkeypatch.setenv("CONCERT_DATA_DIR", str(tiny_data_dir))
     composition.reset()
-    factory.reset_assistant()
     yield
-    factory.reset_assistant()
+    composition.reset()
 
 
 def test_chat_handler_answers_the_guides_request_and_continues_the_session(local_chat, lambda_context):
@@ -75,9 +73,9 @@ def test_cli_ask_continues_a_session_across_processes(local_chat, tiny_data_dir)
     first = runner.invoke(chat, ["ask", "Tell me about popular artists", "--json"])
     assert first.exit_code == 0, first.output
     session = json.loads(first.output)["session_id"]
-    from concert_api.services.chat import factory
+    from concert_api import composition
 
-    factory.reset_assistant()  # a new process: only the SQLite session file carries the state
+    composition.reset()  # a new process: only the SQLite session file carries the state
     second = runner.invoke(chat, ["ask", "what about pop?", "--session", session, "--json"])
     reply = json.loads(second.output)
     assert reply["intent"] == "artist_lookup" and reply["data"]["follow_up"]

@@ -28,10 +28,10 @@ def chat() -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the whole response as JSON.")
 def ask(message: str, session_id: str | None, user_id: str | None, as_json: bool) -> None:
     """Ask the configured assistant one MESSAGE; pass --session to continue a conversation."""
+    from concert_api import composition
     from concert_api.models import ChatRequest
-    from concert_api.services.chat.factory import get_assistant
 
-    response = get_assistant().reply(ChatRequest(message=message, session_id=session_id, user_id=user_id))
+    response = composition.assistant().reply(ChatRequest(message=message, session_id=session_id, user_id=user_id))
     if as_json:
         click.echo(json.dumps(response.model_dump(mode="json"), indent=2))
         return

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+from concert_api import composition
 from concert_api.handlers.events import ApiRequest
 from concert_api.handlers.runtime import api_endpoint
 from concert_api.models import ChatRequest, ChatResponse
-from concert_api.services.chat.factory import get_assistant
 
 
 @api_endpoint(name="chatbot", method="POST", path="/chat", event="Chatbot handler invoked")
 def chatbot_handler(request: ApiRequest) -> ChatResponse:
     """Answer a chat message with the configured assistant (Bedrock Agent, Bedrock Converse or local)."""
-    return get_assistant().reply(request.parse(ChatRequest))
+    return composition.assistant().reply(request.parse(ChatRequest))

@@ -8,22 +8,16 @@ rapidfuzz for the local assistant) are imported inside its builder, so the Lambd
 
 from __future__ import annotations
 
-import threading
 from typing import TYPE_CHECKING
 
 from concert_api.errors import ServiceNotConfigured
-from concert_api.settings import Settings, get_settings
+from concert_api.settings import Settings
 
 if TYPE_CHECKING:
     from concert_api.services.chat.assistant import Assistant
 
 CHAT_FUNCTION_TIMEOUT_SECONDS = 30
 """The chatbot function's timeout (routes.py, template.yaml): Bedrock reads must finish inside it."""
-
-_lock = threading.Lock()
-_assistant: Assistant | None = None
-_built_for: Settings | None = None
-
 
 def backend_name(settings: Settings) -> str:
     """The backend the settings choose: 'bedrock-agent', 'bedrock-converse' or 'local'."""
@@ -60,24 +54,3 @@ def build_assistant(settings: Settings) -> Assistant:
     from concert_api.services.chat.local.builder import build_local_assistant
 
     return build_local_assistant(warehouse=composition.warehouse(), data_dir=settings.data_dir)
-
-
-def get_assistant() -> Assistant:
-    """The process-wide assistant, built on first use (a Lambda execution environment keeps it) and rebuilt when
-    the settings are re-read (`composition.reset()` clears them, e.g. after the CLI changes the data dir)."""
-    global _assistant, _built_for
-    settings = get_settings()
-    if _assistant is None or _built_for is not settings:
-        with _lock:
-            if _assistant is None or _built_for is not settings:
-                _assistant = build_assistant(settings)
-                _built_for = settings
-    return _assistant
-
-
-def reset_assistant() -> None:
-    """Forget the process-wide assistant."""
-    global _assistant, _built_for
-    with _lock:
-        _assistant = None
-        _built_for = None
