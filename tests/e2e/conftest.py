@@ -39,6 +39,7 @@ def live_server() -> Iterator[str]:
 
 
 @pytest.fixture
-def live_server_with_data(tiny_warehouse, live_server) -> str:
-    """The local server answering from the tiny data set."""
+def live_server_with_data(trained_env, live_server) -> str:
+    """The local server answering from the tiny data set, with a trained ticket-sales model: the platform as
+    `make up` brings it up."""
     return live_server

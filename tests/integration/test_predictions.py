@@ -11,7 +11,6 @@ import api_lambda_handlers
 import pytest
 from click.testing import CliRunner
 from tests.conftest import body_of, load_event
-from tests.unit.ml.conftest import trained_dir, trained_env  # noqa: F401  (fixtures)
 
 from concert_api.ml import artefacts
 
@@ -26,7 +25,7 @@ def _metrics(data_dir):
     return artefacts.read_metadata(artefacts.current_version_dir(data_dir / "models"))["metrics"]
 
 
-def test_training_on_tiny_beats_both_baselines(trained_dir):  # noqa: F811
+def test_training_on_tiny_beats_both_baselines(trained_dir):
     m = _metrics(trained_dir)
     assert m["model"]["mae"] < m["venue_baseline"]["mae"]
     assert m["model"]["mae"] < m["artist_baseline"]["mae"]
@@ -34,13 +33,13 @@ def test_training_on_tiny_beats_both_baselines(trained_dir):  # noqa: F811
     assert m["model"]["r2"] > 0.8
 
 
-def test_interval_coverage_on_the_hold_out_is_within_5_points_of_nominal(trained_dir):  # noqa: F811
+def test_interval_coverage_on_the_hold_out_is_within_5_points_of_nominal(trained_dir):
     m = _metrics(trained_dir)
     assert m["nominal_coverage"] == 0.8
     assert abs(m["coverage"] - 0.8) <= 0.05, m["coverage"]
 
 
-def test_guide_request_returns_the_guide_fields_and_an_interval(trained_env, lambda_context):  # noqa: F811
+def test_guide_request_returns_the_guide_fields_and_an_interval(trained_env, lambda_context):
     response = api_lambda_handlers.ticket_prediction_handler(load_event("http_ticket_prediction.json"),
                                                              lambda_context)  # fmt: skip
     body = body_of(response)
@@ -52,7 +51,7 @@ def test_guide_request_returns_the_guide_fields_and_an_interval(trained_env, lam
     assert 0 <= body["confidence"] <= 1 and body["model_version"]
 
 
-def test_predicted_sales_never_exceed_capacity(trained_env, lambda_context):  # noqa: F811
+def test_predicted_sales_never_exceed_capacity(trained_env, lambda_context):
     from concert_api import composition
 
     pairs = composition.warehouse().query(
@@ -71,7 +70,7 @@ def test_predicted_sales_never_exceed_capacity(trained_env, lambda_context):  # 
     ("overrides", "named"),
     [({"artist_id": "artist_nope"}, "artist_id 'artist_nope'"), ({"venue_id": "venue_nope"}, "venue_id 'venue_nope'")],
 )
-def test_unknown_artist_or_venue_is_a_404_naming_it(trained_env, lambda_context, overrides, named):  # noqa: F811
+def test_unknown_artist_or_venue_is_a_404_naming_it(trained_env, lambda_context, overrides, named):
     request = {"artist_id": "artist_001", "venue_id": "venue_001", "event_date": "2026-07-18", "ticket_price": 50}
     response = _predict({**request, **overrides}, lambda_context)
     assert response["statusCode"] == 404
@@ -83,7 +82,7 @@ def test_unknown_artist_or_venue_is_a_404_naming_it(trained_env, lambda_context,
     [({"ticket_price": 0}, "ticket_price"), ({"ticket_price": -5}, "ticket_price"),
      ({"event_date": "2026-13-45"}, "event_date"), ({"event_date": "next friday"}, "event_date")],
 )
-def test_bad_price_or_date_is_a_400(trained_env, lambda_context, overrides, field):  # noqa: F811
+def test_bad_price_or_date_is_a_400(trained_env, lambda_context, overrides, field):
     request = {"artist_id": "artist_001", "venue_id": "venue_001", "event_date": "2026-07-18", "ticket_price": 50}
     response = _predict({**request, **overrides}, lambda_context)
     assert response["statusCode"] == 400 and field in body_of(response)["details"]
@@ -96,7 +95,7 @@ def test_without_a_trained_model_the_answer_says_how_to_train_one(tiny_warehouse
     assert "concert-api model train" in body_of(response)["details"]
 
 
-def test_venue_ranking_adds_the_forecast_when_the_model_exists(trained_env, lambda_context):  # noqa: F811
+def test_venue_ranking_adds_the_forecast_when_the_model_exists(trained_env, lambda_context):
     event = load_event("http_venue_popularity.json")
     event["body"] = json.dumps({"top_n": 25, "min_events": 0})
     venues = body_of(api_lambda_handlers.venue_popularity_handler(event, lambda_context))["venues"]
@@ -110,7 +109,7 @@ def test_venue_ranking_omits_the_forecast_without_a_model(tiny_warehouse, lambda
     assert venues and all("forecast_attendance_rate" not in v for v in venues)
 
 
-def test_deep_health_probes_the_trained_predictor(trained_env, lambda_context):  # noqa: F811
+def test_deep_health_probes_the_trained_predictor(trained_env, lambda_context):
     body = body_of(api_lambda_handlers.health_check_handler(load_event("http_health_deep.json"), lambda_context))
     assert body["backends"]["predictor"] == "local"
     assert body["probes"]["predictor"]["status"] == "ok"
