@@ -79,9 +79,7 @@ def backends(
     schema_name = f"x_{uuid.uuid4().hex[:12]}"
     with psycopg.connect(postgres_dsn, autocommit=True) as conn:
         conn.execute(f"CREATE SCHEMA {schema_name}")
-        collation = conn.execute(
-            "SELECT datcollate FROM pg_database WHERE datname = current_database()"
-        ).fetchone()
+        collation = conn.execute("SELECT datcollate FROM pg_database WHERE datname = current_database()").fetchone()
     assert collation and collation[0] in ("C", "C.UTF-8", "C.utf8", "POSIX"), (
         f"the test database sorts strings by {collation}; Redshift and DuckDB compare bytes. Create it with "
         "--lc-collate=C (scripts/start-postgres.sh does)"
@@ -128,9 +126,7 @@ def test_venue_metrics_refresh_is_the_same(backends: Backends) -> None:
 
 
 def _some_venue(backends: Backends) -> dict[str, Any]:
-    return backends.sample("SELECT venue_id, city, state, venue_type FROM venues ORDER BY venue_id LIMIT 1")[
-        0
-    ]
+    return backends.sample("SELECT venue_id, city, state, venue_type FROM venues ORDER BY venue_id LIMIT 1")[0]
 
 
 def test_venue_popularity_without_filters(backends: Backends) -> None:
@@ -141,13 +137,9 @@ def test_venue_popularity_without_filters(backends: Backends) -> None:
 
 def test_venue_popularity_with_filters(backends: Backends) -> None:
     venue = _some_venue(backends)
-    assert_same(
-        backends, venues.VENUE_POPULARITY, {**NO_FILTER, "city": venue["city"].upper()}, nonempty=True
-    )
+    assert_same(backends, venues.VENUE_POPULARITY, {**NO_FILTER, "city": venue["city"].upper()}, nonempty=True)
     assert_same(backends, venues.VENUE_POPULARITY, {**NO_FILTER, "state": venue["state"]}, nonempty=True)
-    assert_same(
-        backends, venues.VENUE_POPULARITY, {**NO_FILTER, "venue_type": venue["venue_type"]}, nonempty=True
-    )
+    assert_same(backends, venues.VENUE_POPULARITY, {**NO_FILTER, "venue_type": venue["venue_type"]}, nonempty=True)
     assert_same(
         backends,
         venues.VENUE_POPULARITY,
@@ -208,12 +200,9 @@ def test_upcoming_concerts_in_a_bounding_box_and_later_dates(backends: Backends)
 
 
 def _users(backends: Backends) -> list[str]:
-    busiest = backends.sample(
-        "SELECT user_id FROM attendance GROUP BY user_id ORDER BY COUNT(*) DESC, user_id LIMIT 2"
-    )
+    busiest = backends.sample("SELECT user_id FROM attendance GROUP BY user_id ORDER BY COUNT(*) DESC, user_id LIMIT 2")
     idle = backends.sample(
-        "SELECT user_id FROM users WHERE user_id NOT IN (SELECT user_id FROM attendance) "
-        "ORDER BY user_id LIMIT 1"
+        "SELECT user_id FROM users WHERE user_id NOT IN (SELECT user_id FROM attendance) ORDER BY user_id LIMIT 1"
     )
     return [u["user_id"] for u in busiest + idle] + ["user_does_not_exist"]
 
@@ -233,3 +222,87 @@ def test_city_lookup(backends: Backends) -> None:
     assert_same(backends, recommendations.CITY_LOOKUP, {"name": city["city"].lower()}, nonempty=True)
     assert_same(backends, recommendations.CITY_LOOKUP, {"name": city["state"].lower()}, nonempty=True)
     assert_same(backends, recommendations.CITY_LOOKUP, {"name": "Atlantis"})
+
+
+# --- Every statement in warehouse/queries, on both backends ---------------------------------------------------
+
+
+def _catalogue() -> list[tuple[str, str]]:
+    """(name, sql) of every read statement in `concert_api.warehouse.queries`, so a new query is covered too."""
+    import importlib
+    import pkgutil
+
+    import concert_api.warehouse.queries as package
+
+    found = []
+    for info in pkgutil.iter_modules(package.__path__):
+        module = importlib.import_module(f"{package.__name__}.{info.name}")
+        for name, value in sorted(vars(module).items()):
+            if name.isupper() and isinstance(value, str) and value.lstrip().upper().startswith(("SELECT", "WITH")):
+                found.append((f"{info.name}.{name}", value))
+    return found
+
+
+def _parameter_sets(backends: Backends) -> list[dict[str, Any]]:
+    """Values from the loaded data for every parameter name the queries use: one set with every filter set, one
+    with every optional filter empty."""
+    from datetime import timedelta
+
+    artist = backends.sample("SELECT artist_id, name, genre FROM artists ORDER BY artist_id LIMIT 1")[0]
+    venue = backends.sample("SELECT venue_id, name, city, state FROM venues ORDER BY venue_id LIMIT 1")[0]
+    user = backends.sample("SELECT user_id FROM attendance GROUP BY user_id ORDER BY COUNT(*) DESC, user_id LIMIT 1")
+    common = {
+        "as_of": AS_OF.isoformat(),
+        "today": AS_OF.isoformat(),
+        "date_from": (AS_OF - timedelta(days=730)).isoformat(),
+        "date_to": (AS_OF + timedelta(days=365)).isoformat(),
+        "start": AS_OF.isoformat(),
+        "end": (AS_OF + timedelta(days=180)).isoformat(),
+        "top_n": 25,
+        "limit": 25,
+        "min_events": 0,
+        "group_by": "artist",
+        "user_id": user[0]["user_id"] if user else "user_001",
+        "name": artist["name"][:4],
+        **WORLD,
+    }
+    filtered = {
+        **common,
+        "artist_id": artist["artist_id"],
+        "venue_id": venue["venue_id"],
+        "city": venue["city"],
+        "state": venue["state"],
+        "genre": artist["genre"],
+        "genres": f",{artist['genre']},",
+        "status": "completed",
+        "venue_type": "",
+        "max_price": 500.0,
+        "artist_ids": f",{artist['artist_id']},",
+        "venue_ids": f",{venue['venue_id']},",
+    }
+    unfiltered = {
+        **common,
+        "artist_id": "",
+        "venue_id": "",
+        "city": "",
+        "state": "",
+        "genre": "",
+        "genres": "",
+        "status": "",
+        "venue_type": "",
+        "max_price": 0.0,
+        "artist_ids": "",
+        "venue_ids": "",
+        "group_by": "genre",
+    }
+    return [filtered, unfiltered]
+
+
+@pytest.mark.parametrize(("name", "sql"), _catalogue(), ids=[name for name, _ in _catalogue()])
+def test_every_catalogued_query_gives_the_same_rows(backends: Backends, name: str, sql: str) -> None:
+    from concert_api.warehouse.base import param_names
+
+    for params in _parameter_sets(backends):
+        needed = {key: params[key] for key in param_names(sql)}
+        duck, pg = backends.both(sql, needed)
+        rows_equal(duck, pg)
