@@ -1,12 +1,11 @@
 """`concert-api up`: the whole local platform in one command.
 
-Generates the data set when the warehouse is missing, trains the ticket model when there is none (once the
-model commands exist), then serves the API. Each step is skipped when its result is already there.
+Generates the data set when the warehouse is missing, trains the ticket model when there is none, then serves
+the API. Each step is skipped when its result is already there.
 """
 
 from __future__ import annotations
 
-import importlib
 from pathlib import Path
 
 import click
@@ -44,12 +43,10 @@ def up(ctx: click.Context, scale: str, seed: int, regenerate: bool, host: str, p
 
 
 def _train_model_if_missing(ctx: click.Context, model_dir: Path, *, force: bool) -> None:
-    try:
-        model_commands = importlib.import_module("concert_api.cli.model_commands")
-    except ModuleNotFoundError:
-        return
-    trained = model_dir.exists() and any(model_dir.iterdir())
-    if trained and not force:
+    from concert_api.cli import model_commands
+    from concert_api.ml import artefacts
+
+    if artefacts.current_version_dir(model_dir) is not None and not force:
         click.echo(f"Using the model in {model_dir}.")
         return
     click.echo("Training the ticket-sales model ...")
