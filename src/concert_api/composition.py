@@ -8,7 +8,8 @@ that builds them, so the Lambda import path never loads them.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 from concert_api.errors import ServiceNotConfigured
@@ -26,11 +27,34 @@ _venue_forecaster: VenueForecaster | None = None
 _assistant: Assistant | None = None
 
 
+LOCAL_ONLY_LIBRARIES = frozenset({"duckdb", "numpy", "sklearn", "lightgbm", "rapidfuzz", "pyarrow", "scipy"})
+"""What the Lambda package leaves out (with the modules that import them): see `deploy.package`."""
+
+WAREHOUSE_HINT = "set REDSHIFT_DATABASE and REDSHIFT_CLUSTER_ID (or REDSHIFT_WORKGROUP_NAME)"
+ASSISTANT_HINT = "set BEDROCK_AGENT_ID and BEDROCK_AGENT_ALIAS_ID, or BEDROCK_MODEL_ID"
+
+
+@contextmanager
+def _local_backend(what: str, hint: str) -> Iterator[None]:
+    """Turn a local backend missing from the deployment package into a 503 that says what to configure.
+
+    On Lambda the package carries no DuckDB, local model or local assistant, so an unconfigured service must
+    answer "Service not configured", not a 500 about a missing module."""
+    try:
+        yield
+    except ModuleNotFoundError as exc:
+        missing = (exc.name or "").split(".")[0]
+        if missing not in LOCAL_ONLY_LIBRARIES and not (exc.name or "").startswith("concert_api."):
+            raise
+        raise ServiceNotConfigured(f"No {what} is configured for this deployment: {hint}.") from None
+
+
 def build_warehouse(settings: Settings) -> Warehouse:
     """A new warehouse adapter for the configured backend."""
     backend = settings.warehouse_backend
     if backend == "duckdb":
-        from concert_api.warehouse.duckdb import DuckDBWarehouse
+        with _local_backend("warehouse", WAREHOUSE_HINT):
+            from concert_api.warehouse.duckdb import DuckDBWarehouse
 
         return DuckDBWarehouse(settings.duckdb_path, read_only=True)
     if backend == "redshift-data":
@@ -128,7 +152,8 @@ def assistant() -> Assistant:
             if _assistant is None:
                 from concert_api.services.chat.factory import build_assistant
 
-                _assistant = build_assistant(get_settings())
+                with _local_backend("chat assistant", ASSISTANT_HINT):
+                    _assistant = build_assistant(get_settings())
     return _assistant
 
 
