@@ -96,9 +96,25 @@ ROUTES: tuple[Route, ...] = (
 )
 
 
+# Lambda handlers that are not HTTP routes, by attribute name of `api_lambda_handlers` -> module. The shim resolves
+# these too, but nothing that serves or documents the API (server, CLI, OpenAPI) sees them.
+EXTRA_HANDLERS: dict[str, str] = {
+    # Bedrock Agent action groups (deployed only on request: `--with-agent-actions`).
+    "agent_action_group_handler": "concert_api.handlers.agent_action_group",
+}
+
+
 def load_handler(r: Route) -> Callable[[dict[str, Any], Any], dict[str, Any]]:
     """The route's Lambda handler function, imported on demand."""
     handler: Callable[[dict[str, Any], Any], dict[str, Any]] = getattr(importlib.import_module(r.module), r.handler)
+    return handler
+
+
+def load_extra_handler(name: str) -> Callable[[dict[str, Any], Any], dict[str, Any]]:
+    """A non-route Lambda handler of `EXTRA_HANDLERS`, imported on demand."""
+    handler: Callable[[dict[str, Any], Any], dict[str, Any]] = getattr(
+        importlib.import_module(EXTRA_HANDLERS[name]), name
+    )
     return handler
 
 

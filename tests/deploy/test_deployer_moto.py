@@ -254,3 +254,143 @@ def test_failure_is_reported_in_the_summary_and_exits_non_zero(
     out = capsys.readouterr().out
     assert rc == 1
     assert "health-check: FAILED\n  Function Name: concert-api-health-check\n  Error: " in out
+
+
+AGENT_NAME = "concert-api-agent-actions"
+
+
+def _statements(lam: Any, name: str, qualifier: str | None = None) -> list[dict[str, Any]]:
+    q = {"Qualifier": qualifier} if qualifier else {}
+    try:
+        return list(json.loads(lam.get_policy(FunctionName=name, **q)["Policy"])["Statement"])
+    except lam.exceptions.ResourceNotFoundException:
+        return []
+
+
+def test_default_run_deploys_exactly_the_guides_five(
+    recorder: Recorder, small_zip: Path, env_file: Callable[[str], Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert _deploy(recorder, small_zip, env_file(ENV)) == 0
+    out = capsys.readouterr().out
+    lam = _client(recorder.endpoint or "", "lambda")
+    assert sorted(f["FunctionName"] for f in lam.list_functions()["Functions"]) == sorted(GUIDE_CONFIG)
+    assert "agent-action-group" not in out and AGENT_NAME not in out
+    assert out.count(": SUCCESS\n") == 5
+
+
+def test_agent_action_group_gets_a_bedrock_permission_and_no_api_gateway_one(
+    recorder: Recorder, small_zip: Path, env_file: Callable[[str], Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    env = env_file(ENV)
+    rc = _deploy(recorder, small_zip, env, "--functions", "agent-action-group", "--api-gateway-id", "abc123xyz")
+    out = capsys.readouterr().out
+    assert rc == 0, out
+    assert (
+        "agent-action-group: SUCCESS\n  Function Name: concert-api-agent-actions\n  Function ARN: "
+        "arn:aws:lambda:us-east-1:123456789012:function:concert-api-agent-actions\n"
+    ) in out
+    endpoint = recorder.endpoint or ""
+    lam, iam = _client(endpoint, "lambda"), _client(endpoint, "iam")
+    assert [f["FunctionName"] for f in lam.list_functions()["Functions"]] == [AGENT_NAME]
+    cfg = lam.get_function_configuration(FunctionName=AGENT_NAME)
+    assert (cfg["Handler"], cfg["MemorySize"], cfg["Timeout"], cfg["Runtime"]) == (
+        "api_lambda_handlers.agent_action_group_handler",
+        512,
+        30,
+        "python3.12",
+    )
+    assert cfg["Description"] == "concert-api Bedrock Agent action group (agent-action-group)"
+    assert set(cfg["Environment"]["Variables"]) == {
+        "LOG_LEVEL",
+        "POWERTOOLS_SERVICE_NAME",
+        "REDSHIFT_CLUSTER_ID",
+        "REDSHIFT_DATABASE",
+        "SAGEMAKER_TICKET_ENDPOINT",
+    }
+    assert lam.get_alias(FunctionName=AGENT_NAME, Name="live")["FunctionVersion"] == "1"
+    # its own role: logs, the warehouse and the ticket model's endpoint; nothing of Bedrock
+    role = cfg["Role"].split("/")[-1]
+    assert role == "ConcertAPILambdaRole-agent-action-group"
+    doc = iam.get_role_policy(RoleName=role, PolicyName=f"{AGENT_NAME}-policy")["PolicyDocument"]
+    assert [st["Sid"] for st in doc["Statement"]] == [
+        "WriteOwnLogs",
+        "RedshiftDataExecuteOnCluster",
+        "RedshiftDataOwnStatements",
+        "RedshiftIamCredentials",
+        "InvokeTicketEndpoint",
+    ]
+    # Bedrock, for the configured agent only, may invoke the live alias; API Gateway may not invoke anything.
+    # (moto answers GetPolicy with the statements of every qualifier; AWS keeps one policy per qualifier.)
+    statements = _statements(lam, AGENT_NAME, "live")
+    assert len(statements) == 1, statements
+    (st,) = statements
+    assert st["Sid"] == "concert-api-bedrock-agent-action-group-live"
+    assert st["Principal"] == {"Service": "bedrock.amazonaws.com"}
+    assert st["Action"] == "lambda:InvokeFunction"
+    assert st["Resource"].endswith(f":function:{AGENT_NAME}:live")
+    assert "arn:aws:bedrock:us-east-1:123456789012:agent/AGENT123" in json.dumps(st["Condition"])
+    assert "123456789012" in json.dumps(st["Condition"].get("StringEquals", {}))  # AWS:SourceAccount
+    assert not any("apigateway" in json.dumps(s) for s in _statements(lam, AGENT_NAME))
+
+    # A re-run writes nothing and adds no second statement.
+    recorder.reset()
+    assert _deploy(recorder, small_zip, env, "--functions", "agent-action-group", "--api-gateway-id", "abc123xyz") == 0
+    assert recorder.writes() == []
+    assert len(_statements(lam, AGENT_NAME, "live")) == 1
+    capsys.readouterr()
+
+
+def test_agent_action_group_without_agent_id_allows_the_accounts_agents_then_narrows(
+    recorder: Recorder, small_zip: Path, env_file: Callable[[str], Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    no_agent = "\n".join(line for line in ENV.splitlines() if not line.startswith("BEDROCK_")) + "\n"
+    assert _deploy(recorder, small_zip, env_file(no_agent), "--functions", "agent-action-group") == 0
+    lam = _client(recorder.endpoint or "", "lambda")
+    (st,) = _statements(lam, AGENT_NAME, "live")
+    assert "arn:aws:bedrock:us-east-1:123456789012:agent/*" in json.dumps(st["Condition"])
+    # Once the agent is known, the same statement id is replaced, not duplicated.
+    recorder.reset()
+    assert _deploy(recorder, small_zip, env_file(ENV), "--functions", "agent-action-group") == 0
+    assert [op for _s, op in recorder.writes()] == ["RemovePermission", "AddPermission"]
+    (st,) = _statements(lam, AGENT_NAME, "live")
+    assert st["Sid"] == "concert-api-bedrock-agent-action-group-live"
+    assert "agent/AGENT123" in json.dumps(st["Condition"]) and "agent/*" not in json.dumps(st["Condition"])
+    capsys.readouterr()
+
+
+def test_with_agent_actions_adds_the_sixth_function_to_the_five(
+    recorder: Recorder, small_zip: Path, env_file: Callable[[str], Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    env = env_file(ENV)
+    assert _deploy(recorder, small_zip, env, "--api-gateway-id", "abc123xyz") == 0
+    capsys.readouterr()
+    recorder.reset()
+    rc = _deploy(recorder, small_zip, env, "--api-gateway-id", "abc123xyz", "--with-agent-actions")
+    out = capsys.readouterr().out
+    assert rc == 0, out
+    lam = _client(recorder.endpoint or "", "lambda")
+    assert sorted(f["FunctionName"] for f in lam.list_functions()["Functions"]) == sorted([*GUIDE_CONFIG, AGENT_NAME])
+    assert out.count(": SUCCESS\n") == 6 and "agent-action-group: SUCCESS" in out
+    # the five were already deployed and stay as they were: only the new function and its role were written
+    assert sorted({op for _s, op in recorder.writes()}) == sorted(
+        {"CreateRole", "PutRolePolicy", "CreateFunction", "PublishVersion", "CreateAlias", "AddPermission"}
+    )
+    assert [op for _s, op in recorder.writes()].count("CreateFunction") == 1
+    for name in GUIDE_CONFIG:
+        assert [v["Version"] for v in lam.list_versions_by_function(FunctionName=name)["Versions"]] == ["$LATEST", "1"]
+        assert len(_statements(lam, name)) == 2  # the routes' API Gateway permissions, untouched
+
+
+def test_dry_run_plans_the_bedrock_permission(
+    recorder: Recorder, small_zip: Path, env_file: Callable[[str], Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    rc = _deploy(recorder, small_zip, env_file(ENV), "--dry-run", "--with-agent-actions", "--api-gateway-id", "x1")
+    out = capsys.readouterr().out
+    assert rc == 0 and recorder.writes() == []
+    assert f"create {AGENT_NAME}: handler api_lambda_handlers.agent_action_group_handler" in out
+    assert (
+        "permission concert-api-bedrock-agent-action-group-live for bedrock.amazonaws.com on live: "
+        "arn:aws:bedrock:us-east-1:123456789012:agent/AGENT123"
+    ) in out
+    assert "concert-api-apigw-x1-agent-action-group" not in out
+    assert "concert-api-apigw-x1-chatbot-live" in out

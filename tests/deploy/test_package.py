@@ -20,10 +20,13 @@ from concert_api.deploy.package import (
     runtime_provided_dir,
     select_sources,
 )
+from concert_api.deploy.spec import AGENT_ACTION_GROUP_HANDLER
 
 PYVER = f"{sys.version_info.major}.{sys.version_info.minor}"
 TAG = f"cpython-{sys.version_info.major}{sys.version_info.minor}"
 FIVE_MB = 5 * 1024 * 1024
+# The five handlers and the optional Bedrock Agent action group's, all in the one zip.
+ALL_HANDLERS = (*HANDLER_NAMES, AGENT_ACTION_GROUP_HANDLER)
 
 
 @pytest.fixture(scope="module")
@@ -82,7 +85,7 @@ def test_every_handler_imports_from_the_unpacked_zip(site_zip: Path, tmp_path: P
     with zipfile.ZipFile(site_zip) as zf:
         zf.extractall(unpacked)
     runtime = runtime_provided_dir(tmp_path / "runtime")
-    for handler in HANDLER_NAMES:
+    for handler in ALL_HANDLERS:
         result = import_handler(unpacked, handler, python=sys.executable, runtime_dir=runtime)
         assert result["heavy"] == [], handler
         assert str(result["origin"]).startswith(str(unpacked)), result
@@ -159,5 +162,5 @@ def test_lambda_platform_build_is_small_and_imports_on_python312(tmp_path: Path)
             for n in zf.namelist()
         )
     runtime = runtime_provided_dir(tmp_path / "runtime")
-    for handler in HANDLER_NAMES:
+    for handler in ALL_HANDLERS:
         assert import_handler(unpacked, handler, python=python312, runtime_dir=runtime)["heavy"] == []

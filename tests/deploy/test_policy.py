@@ -7,7 +7,14 @@ from typing import Any
 import pytest
 
 from concert_api.deploy.policy import PolicyContext, function_policy
-from concert_api.deploy.spec import FUNCTIONS, FUNCTIONS_BY_KEY, function_environment, select_functions
+from concert_api.deploy.spec import (
+    AGENT_ACTION_GROUP,
+    ALL_FUNCTIONS,
+    FUNCTIONS,
+    FUNCTIONS_BY_KEY,
+    function_environment,
+    select_functions,
+)
 
 ACCOUNT = "123456789012"
 FULL_ENV = {
@@ -32,6 +39,9 @@ GUIDE = {
     "ticket-prediction": {"sagemaker:InvokeEndpoint"} | DATA | LOGS | DATA_EXTRA,
     "recommendations": DATA | LOGS | DATA_EXTRA,
     "health-check": LOGS | DATA | DATA_EXTRA | PROBES,
+    # Not in the guide: the optional Bedrock Agent action group runs the chat tools (warehouse queries, and the
+    # ticket-sales tool may call the ticket model's endpoint). Bedrock invokes it; it invokes no agent itself.
+    "agent-action-group": {"sagemaker:InvokeEndpoint"} | DATA | LOGS | DATA_EXTRA,
 }
 # Actions for which AWS supports no resource type: the only ones allowed on "*".
 STAR_ONLY = {"redshift-data:CancelStatement", "redshift-data:DescribeStatement", "redshift-data:GetStatementResult"}
@@ -50,13 +60,13 @@ def _resources(st: dict[str, Any]) -> list[str]:
     return r if isinstance(r, list) else [r]
 
 
-@pytest.mark.parametrize("spec", FUNCTIONS, ids=lambda s: s.key)
+@pytest.mark.parametrize("spec", ALL_FUNCTIONS, ids=lambda s: s.key)
 def test_each_function_gets_exactly_the_guides_permissions(spec: Any) -> None:
     doc = function_policy(spec, spec.base_name, _ctx(FULL_ENV))
     assert _actions(doc) == GUIDE[spec.key]
 
 
-@pytest.mark.parametrize("spec", FUNCTIONS, ids=lambda s: s.key)
+@pytest.mark.parametrize("spec", ALL_FUNCTIONS, ids=lambda s: s.key)
 def test_no_wildcard_action_and_star_resource_only_where_aws_requires_it(spec: Any) -> None:
     for env in (FULL_ENV, {**FULL_ENV, "REDSHIFT_DB_USER": "api"}, {**FULL_ENV, "REDSHIFT_SECRET_ARN": "arn:x"}):
         for st in function_policy(spec, spec.base_name, _ctx(env))["Statement"]:
@@ -108,7 +118,7 @@ def test_database_user_secret_and_workgroup_variants() -> None:
 
 
 def test_unconfigured_services_get_no_permissions() -> None:
-    for spec in FUNCTIONS:
+    for spec in ALL_FUNCTIONS:
         assert _actions(function_policy(spec, spec.base_name, _ctx({}))) == LOGS
 
 
@@ -131,3 +141,47 @@ def test_select_functions() -> None:
     assert [f.key for f in select_functions(["concert-api-recommendations"])] == ["recommendations"]
     with pytest.raises(ValueError, match="unknown function"):
         select_functions(["nope"])
+
+
+def test_the_agent_action_group_is_optional() -> None:
+    five = [f.key for f in FUNCTIONS]
+    assert [f.key for f in select_functions(None)] == five  # the default run: the guide's five
+    assert [f.key for f in select_functions([])] == five
+    assert [f.key for f in select_functions(None, with_agent_actions=True)] == [*five, "agent-action-group"]
+    assert [f.key for f in select_functions(["agent-action-group"])] == ["agent-action-group"]
+    assert [f.key for f in select_functions(["concert-api-agent-actions"])] == ["agent-action-group"]
+    assert [f.key for f in select_functions(["chatbot"], with_agent_actions=True)] == ["chatbot", "agent-action-group"]
+    with pytest.raises(ValueError, match=r"choose from: chatbot, .*, agent-action-group"):
+        select_functions(["nope"])
+
+
+def test_the_agent_action_group_spec() -> None:
+    from concert_api.routes import EXTRA_HANDLERS, ROUTES
+
+    spec = AGENT_ACTION_GROUP
+    assert (spec.key, spec.base_name, spec.handler, spec.memory_mb, spec.timeout_s) == (
+        "agent-action-group",
+        "concert-api-agent-actions",
+        "api_lambda_handlers.agent_action_group_handler",
+        512,
+        30,
+    )
+    assert spec.invoker == "bedrock.amazonaws.com" and not spec.is_route and spec not in FUNCTIONS
+    # the shim resolves it, but it is not an HTTP route
+    handler = spec.handler.removeprefix("api_lambda_handlers.")
+    assert handler in EXTRA_HANDLERS and handler not in {r.handler for r in ROUTES}
+    import api_lambda_handlers
+
+    assert callable(getattr(api_lambda_handlers, handler))
+    env = {**FULL_ENV, "AWS_SECRET_ACCESS_KEY": "nope", "BEDROCK_MODEL_ID": "m"}
+    assert function_environment(spec, env) == {
+        "LOG_LEVEL": "INFO",
+        "POWERTOOLS_SERVICE_NAME": "concert-api",
+        "REDSHIFT_CLUSTER_ID": "concert-warehouse-dev",
+        "REDSHIFT_DATABASE": "concert_data",
+        "SAGEMAKER_TICKET_ENDPOINT": "Ticket-Sales-Endpoint",
+    }
+    doc = function_policy(spec, spec.base_name, _ctx(FULL_ENV))
+    invoke = next(s for s in doc["Statement"] if s["Sid"] == "InvokeTicketEndpoint")
+    assert invoke["Resource"] == "arn:aws:sagemaker:us-east-1:123456789012:endpoint/ticket-sales-endpoint"
+    assert not any(a.startswith("bedrock:") for a in _actions(doc))

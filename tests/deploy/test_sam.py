@@ -4,6 +4,7 @@ exactly the policies the Python deployer grants."""
 from __future__ import annotations
 
 import copy
+import json
 import re
 import shutil
 import subprocess
@@ -16,7 +17,7 @@ import yaml
 
 from concert_api.deploy.policy import PolicyContext, function_policy
 from concert_api.deploy.sam import TEMPLATE_PATH, build_template, render
-from concert_api.deploy.spec import FUNCTIONS
+from concert_api.deploy.spec import AGENT_ACTION_GROUP, ALL_FUNCTIONS
 
 ROOT = Path(__file__).resolve().parents[2]
 ACCOUNT = "123456789012"
@@ -50,10 +51,18 @@ def test_sam_transform_accepts_every_auth_mode(auth: str, monkeypatch: pytest.Mo
     template["Globals"]["Function"]["CodeUri"] = "s3://bucket/concert-api.zip"
     out = transform(template, {"AuthType": auth, "ProvisionedConcurrency": 2}, _NoManagedPolicies())
     resources = out["Resources"]
-    types = [r["Type"] for r in resources.values()]
+    # The transform keeps conditions: the optional action group's resources all carry WithAgentActionGroup.
+    optional = {k: r for k, r in resources.items() if r.get("Condition") == "WithAgentActionGroup"}
+    types = [r["Type"] for k, r in resources.items() if k not in optional]
     assert types.count("AWS::Lambda::Function") == 5 and types.count("AWS::Lambda::Alias") == 5
     assert types.count("AWS::CloudWatch::Alarm") == 15 and "AWS::CloudWatch::Dashboard" in types
-    for spec in FUNCTIONS:
+    assert sorted(r["Type"] for r in optional.values()) == sorted(
+        ["AWS::IAM::Role", "AWS::Lambda::Function", "AWS::Lambda::Version", "AWS::Lambda::Alias"]
+        + ["AWS::Lambda::Permission"]
+        + ["AWS::CloudWatch::Alarm"] * 3
+    )
+    assert all(k.startswith("AgentActionGroup") for k in optional)
+    for spec in ALL_FUNCTIONS:
         fn = resources[spec.logical_id]["Properties"]
         assert (fn["Handler"], fn["MemorySize"], fn["Timeout"], fn["Runtime"]) == (
             spec.handler,
@@ -74,6 +83,15 @@ def test_sam_transform_accepts_every_auth_mode(auth: str, monkeypatch: pytest.Mo
         ("GET", "/health"),
     }
     assert resources["HttpApi"]["Type"] == "AWS::ApiGatewayV2::Api"
+    # the action group is not an API route: Bedrock, not API Gateway, invokes its live alias
+    permission = resources["AgentActionGroupBedrockPermission"]["Properties"]
+    assert permission["Principal"] == "bedrock.amazonaws.com"
+    assert permission["FunctionName"] == {"Ref": "AgentActionGroupFunctionAliaslive"}
+    assert "AgentActionGroupFunction" not in json.dumps(body)
+    assert not any(
+        r["Type"] == "AWS::Lambda::Permission" and r["Properties"].get("Principal") == "apigateway.amazonaws.com"
+        for k, r in optional.items()
+    )
 
 
 # ---- a small CloudFormation evaluator: conditions, Fn::If, Fn::Sub, Ref, AWS::NoValue -------------------------
@@ -151,7 +169,7 @@ def test_template_policies_equal_the_deployers(config: str, stage_suffix: str) -
         {"NameSuffix": stage_suffix, "AWS::Partition": "aws", "AWS::Region": "us-east-1", "AWS::AccountId": ACCOUNT}
     )
     ctx = PolicyContext.from_env(env, region="us-east-1", account=ACCOUNT)
-    for spec in FUNCTIONS:
+    for spec in ALL_FUNCTIONS:
         role = template["Resources"][spec.logical_id.removesuffix("Function") + "Role"]["Properties"]
         assert len(role["Policies"]) == 1
         resolved = _resolve(copy.deepcopy(role["Policies"][0]["PolicyDocument"]), template["Conditions"], params)
@@ -161,3 +179,53 @@ def test_template_policies_equal_the_deployers(config: str, stage_suffix: str) -
         fn_env = template["Resources"][spec.logical_id]["Properties"]["Environment"]["Variables"]
         local_knobs = {n for n in spec.env_names() if n.startswith("CONCERT_")}  # not template parameters
         assert set(fn_env) == (set(spec.env_names()) | {"POWERTOOLS_SERVICE_NAME", "LOG_LEVEL"}) - local_knobs
+
+
+@pytest.mark.parametrize("agent_id", ["", "AGENT123"])
+@pytest.mark.parametrize("deploy", ["false", "true"])
+def test_agent_action_group_is_conditional(deploy: str, agent_id: str) -> None:
+    """`DeployAgentActionGroup` (default false) switches on the action group's resources, and only those; its
+    Bedrock permission names the agent BedrockAgentId, or any agent of the account (as the deployer does)."""
+    template = yaml.safe_load(TEMPLATE_PATH.read_text(encoding="utf-8"))
+    assert template["Parameters"]["DeployAgentActionGroup"]["Default"] == "false"
+    assert template["Parameters"]["DeployAgentActionGroup"]["AllowedValues"] == ["true", "false"]
+    params: dict[str, Any] = {name: p.get("Default", "") for name, p in template["Parameters"].items()}
+    params.update(
+        {"DeployAgentActionGroup": deploy, "BedrockAgentId": agent_id, "AWS::Partition": "aws"}
+        | {"AWS::Region": "us-east-1", "AWS::AccountId": ACCOUNT}
+    )
+    conds = template["Conditions"]
+    created = {
+        name
+        for name, res in template["Resources"].items()
+        if "Condition" not in res or _eval_condition({"Condition": res["Condition"]}, conds, params)
+    }
+    optional = {"AgentActionGroupRole", "AgentActionGroupFunction", "AgentActionGroupBedrockPermission"} | {
+        f"AgentActionGroup{m}Alarm" for m in ("Errors", "Throttles", "Duration")
+    }
+    assert {n for n in template["Resources"] if n.startswith("AgentActionGroup")} == optional
+    for name in optional:
+        assert template["Resources"][name]["Condition"] == "WithAgentActionGroup", name
+    assert optional <= created if deploy == "true" else not optional & created
+    outputs = {n for n, o in template["Outputs"].items() if o.get("Condition") == "WithAgentActionGroup"}
+    assert outputs == {"AgentActionGroupFunctionArn", "AgentActionGroupFunctionAliasArn"}
+    # Nothing unconditional refers to the optional resources (the API, the dashboard, the other functions).
+    for name, res in template["Resources"].items():
+        if name not in optional:
+            assert "AgentActionGroup" not in json.dumps(res), name
+    alias_arn = f"arn:aws:lambda:us-east-1:{ACCOUNT}:function:concert-api-agent-actions:live"
+    params["AgentActionGroupFunctionAliaslive"] = alias_arn  # what Ref gives for the alias SAM creates
+    permission = _resolve(template["Resources"]["AgentActionGroupBedrockPermission"]["Properties"], conds, params)
+    assert permission == {
+        "Action": "lambda:InvokeFunction",
+        "FunctionName": alias_arn,
+        "Principal": "bedrock.amazonaws.com",
+        "SourceAccount": ACCOUNT,
+        "SourceArn": f"arn:aws:bedrock:us-east-1:{ACCOUNT}:agent/{agent_id or '*'}",
+    }
+    fn = template["Resources"]["AgentActionGroupFunction"]["Properties"]
+    assert (fn["Handler"], fn["MemorySize"], fn["Timeout"]) == (
+        AGENT_ACTION_GROUP.handler,
+        AGENT_ACTION_GROUP.memory_mb,
+        AGENT_ACTION_GROUP.timeout_s,
+    )

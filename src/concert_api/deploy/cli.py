@@ -1,9 +1,10 @@
 """`python infrastructure/deploy_api_lambdas.py`: build the package and deploy the five functions.
 
 Flags follow the guide (`--region`, `--role-arn`, `--s3-bucket`, `--api-gateway-id`) and add `--dry-run`,
-`--functions`, `--stage`, `--env-file`, `--provisioned-concurrency`, `--kms-key-arn`, `--subnet-ids`,
-`--security-group-ids` and `--architecture`. The guide's `.env` keys `AWS_REGION`, `LAMBDA_EXECUTION_ROLE_ARN`,
-`LAMBDA_DEPLOYMENT_BUCKET` and `API_GATEWAY_ID` are the defaults of the matching flags.
+`--functions`, `--with-agent-actions` (the optional Bedrock Agent action group), `--stage`, `--env-file`,
+`--provisioned-concurrency`, `--kms-key-arn`, `--subnet-ids`, `--security-group-ids` and `--architecture`.
+The guide's `.env` keys `AWS_REGION`, `LAMBDA_EXECUTION_ROLE_ARN`, `LAMBDA_DEPLOYMENT_BUCKET`
+and `API_GATEWAY_ID` are the defaults of the matching flags.
 """
 
 from __future__ import annotations
@@ -16,7 +17,14 @@ from pathlib import Path
 from typing import Any
 
 from concert_api.deploy.package import PackageError, add_build_arguments, build_from_args
-from concert_api.deploy.spec import DEFAULT_STAGE, FUNCTIONS, RUNTIME, read_env_file, select_functions
+from concert_api.deploy.spec import (
+    DEFAULT_STAGE,
+    FUNCTIONS,
+    OPTIONAL_FUNCTIONS,
+    RUNTIME,
+    read_env_file,
+    select_functions,
+)
 
 EPILOG = (
     """
@@ -26,10 +34,13 @@ examples:
   %(prog)s --region us-east-1 --s3-bucket my-lambda-deployments
   %(prog)s --region us-east-1 --api-gateway-id abc123xyz
   %(prog)s --dry-run --functions chatbot,health-check --stage dev
+  %(prog)s --region us-east-1 --with-agent-actions             # the five and the Bedrock agent action group
   %(prog)s --package-only                                      # build the zip for `sam deploy`
 
 functions: """
     + ", ".join(f.key for f in FUNCTIONS)
+    + "; optional, deployed only when named or with --with-agent-actions: "
+    + ", ".join(f.key for f in OPTIONAL_FUNCTIONS)
     + """
 exit status: 0 all deployed, 1 any function failed, 2 bad arguments or the package could not be built.
 """
@@ -78,6 +89,12 @@ def build_parser() -> argparse.ArgumentParser:
         action="append",
         metavar="NAMES",
         help="comma-separated subset to deploy (keys or function names; default: all five)",
+    )
+    p.add_argument(
+        "--with-agent-actions",
+        action="store_true",
+        help="also deploy the Bedrock Agent action group (agent-action-group, concert-api-agent-actions), invocable"
+        " by the agent BEDROCK_AGENT_ID (or any agent of the account when unset)",
     )
     p.add_argument(
         "--stage",
@@ -135,7 +152,7 @@ def main(argv: Sequence[str] | None = None, *, client_factory: Any = None) -> in
     if args.provisioned_concurrency is not None and args.provisioned_concurrency < 0:
         parser.error("--provisioned-concurrency must be 0 or more")
     try:
-        functions = select_functions(args.functions)
+        functions = select_functions(args.functions, with_agent_actions=args.with_agent_actions)
     except ValueError as exc:
         parser.error(str(exc))
 

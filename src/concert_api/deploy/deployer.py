@@ -1,9 +1,10 @@
-"""The deployer: roles, functions, versions, the `live` alias, provisioned concurrency and API Gateway
-permissions, each step idempotent (it reads first and writes only what differs), and the guide's summary.
+"""The deployer: roles, functions, versions, the `live` alias, provisioned concurrency and invoke permissions
+(API Gateway for the routes, Bedrock for the agent action group), each step idempotent (it reads first and writes
+only what differs), and the guide's summary.
 
 Order per function: code first (wait until `LastUpdateStatus` is Successful), then configuration (wait again),
 then publish a version when $LATEST differs from what `live` points at, then point `live` at it, then
-provisioned concurrency on `live`, then the API Gateway permissions. A failure in one function is reported in the
+provisioned concurrency on `live`, then the invoke permissions. A failure in one function is reported in the
 summary and the others go on.
 """
 
@@ -24,6 +25,7 @@ from concert_api.deploy.package import DIRECT_UPLOAD_LIMIT
 from concert_api.deploy.policy import PolicyContext, function_policy, kms_statement, trust_policy, vpc_statement
 from concert_api.deploy.spec import (
     ALIAS_NAME,
+    BEDROCK,
     DEFAULT_ROLE_NAME,
     DEFAULT_STAGE,
     RUNTIME,
@@ -287,7 +289,7 @@ class Deployer:
             "Role": role_arn,
             "Handler": spec.handler,
             "Runtime": self.config.runtime,
-            "Description": f"concert-api {spec.method} {spec.path} ({spec.key})",
+            "Description": spec.description,
             "Timeout": spec.timeout_s,
             "MemorySize": spec.memory_mb,
             "Environment": {"Variables": self.environment_for(spec)},
@@ -395,8 +397,7 @@ class Deployer:
         result.arn = self._publish_and_alias(name, changed, result)
         if self.config.provisioned_concurrency is not None:
             self.ensure_provisioned_concurrency(name, self.config.provisioned_concurrency, result)
-        if self.config.api_gateway_id:
-            self.ensure_api_permissions(spec, name, result)
+        self.ensure_permissions(spec, name, result)
 
     def _publish_and_alias(self, name: str, changed: bool, result: FunctionResult) -> str:
         """Publish a version when $LATEST differs from the alias's version; point `live` at it."""
@@ -464,21 +465,33 @@ class Deployer:
             result.actions.append(f"provisioned concurrency {wanted} on {ALIAS_NAME}")
 
     def permission_statements(self, spec: FunctionSpec) -> list[tuple[str | None, str, str]]:
-        """(qualifier, statement id, source ARN) of each API Gateway permission for `spec`.
+        """(qualifier, statement id, source ARN) of each invoke permission for `spec`, for its principal.
 
-        Granted on the function and on its `live` alias, so an integration may target either ARN. The statement id
-        is derived from the API id and the route, so a re-run finds it instead of adding a duplicate.
+        API Gateway (the five routes, with `--api-gateway-id`): granted on the function and on its `live` alias,
+        so an integration may target either ARN, for that function's route only. Bedrock (the agent action group,
+        always): granted on the `live` alias, the ARN an action group names, for the agent `BEDROCK_AGENT_ID`, or
+        any agent of the account when that is not set. Statement ids are fixed (derived from the API id and the
+        route, or from the function's key), so a re-run finds them instead of adding duplicates.
         """
+        region, account, partition = self.config.region, self.account, self.partition
+        if spec.invoker == BEDROCK:
+            agent = self.config.env.get("BEDROCK_AGENT_ID") or "*"
+            source = f"arn:{partition}:bedrock:{region}:{account}:agent/{agent}"
+            return [(ALIAS_NAME, f"concert-api-bedrock-{spec.key}-{ALIAS_NAME}", source)]
         api = self.config.api_gateway_id
-        source = (
-            f"arn:{self.partition}:execute-api:{self.config.region}:{self.account}:{api}/*/{spec.method}{spec.path}"
-        )
+        if not api or not spec.is_route:
+            return []
+        source = f"arn:{partition}:execute-api:{region}:{account}:{api}/*/{spec.method}{spec.path}"
         sid = f"concert-api-apigw-{api}-{spec.key}"
         return [(None, sid, source), (ALIAS_NAME, f"{sid}-{ALIAS_NAME}", source)]
 
-    def ensure_api_permissions(self, spec: FunctionSpec, name: str, result: FunctionResult) -> None:
-        """Let API Gateway invoke the function for its route, without duplicating statements on re-runs."""
+    def ensure_permissions(self, spec: FunctionSpec, name: str, result: FunctionResult) -> None:
+        """Let the function's invoker (API Gateway or Bedrock) invoke it, without duplicating statements on re-runs.
+
+        A statement with the same id but another principal or source is replaced.
+        """
         lam = self.client("lambda")
+        who = "Bedrock agents" if spec.invoker == BEDROCK else f"API Gateway {self.config.api_gateway_id}"
         for qualifier, sid, source in self.permission_statements(spec):
             q = {"Qualifier": qualifier} if qualifier else {}
             existing: dict[str, Any] = {}
@@ -489,8 +502,7 @@ class Deployer:
                 if _error_code(exc) != "ResourceNotFoundException":
                     raise
             if sid in existing:
-                arn_cond = json.dumps(existing[sid].get("Condition", {}))
-                if source in arn_cond:
+                if _statement_grants(existing[sid], spec.invoker, source):
                     continue
                 lam.remove_permission(FunctionName=name, StatementId=sid, **q)
             try:
@@ -498,12 +510,12 @@ class Deployer:
                     FunctionName=name,
                     StatementId=sid,
                     Action="lambda:InvokeFunction",
-                    Principal="apigateway.amazonaws.com",
+                    Principal=spec.invoker,
                     SourceArn=source,
                     SourceAccount=self.account,
                     **q,
                 )
-                result.actions.append(f"granted API Gateway {self.config.api_gateway_id} invoke ({sid})")
+                result.actions.append(f"granted {who} invoke on {qualifier or 'function'} ({sid}: {source})")
             except ClientError as exc:
                 if _error_code(exc) != "ResourceConflictException":  # added concurrently: already there
                     raise
@@ -544,9 +556,8 @@ class Deployer:
                     lines.append(f"      {line}")
             if self.config.provisioned_concurrency is not None:
                 lines.append(f"    provisioned concurrency on {ALIAS_NAME}: {self.config.provisioned_concurrency}")
-            if self.config.api_gateway_id:
-                for qualifier, sid, source in self.permission_statements(spec):
-                    lines.append(f"    permission {sid} on {qualifier or 'function'}: {source}")
+            for qualifier, sid, source in self.permission_statements(spec):
+                lines.append(f"    permission {sid} for {spec.invoker} on {qualifier or 'function'}: {source}")
         lines.append("Dry run: nothing was changed.")
         return lines
 
@@ -575,6 +586,22 @@ class Deployer:
                 self.out(f"  {action}")
             results.append(result)
         return results
+
+
+def _statement_grants(statement: Mapping[str, Any], principal: str, source: str) -> bool:
+    """Whether a resource-policy statement lets `principal` invoke with exactly the source ARN `source`."""
+    granted = statement.get("Principal")
+    services = granted.get("Service") if isinstance(granted, Mapping) else granted
+    if principal not in ([services] if isinstance(services, str) else list(services or [])):
+        return False
+    sources = [
+        value
+        for test in (statement.get("Condition") or {}).values()
+        if isinstance(test, Mapping)
+        for key, value in test.items()
+        if key.lower() == "aws:sourcearn"
+    ]
+    return source in sources
 
 
 def _reason(exc: BaseException) -> str:

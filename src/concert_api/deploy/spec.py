@@ -1,5 +1,7 @@
 """The five functions as the guide specifies them: names, handlers, memory, timeouts, routes, and which outside
 systems each one talks to (which decides both its IAM permissions and the environment variables it receives).
+Plus one optional function that is not an API route: the Bedrock Agent action group (`AGENT_ACTION_GROUP`),
+deployed only when asked for.
 
 This table is the single source for the Python deployer, the SAM template generator and the docs.
 """
@@ -26,6 +28,10 @@ MODEL = "bedrock-model"
 TICKET_ENDPOINT = "sagemaker-ticket"
 VENUE_ENDPOINT = "sagemaker-venue"
 PROBES = "health-probes"  # read-only status calls behind GET /health?deep=true
+
+# Who invokes a function: API Gateway (the five routes) or a Bedrock agent (the action group).
+API_GATEWAY = "apigateway.amazonaws.com"
+BEDROCK = "bedrock.amazonaws.com"
 
 # Environment variables each capability needs on Lambda (names from the guide and settings.py).
 CAPABILITY_ENV: dict[str, tuple[str, ...]] = {
@@ -74,19 +80,32 @@ COMMON_ENV: tuple[str, ...] = (
 
 @dataclass(frozen=True)
 class FunctionSpec:
-    """One Lambda function of the guide."""
+    """One Lambda function of the guide (or the optional action group, which has no route)."""
 
     key: str  # the guide's summary label: chatbot, venue-popularity, ...
     base_name: str  # the guide's function name for the default stage
     handler: str
     memory_mb: int
     timeout_s: int
-    method: str
+    method: str  # "" for a function that is not an API route
     path: str
     capabilities: tuple[str, ...]
     logical_id: str  # CloudFormation logical id in template.yaml
     # Variables passed for reporting only (the health check says which services are configured).
     report_env: tuple[str, ...] = ()
+    invoker: str = API_GATEWAY  # the service principal allowed to invoke the function
+    summary: str = ""  # the Lambda description's subject when there is no route
+
+    @property
+    def is_route(self) -> bool:
+        """Whether API Gateway serves this function on a route."""
+        return bool(self.path)
+
+    @property
+    def description(self) -> str:
+        """The Lambda function's description."""
+        what = f"{self.method} {self.path}" if self.is_route else self.summary
+        return f"concert-api {what} ({self.key})"
 
     def name(self, stage: str = DEFAULT_STAGE) -> str:
         """The function name: the guide's name for the default stage, `<name>-<stage>` for any other."""
@@ -145,25 +164,52 @@ FUNCTIONS: tuple[FunctionSpec, ...] = tuple(
     for route in ROUTES
 )
 
-FUNCTIONS_BY_KEY: dict[str, FunctionSpec] = {f.key: f for f in FUNCTIONS}
+# The Bedrock Agent action group: runs the chat tools for an agent (handlers/agent_action_group.py). Not an API
+# route and not one of the guide's five; deployed only with `--functions agent-action-group` or
+# `--with-agent-actions` (SAM: `DeployAgentActionGroup=true`). Its tools query the warehouse and the ticket-sales
+# tool may call the SageMaker ticket model. Bedrock, not API Gateway, invokes it.
+AGENT_ACTION_GROUP_HANDLER = "agent_action_group_handler"  # in routes.EXTRA_HANDLERS, so the shim resolves it
+AGENT_ACTION_GROUP = FunctionSpec(
+    key="agent-action-group",
+    base_name="concert-api-agent-actions",
+    handler=f"api_lambda_handlers.{AGENT_ACTION_GROUP_HANDLER}",
+    memory_mb=512,
+    timeout_s=30,
+    method="",
+    path="",
+    capabilities=(LOGS, WAREHOUSE, TICKET_ENDPOINT),
+    logical_id="AgentActionGroupFunction",
+    invoker=BEDROCK,
+    summary="Bedrock Agent action group",
+)
+
+# Functions deployed only on request.
+OPTIONAL_FUNCTIONS: tuple[FunctionSpec, ...] = (AGENT_ACTION_GROUP,)
+ALL_FUNCTIONS: tuple[FunctionSpec, ...] = FUNCTIONS + OPTIONAL_FUNCTIONS
+
+FUNCTIONS_BY_KEY: dict[str, FunctionSpec] = {f.key: f for f in ALL_FUNCTIONS}
 
 
-def select_functions(keys: list[str] | None) -> list[FunctionSpec]:
-    """The functions named by `keys` (the guide's labels, or full function names), in the guide's order."""
-    if not keys:
-        return list(FUNCTIONS)
-    wanted = set()
-    for raw in keys:
+def select_functions(keys: list[str] | None, *, with_agent_actions: bool = False) -> list[FunctionSpec]:
+    """The functions named by `keys` (the guide's labels, or full function names), in the guide's order.
+
+    Without `keys`, the guide's five; `with_agent_actions` adds the Bedrock Agent action group (to the five, or
+    to the subset named).
+    """
+    wanted: set[str] = set() if keys else {f.key for f in FUNCTIONS}
+    for raw in keys or ():
         for key in raw.split(","):
             key = key.strip()
             if not key:
                 continue
-            match = [f for f in FUNCTIONS if key in (f.key, f.base_name)]
+            match = [f for f in ALL_FUNCTIONS if key in (f.key, f.base_name)]
             if not match:
-                valid = ", ".join(f.key for f in FUNCTIONS)
+                valid = ", ".join(f.key for f in ALL_FUNCTIONS)
                 raise ValueError(f"unknown function {key!r}; choose from: {valid}")
             wanted.add(match[0].key)
-    return [f for f in FUNCTIONS if f.key in wanted]
+    if with_agent_actions:
+        wanted.add(AGENT_ACTION_GROUP.key)
+    return [f for f in ALL_FUNCTIONS if f.key in wanted]
 
 
 def read_env_file(path: str | Path) -> dict[str, str]:

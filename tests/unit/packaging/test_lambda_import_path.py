@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from concert_api.routes import ROUTES
+from concert_api.routes import EXTRA_HANDLERS, ROUTES
 
 ROOT = Path(__file__).resolve().parents[3]
 FORBIDDEN = (
@@ -70,6 +70,13 @@ def _loaded_modules(handler: str, mode: str, body: str = "{}") -> set[str]:
 @pytest.mark.parametrize("route", ROUTES, ids=lambda r: r.key)
 def test_importing_a_handler_loads_no_local_only_library(route):
     loaded = _loaded_modules(route.handler, "import")
+    assert not loaded.intersection(FORBIDDEN), sorted(loaded.intersection(FORBIDDEN))
+
+
+@pytest.mark.parametrize("handler", sorted(EXTRA_HANDLERS))
+def test_importing_a_non_route_handler_loads_no_local_only_library(handler):
+    # e.g. the Bedrock Agent action group: resolved by the shim, deployed as an optional function
+    loaded = _loaded_modules(handler, "import")
     assert not loaded.intersection(FORBIDDEN), sorted(loaded.intersection(FORBIDDEN))
 
 
