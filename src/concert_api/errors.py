@@ -6,6 +6,7 @@ stack trace, SQL, a statement id or any other internal detail: those go to the l
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from typing import Any
 
@@ -82,43 +83,26 @@ def error_body(error: str, details: str) -> dict[str, str]:
     return {"error": error, "details": details, "timestamp": utc_now_iso()}
 
 
-def describe_validation_error(exc: Any) -> str:
+def describe_validation_error(exc: Any, union_tags: frozenset[str] = frozenset({"text", "object"})) -> str:
     """One line naming each bad field of a pydantic `ValidationError`: `top_n: Input should be ...; ...`.
 
-    For a union field (`location`: a string or an object) only the errors of the branch that matches the
-    input's type are shown; when no branch matches, the accepted types are listed together."""
-    kept: dict[str, list[str]] = {}
-    type_mismatches: dict[str, list[str]] = {}
+    The tags of tagged unions (`models.UNION_TAGS`) are left out of the field's path."""
+    parts = []
     for err in exc.errors(include_url=False):
-        raw_loc = err.get("loc", ())
-        loc = [str(p) for p in raw_loc if not _is_branch_marker(p)]
+        loc = [str(p) for p in err.get("loc", ()) if p not in union_tags]
         field = ".".join(loc) or "body"
-        message = "unknown field" if err.get("type") == "extra_forbidden" else err.get("msg", "invalid")
-        message = message.removeprefix("Value error, ")
-        is_branch = len(loc) < len(raw_loc)
-        if is_branch and str(err.get("type", "")).endswith("_type"):
-            type_mismatches.setdefault(field, []).append(message)
-        else:
-            kept.setdefault(field, []).append(message)
-    for field, messages in type_mismatches.items():
-        if field not in kept:
-            kept[field] = [" or ".join(messages)]
-    return "; ".join(f"{field}: {m}" for field, messages in kept.items() for m in dict.fromkeys(messages))
-
-
-def _is_branch_marker(part: Any) -> bool:
-    """Pydantic's union-branch names in an error location ('str', 'LocationFilter', 'constrained-str')."""
-    text = str(part)
-    return text in {"str", "int", "float"} or text[:1].isupper() or "[" in text or "-" in text
+        message = "unknown field" if err.get("type") == "extra_forbidden" else str(err.get("msg", "invalid"))
+        message = re.sub(r" or instance of \w+$", "", message.removeprefix("Value error, "))
+        parts.append(f"{field}: {message}")
+    return "; ".join(dict.fromkeys(parts))
 
 
 def error_response(exc: BaseException) -> tuple[int, dict[str, str], dict[str, str]]:
     """The one mapping from an exception to (status, guide error body, extra headers).
 
-    `ApiError`s carry their own status and safe details; a pydantic `ValidationError` is a 400 naming each bad
-    field; anything else is a 500 that says nothing about its cause (the log has it)."""
+    `ApiError`s carry their own status and safe details (a request that fails validation arrives here as a
+    `BadRequest`); anything else — a response model that rejects warehouse data included — is a 500 that says
+    nothing about its cause (the log has it)."""
     if isinstance(exc, ApiError):
         return exc.status_code, error_body(exc.error, exc.details or exc.error), exc.headers
-    if type(exc).__name__ == "ValidationError" and hasattr(exc, "errors"):
-        return 400, error_body(BadRequest.error, describe_validation_error(exc)), {}
     return 500, error_body(ApiError.error, "An unexpected error occurred; see the logs for this request id."), {}

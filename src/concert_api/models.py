@@ -9,7 +9,19 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any, Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    AllowInfNan,
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    Strict,
+    Tag,
+    field_validator,
+    model_validator,
+)
+
+from concert_api.vocabulary import state_code
 
 Genre = Literal[
     "pop",
@@ -34,7 +46,24 @@ GENRES: tuple[str, ...] = get_args(Genre)
 """The genres the platform knows; requests naming any other genre get a 400."""
 
 VENUE_TYPES: tuple[str, ...] = get_args(VenueType)
+Count = Annotated[int, Strict()]
+"""A whole number given as a JSON number: `"5"`, `5.0` and `true` are rejected, not coerced."""
+Number = Annotated[float, Strict(), AllowInfNan(False)]
+"""A finite JSON number: strings, booleans, NaN and Infinity are rejected."""
 Id = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")]
+
+
+def _state_code(value: str | None) -> str | None:
+    if value is None:
+        return None
+    code = state_code(value)
+    if code is None:
+        raise ValueError(f"unknown US state {value!r}; give a code such as 'TX' or a name such as 'Texas'")
+    return code
+
+
+def _lower(value: Any) -> Any:
+    return value.strip().lower() if isinstance(value, str) else value
 
 
 class RequestModel(BaseModel):
@@ -76,16 +105,14 @@ class ChatResponse(ResponseModel):
 
 
 class VenuePopularityRequest(RequestModel):
-    top_n: int = Field(10, ge=1, le=100)
-    min_events: int = Field(5, ge=0, le=100_000)
+    top_n: Count = Field(10, ge=1, le=100)
+    min_events: Count = Field(5, ge=0, le=100_000)
     city: str | None = Field(None, min_length=1, max_length=100)
-    state: str | None = Field(None, min_length=2, max_length=2, pattern=r"^[A-Za-z]{2}$")
+    state: str | None = Field(None, min_length=2, max_length=40, description='A code ("TX") or a name ("Texas").')
     venue_type: VenueType | None = None
 
-    @field_validator("state")
-    @classmethod
-    def _upper_state(cls, value: str | None) -> str | None:
-        return value.upper() if value else value
+    _state = field_validator("state")(lambda value: _state_code(value))
+    _venue_type = field_validator("venue_type", mode="before")(lambda value: _lower(value))
 
 
 class VenueRanking(ResponseModel):
@@ -121,7 +148,7 @@ class TicketPredictionRequest(RequestModel):
     artist_id: Id
     venue_id: Id
     event_date: dt.date
-    ticket_price: float = Field(gt=0, le=100_000)
+    ticket_price: Number = Field(gt=0, le=100_000)
 
 
 class PredictionInterval(ResponseModel):
@@ -146,10 +173,10 @@ class LocationFilter(RequestModel):
     """A city, a state, or a point with a radius; recommendations decay with distance from it."""
 
     city: str | None = Field(None, min_length=1, max_length=100)
-    state: str | None = Field(None, min_length=2, max_length=2, pattern=r"^[A-Za-z]{2}$")
-    latitude: float | None = Field(None, ge=-90, le=90)
-    longitude: float | None = Field(None, ge=-180, le=180)
-    radius_km: float = Field(100.0, gt=0, le=5000)
+    state: str | None = Field(None, min_length=2, max_length=40, description='A code ("TX") or a name ("Texas").')
+    latitude: Number | None = Field(None, ge=-90, le=90)
+    longitude: Number | None = Field(None, ge=-180, le=180)
+    radius_km: Number = Field(100.0, gt=0, le=5000)
 
     @model_validator(mode="after")
     def _one_kind(self) -> LocationFilter:
@@ -157,18 +184,38 @@ class LocationFilter(RequestModel):
             raise ValueError("latitude and longitude must be given together")
         if self.city is None and self.state is None and self.latitude is None:
             raise ValueError("give a city, a state, or latitude and longitude")
-        if self.state:
-            self.state = self.state.upper()
         return self
+
+    _state = field_validator("state")(lambda value: _state_code(value))
+
+
+def _location_kind(value: Any) -> str | None:
+    if isinstance(value, str):
+        return "text"
+    return "object" if isinstance(value, dict | LocationFilter) else None
+
+
+Location = Annotated[
+    Annotated[str, Tag("text")] | Annotated[LocationFilter, Tag("object")],
+    Discriminator(
+        _location_kind,
+        custom_error_type="location_type",
+        custom_error_message="give a city or state as text, or an object with latitude and longitude",
+    ),
+]
+"""A city or state as text, or a `LocationFilter` object; the tag keeps a 400 about the branch the input took."""
+
+UNION_TAGS = frozenset({"text", "object"})
+"""Tags of the request models' unions, which error messages leave out of a field's path."""
 
 
 class RecommendationsRequest(RequestModel):
     user_id: Id | None = None
     artist_preferences: list[Genre] = Field(default_factory=list, max_length=len(GENRES))
-    location: str | LocationFilter | None = Field(
+    location: Location | None = Field(
         None, description='A city ("New York"), a state ("NY"), or {"latitude", "longitude", "radius_km"}.'
     )
-    top_n: int = Field(10, ge=1, le=100)
+    top_n: Count = Field(10, ge=1, le=100)
 
     @field_validator("artist_preferences", mode="before")
     @classmethod
@@ -179,7 +226,7 @@ class RecommendationsRequest(RequestModel):
 
     @field_validator("location")
     @classmethod
-    def _non_empty_location(cls, value: str | LocationFilter | None) -> str | LocationFilter | None:
+    def _non_empty_location(cls, value: Any) -> Any:
         if isinstance(value, str) and not (1 <= len(value) <= 100):
             raise ValueError("location must be a city or state name of 1 to 100 characters")
         return value

@@ -149,9 +149,29 @@ def test_user_with_history_gets_personalized_recommendations(tiny_warehouse, lam
     )
 
 
-def test_unknown_user_falls_back_to_popularity(tiny_warehouse, lambda_context):
-    body = body_of(_post("recommendations_handler", {"user_id": "user_999999", "top_n": 5}, lambda_context))
-    assert body["recommendation_type"] == "popular" and len(body["recommendations"]) == 5
+def test_unknown_user_is_a_404_naming_user_id(tiny_warehouse, lambda_context):
+    response = _post("recommendations_handler", {"user_id": "user_999999", "top_n": 5}, lambda_context)
+    assert response["statusCode"] == 404
+    assert body_of(response)["details"].startswith("user_id: unknown user 'user_999999'")
+
+
+def test_guide_example_user_exists_and_gets_personalized_results(tiny_warehouse, lambda_context):
+    body = body_of(_post("recommendations_handler", {"user_id": "user_123", "top_n": 5}, lambda_context))
+    assert body["recommendation_type"] == "personalized"
+
+
+def test_one_date_per_artist_and_venue(tiny_warehouse, lambda_context):
+    body = body_of(_post("recommendations_handler", {"top_n": 50}, lambda_context))
+    shows = [(r["artist_name"], r["venue_name"]) for r in body["recommendations"]]
+    assert len(shows) == len(set(shows))
+
+
+def test_unknown_city_in_venue_ranking_is_a_400_and_states_may_be_named(tiny_warehouse, lambda_context):
+    unknown = _post("venue_popularity_handler", {"city": "Chicgo"}, lambda_context)
+    assert unknown["statusCode"] == 400 and body_of(unknown)["details"].startswith("city: unknown city 'Chicgo'")
+    by_code = body_of(_post("venue_popularity_handler", {"state": "CA", "min_events": 0}, lambda_context))
+    by_name = body_of(_post("venue_popularity_handler", {"state": "california", "min_events": 0}, lambda_context))
+    assert by_code["venues"] and by_code["venues"] == by_name["venues"]
 
 
 def test_at_most_two_concerts_per_artist(tiny_warehouse, lambda_context):

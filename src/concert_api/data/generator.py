@@ -137,9 +137,8 @@ def _artists(spec: Scale, cities: dict[str, np.ndarray], rng: np.random.Generato
     genre = rng.choice(len(GENRES), size=n, p=shares)
     city_weight = cities["population"] / cities["population"].sum()
     home = rng.choice(len(cities["city"]), size=n, p=city_weight)
-    width = max(3, len(str(n)))
     return {
-        "artist_id": np.array([f"artist_{i:0{width}d}" for i in range(1, n + 1)], dtype=object),
+        "artist_id": np.array([f"artist_{i:03d}" for i in range(1, n + 1)], dtype=object),
         "name": np.array(names.artist_names(rng, [GENRES[g] for g in genre]), dtype=object),
         "genre": genre,
         "popularity": popularity,
@@ -171,10 +170,9 @@ def _venues(spec: Scale, cities: dict[str, np.ndarray], rng: np.random.Generator
     order = np.lexsort((-capacity, city_idx))
     city_idx, vtype, capacity = city_idx[order], vtype[order], capacity[order]
     n = len(city_idx)
-    width = max(3, len(str(n)))
     type_names = [VENUE_TYPE_SPECS[t].name for t in vtype]
     return {
-        "venue_id": np.array([f"venue_{i:0{width}d}" for i in range(1, n + 1)], dtype=object),
+        "venue_id": np.array([f"venue_{i:03d}" for i in range(1, n + 1)], dtype=object),
         "name": np.array(names.venue_names(rng, type_names, list(cities["city"][city_idx])), dtype=object),
         "city_idx": city_idx,
         "latitude": np.round(cities["latitude"][city_idx] + rng.uniform(-0.06, 0.06, n), 4),
@@ -248,9 +246,8 @@ def _concerts(
         city_population=city_pop,
         affinity=cities["affinity"][city, artists["genre"][artist]],
     )
-    width = max(3, len(str(n)))
     return {
-        "concert_id": np.array([f"concert_{i:0{width}d}" for i in range(1, n + 1)], dtype=object),
+        "concert_id": np.array([f"concert_{i:03d}" for i in range(1, n + 1)], dtype=object),
         "artist": artist,
         "venue": venue,
         "city": city,
@@ -293,9 +290,8 @@ def _users(spec: Scale, cities: dict[str, np.ndarray], rng: np.random.Generator)
     ranked = np.argsort(-keys, axis=1)[:, :3]
     k = rng.choice([1, 2, 3], size=n, p=[0.3, 0.45, 0.25])
     favourites = [",".join(GENRES[g] for g in row[:kk]) for row, kk in zip(ranked, k, strict=True)]
-    width = max(3, len(str(n)))
     return {
-        "user_id": np.array([f"user_{i:0{width}d}" for i in range(1, n + 1)], dtype=object),
+        "user_id": np.array([f"user_{i:03d}" for i in range(1, n + 1)], dtype=object),
         "home": home,
         "favorite_genres": np.array(favourites, dtype=object),
         "ranked_genres": ranked,

@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from concert_api.errors import BadRequest, PayloadTooLarge, describe_validation_error
+from concert_api.models import UNION_TAGS
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -49,7 +50,7 @@ class ApiRequest:
         try:
             return model.model_validate(self.json_body())
         except ValidationError as exc:
-            raise BadRequest(describe_validation_error(exc)) from None
+            raise BadRequest(describe_validation_error(exc, UNION_TAGS)) from None
 
 
 def parse_event(event: Any, *, default_method: str, default_path: str, max_body_bytes: int) -> ApiRequest:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from concert_api.errors import BadRequest
 from concert_api.models import LocationFilter
+from concert_api.vocabulary import state_code
 from concert_api.warehouse.base import Warehouse
 from concert_api.warehouse.queries import recommendations as q
 
@@ -49,7 +50,7 @@ def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
 
 
 def resolve_location(location: str | LocationFilter, warehouse: Warehouse, *, field: str = "location") -> Area:
-    """Resolve a request's location: "Chicago", "Chicago, IL", "IL", or a `LocationFilter`.
+    """Resolve a request's location: "Chicago", "Chicago, IL", "IL", "Illinois", or a `LocationFilter`.
 
     An unknown city or state is a 400 naming the field, with a hint of what would work."""
     if isinstance(location, LocationFilter):
@@ -62,9 +63,11 @@ def resolve_location(location: str | LocationFilter, warehouse: Warehouse, *, fi
     text = location.strip()
     if "," in text:
         city, _, state = text.rpartition(",")
-        return _city_area(city.strip(), state.strip().upper() or None, DEFAULT_RADIUS_KM, warehouse, field)
-    if len(text) == 2 and text.isalpha():
-        return _state_area(text.upper(), warehouse, field)
+        code = state_code(state) or state.strip().upper()
+        return _city_area(city.strip(), code or None, DEFAULT_RADIUS_KM, warehouse, field)
+    code = state_code(text)
+    if code is not None:
+        return _state_area(code, warehouse, field)
     return _city_area(text, None, DEFAULT_RADIUS_KM, warehouse, field)
 
 
@@ -73,9 +76,17 @@ def _city_area(city: str, state: str | None, radius_km: float, warehouse: Wareho
     if state:
         rows = [r for r in rows if r["state"] == state]
     if not rows:
-        raise BadRequest(f"{field}: unknown city {city!r}; give a US city with venues, e.g. 'Chicago' or 'Austin, TX'.")
+        raise BadRequest(
+            f"{field}: unknown city {city!r}; give a US city with venues (e.g. 'Chicago' or 'Austin, TX'), "
+            "a state ('TX' or 'Texas'), or latitude and longitude."
+        )
     row = rows[0]  # the most populous city of that name
     return Area(f"{row['city']}, {row['state']}", float(row["latitude"]), float(row["longitude"]), radius_km)
+
+
+def known_city(city: str, warehouse: Warehouse, *, field: str = "city") -> None:
+    """Raise a 400 naming `field` unless the warehouse has a city of that name."""
+    _city_area(city, None, DEFAULT_RADIUS_KM, warehouse, field)
 
 
 def _state_area(state: str, warehouse: Warehouse, field: str) -> Area:

@@ -10,7 +10,9 @@ Each candidate's score is the weighted mean of the factors that apply to the req
 * distance    (0.15, for a point location): exp(-d / (radius / 2)), so a concert at the edge of the radius keeps
   13% of this factor.
 
-At most two concerts per artist are returned, so one touring artist does not fill the list.
+At most two concerts per artist are returned, at two different venues (the best-scoring date of a run of
+shows), so one touring artist does not fill the list. An unknown `user_id` is a 404: personalisation was asked
+for and cannot be given.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from concert_api.errors import utc_now_iso
+from concert_api.errors import BadRequest, NotFound, utc_now_iso
 from concert_api.models import (
     Recommendation,
     RecommendationsRequest,
@@ -68,11 +70,14 @@ def recommend(
         key=lambda item: (-item[0], str(item[1]["event_date"]), item[1]["concert_id"]),
     )
     per_artist: Counter[str] = Counter()
+    shows: set[tuple[str, str]] = set()
     picked: list[Recommendation] = []
     for score, row, factors, distance in scored:
-        if per_artist[row["artist_id"]] >= MAX_PER_ARTIST:
-            continue
+        show = (row["artist_id"], row["venue_id"])
+        if per_artist[row["artist_id"]] >= MAX_PER_ARTIST or show in shows:
+            continue  # one date per artist and venue, at most two venues per artist
         per_artist[row["artist_id"]] += 1
+        shows.add(show)
         picked.append(_recommendation(row, score, _reasons(row, factors, taste, area, distance), distance))
         if len(picked) == request.top_n:
             break
@@ -85,38 +90,43 @@ def recommend(
 
 
 def _taste(request: RecommendationsRequest, warehouse: Warehouse) -> Taste:
-    taste = Taste()
-    if request.user_id:
-        profile = warehouse.query(q.USER_PROFILE, {"user_id": request.user_id})
-        if profile:
-            user = profile[0]
-            taste.home = f"{user['home_city']}, {user['home_state']}"
-            for genre in filter(None, (g.strip() for g in str(user["favorite_genres"] or "").split(","))):
-                taste.genres[genre] = 1.0
-            history = warehouse.query(q.USER_HISTORY, {"user_id": request.user_id})
-            taste.seen_artists = {row["artist_id"] for row in history}
-            genre_counts: Counter[str] = Counter()
-            for row in history:
-                genre_counts[row["genre"]] += int(row["times_attended"])
-            if genre_counts:
-                top = max(genre_counts.values())
-                for genre, count in genre_counts.items():
-                    taste.genres[genre] = max(taste.genres.get(genre, 0.0), count / top)
-            if taste.seen_artists:
-                peers = warehouse.query(q.PEER_ARTISTS, {"user_id": request.user_id})
-                if peers:
-                    top_weight = max(float(r["weight"]) for r in peers)
-                    taste.peer_artists = {r["artist_id"]: 0.8 * float(r["weight"]) / top_weight for r in peers}
+    taste = _user_taste(request.user_id, warehouse) if request.user_id else Taste()
     if request.artist_preferences:
         taste.explicit_genres = True
         taste.genres = {genre: 1.0 for genre in request.artist_preferences}
     return taste
 
 
+def _user_taste(user_id: str, warehouse: Warehouse) -> Taste:
+    """The user's favourite genres, the genres and artists of their attendance, and their peers' artists."""
+    profile = warehouse.query(q.USER_PROFILE, {"user_id": user_id})
+    if not profile:
+        raise NotFound(f"user_id: unknown user {user_id!r}; leave it out for recommendations without a history.")
+    user = profile[0]
+    taste = Taste(home=f"{user['home_city']}, {user['home_state']}")
+    for genre in filter(None, (g.strip() for g in str(user["favorite_genres"] or "").split(","))):
+        taste.genres[genre] = 1.0
+    history = warehouse.query(q.USER_HISTORY, {"user_id": user_id})
+    taste.seen_artists = {row["artist_id"] for row in history}
+    genre_counts: Counter[str] = Counter()
+    for row in history:
+        genre_counts[row["genre"]] += int(row["times_attended"])
+    if genre_counts:
+        top = max(genre_counts.values())
+        for genre, count in genre_counts.items():
+            taste.genres[genre] = max(taste.genres.get(genre, 0.0), count / top)
+    if taste.seen_artists:
+        peers = warehouse.query(q.PEER_ARTISTS, {"user_id": user_id})
+        if peers:
+            top_weight = max(float(r["weight"]) for r in peers)
+            taste.peer_artists = {r["artist_id"]: 0.8 * float(r["weight"]) / top_weight for r in peers}
+    return taste
+
+
 def _home_area(home: str, warehouse: Warehouse) -> Area | None:
     try:
         area = resolve_location(home, warehouse, field="user.home_city")
-    except Exception:  # a profile whose home city has no venues: recommend without a place
+    except BadRequest:  # a profile whose home city has no venues: recommend without a place
         return None
     return Area(area.label, area.latitude, area.longitude, HOME_RADIUS_KM, area.state)
 
@@ -131,7 +141,7 @@ def _candidates(warehouse: Warehouse, today: dt.date, area: Area | None, taste: 
         "min_lon": min_lon,
         "max_lon": max_lon,
         "artist_ids": "",
-        "genres": _framed(taste.genres) if taste.explicit_genres or taste.genres else "",
+        "genres": _framed(taste.genres) if taste.genres else "",
     }
     rows = {row["concert_id"]: row for row in warehouse.query(q.UPCOMING_CONCERTS, base)}
     if not taste.explicit_genres and taste.genres:

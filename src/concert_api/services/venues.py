@@ -8,6 +8,7 @@ import logging
 from concert_api.errors import ApiError, utc_now_iso
 from concert_api.ml.predictor import VenueForecaster
 from concert_api.models import VenuePopularityRequest, VenuePopularityResponse, VenueRanking
+from concert_api.services.geo import known_city
 from concert_api.warehouse.base import Warehouse
 from concert_api.warehouse.queries import venues as q
 
@@ -21,7 +22,10 @@ def rank_venues(
     state or venue type. The ranking reads the `venue_metrics` summary table (see `queries.refresh`).
 
     With a venue `forecaster`, each venue with scheduled concerts also gets `forecast_attendance_rate`; if the
-    forecaster fails, the ranking is still returned, without it (the failure is logged)."""
+    forecaster fails, the ranking is still returned, without it (the failure is logged). A city the warehouse
+    does not know is a 400 naming `city`."""
+    if request.city:
+        known_city(request.city, warehouse)
     rows = warehouse.query(
         q.VENUE_POPULARITY,
         {
@@ -62,4 +66,6 @@ def _forecasts(forecaster: VenueForecaster, warehouse: Warehouse, venue_ids: lis
     except ApiError as exc:
         log.warning("venue forecast unavailable (%s backend): %s", forecaster.backend, exc.details or exc.error,
                     extra={"internal": getattr(exc, "internal", None)})  # fmt: skip
-        return {}
+    except Exception:  # the ranking stands on its own; a broken forecaster must not take it down
+        log.exception("venue forecast failed (%s backend)", forecaster.backend)
+    return {}

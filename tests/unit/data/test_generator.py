@@ -50,7 +50,7 @@ def test_tiny_has_the_documented_size(tiny: dict[str, list[dict]]) -> None:
 def test_ids_look_like_the_guide(tiny: dict[str, list[dict]]) -> None:
     assert tiny["artists"][0]["artist_id"] == "artist_001"
     assert tiny["venues"][0]["venue_id"] == "venue_001"
-    assert tiny["concerts"][0]["concert_id"] == "concert_0001"
+    assert tiny["concerts"][0]["concert_id"] == "concert_001"
     assert any(u["user_id"] == "user_123" for u in tiny["users"])
 
 
