@@ -193,14 +193,16 @@ def probes(settings: Settings) -> dict[str, Callable[[], None]]:
         checks["sagemaker_ticket"] = aws.sagemaker_endpoint(settings.sagemaker_ticket_endpoint, region)
     if settings.sagemaker_venue_endpoint:
         checks["sagemaker_venue"] = aws.sagemaker_endpoint(settings.sagemaker_venue_endpoint, region)
-    if settings.bedrock_agent_id and settings.bedrock_agent_alias_id:
+    if settings.bedrock_agent_id and settings.bedrock_agent_alias_id:  # bedrock_agent_configured, for mypy
         checks["bedrock_agent"] = aws.bedrock_agent_alias(settings.bedrock_agent_id, settings.bedrock_agent_alias_id,
                                                           region)
     return checks
 
 
 def _predictor_backend(settings: Settings) -> str:
-    return "sagemaker" if settings.sagemaker_ticket_endpoint else "local"
+    if settings.sagemaker_ticket_endpoint:
+        return "sagemaker"
+    return "local" if _predictor_configured(settings) else "not_configured"
 
 
 def _predictor_configured(settings: Settings) -> bool:

@@ -7,6 +7,7 @@ request and response summaries (sizes, field names, status), never bodies or hea
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 from typing import Any
@@ -18,6 +19,15 @@ SERVICE_NAME = os.environ.get("POWERTOOLS_SERVICE_NAME", "concert-api")
 METRICS_NAMESPACE = os.environ.get("POWERTOOLS_METRICS_NAMESPACE", "ConcertAPI")
 
 _RENAMES = {"message": "event", "function_request_id": "request_id"}
+
+
+LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+
+def valid_level(value: str | None) -> str:
+    """`value` as a logging level name; anything unknown is INFO, so a typo in LOG_LEVEL cannot break startup."""
+    level = (value or "INFO").strip().upper()
+    return level if level in LEVELS else "INFO"
 
 
 class GuideFormatter(LambdaPowertoolsFormatter):
@@ -48,7 +58,7 @@ logger = Logger(
     service=SERVICE_NAME,
     # Lambda reads stdout; the CLI asks for stderr so that what it prints stays machine-readable.
     stream=_CurrentStream("stderr" if os.environ.get("CONCERT_LOG_STREAM") == "stderr" else "stdout"),  # type: ignore[arg-type]
-    level=os.environ.get("LOG_LEVEL", "INFO").upper(),
+    level=valid_level(os.environ.get("LOG_LEVEL")),
     logger_formatter=GuideFormatter(
         use_rfc3339=True,
         utc=True,
@@ -56,6 +66,22 @@ logger = Logger(
     ),
 )
 """The one logger of the API's entry points."""
+
+# The package's modules log with `logging.getLogger(__name__)`; their records go through the same handler and
+# formatter, so they are JSON lines with the request id too.
+_package_logger = logging.getLogger("concert_api")
+_package_logger.addHandler(logger.registered_handler)
+_package_logger.propagate = False
+
+
+def set_level(level: str | None) -> None:
+    """Apply LOG_LEVEL (from the settings, `.env` included) to the entry points' and the package's loggers."""
+    name = valid_level(level)
+    logger.setLevel(name)
+    _package_logger.setLevel(name)
+
+
+set_level(os.environ.get("LOG_LEVEL"))
 
 metrics = Metrics(namespace=METRICS_NAMESPACE, service=SERVICE_NAME)
 """The one metrics emitter; flushed as an EMF document at the end of each invocation."""

@@ -19,7 +19,7 @@ OPENAPI_PATH = Path("docs/openapi.json")
 
 _ERRORS = {
     "400": "Malformed or invalid request; `details` names each bad field",
-    "404": "Unknown artist, venue or user",
+    "404": "Unknown artist, venue or user (`details` names the field)",
     "405": "Method not allowed",
     "413": "Request body too large",
     "500": "Unexpected error (no internal detail is returned)",
@@ -48,10 +48,15 @@ def build_openapi() -> dict[str, Any]:
                 **{
                     code: {"description": text, "content": _json("ErrorResponse")}
                     for code, text in _ERRORS.items()
-                    if code != "404" or r.key in {"ticket-prediction"}
+                    if code != "404" or r.key in {"ticket-prediction", "recommendations"}
                 },
             },
         }
+        if r.key == "health-check":  # unhealthy is still a health report, for load balancers and people alike
+            operation["responses"]["503"] = {
+                "description": "Unhealthy: the warehouse probe failed (with ?deep=true)",
+                "content": _json("HealthResponse"),
+            }
         if r.request_model:
             content = _json(r.request_model)
             content["application/json"]["example"] = VALID[r.key]

@@ -38,7 +38,7 @@ class Settings(BaseSettings):
     bedrock_model_id: str | None = Field(None, validation_alias="BEDROCK_MODEL_ID")
     sagemaker_venue_endpoint: str | None = Field(None, validation_alias="SAGEMAKER_VENUE_ENDPOINT")
     sagemaker_ticket_endpoint: str | None = Field(None, validation_alias="SAGEMAKER_TICKET_ENDPOINT")
-    log_level: str = Field("INFO", validation_alias="LOG_LEVEL")
+    log_level: str = Field("INFO", validation_alias="LOG_LEVEL", description="DEBUG, INFO, WARNING or ERROR.")
 
     # --- The local platform -------------------------------------------------------------------------
     warehouse: WarehouseBackend | None = Field(

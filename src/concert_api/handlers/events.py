@@ -19,7 +19,8 @@ from concert_api.models import UNION_TAGS
 
 M = TypeVar("M", bound=BaseModel)
 
-_API_GATEWAY_KEYS = frozenset({"body", "httpMethod", "requestContext", "headers", "routeKey", "rawPath", "version"})
+_API_GATEWAY_KEYS = frozenset({"body", "httpMethod", "requestContext", "routeKey", "rawPath"})
+"""Keys that mark an API Gateway event or the guide's `{"body": ...}` invocation; anything else is a bare payload."""
 
 
 @dataclass(frozen=True)
@@ -39,8 +40,9 @@ class ApiRequest:
             return {}
         try:
             value = json.loads(self.body)
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            raise BadRequest(f"Request body is not valid JSON: {exc}") from None
+        except (ValueError, RecursionError) as exc:  # JSONDecodeError, bad UTF-8, huge integers, deep nesting
+            reason = "it is nested too deeply" if isinstance(exc, RecursionError) else str(exc)
+            raise BadRequest(f"Request body is not valid JSON: {reason}") from None
         if not isinstance(value, dict):
             raise BadRequest("Request body must be a JSON object.")
         return value
@@ -61,8 +63,8 @@ def parse_event(event: Any, *, default_method: str, default_path: str, max_body_
         # A bare payload invoked directly: the event itself is the body.
         return ApiRequest(default_method, default_path, body=json.dumps(event).encode(), source="direct")
 
-    context = event.get("requestContext") or {}
-    http = context.get("http") or {}
+    context = _mapping(event.get("requestContext"), "requestContext")
+    http = _mapping(context.get("http"), "requestContext.http")
     if http:
         method, path, source = http.get("method"), event.get("rawPath") or http.get("path"), "http"
     elif "httpMethod" in event:
@@ -74,7 +76,7 @@ def parse_event(event: Any, *, default_method: str, default_path: str, max_body_
     if raw is None:
         body = b""
     elif isinstance(raw, str):
-        body = _decode_body(raw, bool(event.get("isBase64Encoded")))
+        body = _decode_body(raw, event.get("isBase64Encoded") in (True, "true", "True"))
     elif isinstance(raw, dict):
         body = json.dumps(raw).encode()  # a direct invocation that passed the body as an object
     else:
@@ -82,7 +84,8 @@ def parse_event(event: Any, *, default_method: str, default_path: str, max_body_
     if len(body) > max_body_bytes:
         raise PayloadTooLarge(f"The request body is {len(body)} bytes; the limit is {max_body_bytes} bytes.")
 
-    query = {str(k): str(v) for k, v in (event.get("queryStringParameters") or {}).items() if v is not None}
+    parameters = _mapping(event.get("queryStringParameters"), "queryStringParameters")
+    query = {str(k): str(v) for k, v in parameters.items() if v is not None}
     return ApiRequest(
         method=str(method or default_method).upper(),
         path=str(path or default_path),
@@ -93,9 +96,18 @@ def parse_event(event: Any, *, default_method: str, default_path: str, max_body_
     )
 
 
+def _mapping(value: Any, name: str) -> dict[str, Any]:
+    """An event member that must be an object when present."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise BadRequest(f"The event's {name} must be an object.")
+    return value
+
+
 def _decode_body(raw: str, is_base64: bool) -> bytes:
     if not is_base64:
-        return raw.encode()
+        return raw.encode("utf-8", errors="surrogatepass")  # a lone surrogate then fails as invalid JSON
     try:
         return base64.b64decode(raw, validate=True)
     except (binascii.Error, ValueError):

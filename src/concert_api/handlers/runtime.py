@@ -18,7 +18,7 @@ from pydantic import BaseModel
 
 from concert_api.errors import ApiError, DependencyError, MethodNotAllowed, error_response
 from concert_api.handlers.events import ApiRequest, cors_headers, parse_event, proxy_response
-from concert_api.observability import logger, metrics
+from concert_api.observability import logger, metrics, set_level
 from concert_api.settings import get_settings
 from concert_api.warehouse.base import deadline
 
@@ -54,20 +54,30 @@ def _handle(
     started = time.perf_counter()
     settings = get_settings()
     cold_start, _cold_start = _cold_start, False
+    if cold_start:
+        set_level(settings.log_level)  # LOG_LEVEL from the environment or .env
     request_id = _request_id(context)
     logger.append_keys(
         request_id=request_id,
         cold_start=cold_start,
         function_name=getattr(context, "function_name", None) or f"concert-api-{name}",
+        api_request_id=None,
     )
     cors = cors_headers(settings.cors_allow_origin, method)
     status, body, headers = 200, None, dict(cors)
+    logger.info(log_event)
     try:
         request = parse_event(event, default_method=method, default_path=path, max_body_bytes=settings.max_body_bytes)
-        logger.info(log_event, extra={"http_method": request.method, "path": request.path})
+        logger.append_keys(api_request_id=request.request_id)  # API Gateway's id, to follow a request across logs
         logger.debug(
             "Request",
-            extra={"source": request.source, "body_bytes": len(request.body), "query_keys": sorted(request.query)},
+            extra={
+                "http_method": request.method,
+                "path": request.path,
+                "source": request.source,
+                "body_bytes": len(request.body),
+                "query_keys": sorted(request.query),
+            },
         )
         if request.method == "OPTIONS":
             status = 204

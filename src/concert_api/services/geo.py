@@ -63,8 +63,8 @@ def resolve_location(location: str | LocationFilter, warehouse: Warehouse, *, fi
     text = location.strip()
     if "," in text:
         city, _, state = text.rpartition(",")
-        code = state_code(state) or state.strip().upper()
-        return _city_area(city.strip(), code or None, DEFAULT_RADIUS_KM, warehouse, field)
+        code = state_code(state) or state.strip().upper() or None
+        return _city_area(city.strip(), code, DEFAULT_RADIUS_KM, warehouse, field)
     code = state_code(text)
     if code is not None:
         return _state_area(code, warehouse, field)

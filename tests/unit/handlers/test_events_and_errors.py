@@ -178,3 +178,42 @@ def test_base64_event_reaches_the_handler(lambda_context):
     event["body"] = base64.b64encode(b'{"top_n": 0}').decode()
     response = api_lambda_handlers.recommendations_handler(event, lambda_context)
     assert response["statusCode"] == 400 and "top_n" in body_of(response)["details"]
+
+
+@pytest.mark.parametrize(
+    ("event", "expected"),
+    [
+        ({"body": '{"top_n": ' + "1" * 5000 + "}"}, "not valid JSON"),
+        ({"body": "[" * 30000 + "]" * 30000}, "nested too deeply"),
+        ({"requestContext": "x", "body": "{}"}, "requestContext must be an object"),
+        ({"httpMethod": "POST", "queryStringParameters": ["a"]}, "queryStringParameters must be an object"),
+        ({"body": '{"city": "\ud800"}'}, "city"),
+        ({"top_n": 1, "version": "x"}, "version: unknown field"),
+    ],
+    ids=["huge-int", "deep-nesting", "context-not-object", "query-not-object", "lone-surrogate", "bare-payload"],
+)
+def test_malformed_events_are_400s_not_500s(event, expected, lambda_context):
+    response = api_lambda_handlers.venue_popularity_handler(event, lambda_context)
+    assert response["statusCode"] == 400
+    assert expected in body_of(response)["details"]
+
+
+def test_response_model_rejecting_data_is_a_500_not_the_clients_fault(lambda_context, monkeypatch):
+    from concert_api.models import VenueRanking
+    from concert_api.services import venues
+
+    def bad_row(*_args, **_kwargs):
+        return VenueRanking.model_validate({"venue_id": "v", "name": None})  # a NULL name from the warehouse
+
+    monkeypatch.setattr(venues, "rank_venues", bad_row)
+    monkeypatch.setattr("concert_api.composition.warehouse", lambda: object())
+    monkeypatch.setattr("concert_api.composition.venue_forecaster", lambda: None)
+    response = api_lambda_handlers.venue_popularity_handler({"body": "{}"}, lambda_context)
+    assert response["statusCode"] == 500 and "name" not in body_of(response)["details"]
+
+
+def test_string_false_is_not_base64(lambda_context):
+    response = api_lambda_handlers.venue_popularity_handler(
+        {"body": '{"top_n": 0}', "isBase64Encoded": "false"}, lambda_context
+    )
+    assert response["statusCode"] == 400 and "top_n" in body_of(response)["details"]

@@ -7,7 +7,7 @@ import json
 import api_lambda_handlers
 from tests.conftest import body_of, load_event
 
-from concert_api.observability import logger
+from concert_api.observability import logger, set_level
 from concert_api.settings import Settings, get_settings
 
 
@@ -119,3 +119,31 @@ def test_metrics_are_embedded_metric_format(lambda_context, capsys, monkeypatch)
     names = {m["Name"] for m in emf["_aws"]["CloudWatchMetrics"][0]["Metrics"]}
     assert {"Requests", "Latency"} <= names
     assert emf["function"] == "health-check" and emf["_aws"]["CloudWatchMetrics"][0]["Namespace"] == "ConcertAPI"
+
+
+def test_package_modules_log_json_lines_with_the_request_id(lambda_context, capsys):
+    import logging
+
+    api_lambda_handlers.health_check_handler({}, lambda_context)  # sets the request id
+    logging.getLogger("concert_api.warehouse.duckdb").warning("warehouse call failed", extra={"statement_id": "s1"})
+    line = _log_lines(capsys.readouterr().out)[-1]
+    assert line["event"] == "warehouse call failed" and line["statement_id"] == "s1"
+    assert line["request_id"] == lambda_context.aws_request_id
+
+
+def test_log_level_comes_from_the_settings_and_a_typo_falls_back_to_info(monkeypatch, tmp_path):
+    import concert_api.handlers.runtime as runtime
+    from concert_api.observability import valid_level
+
+    assert valid_level("verbose") == "INFO" and valid_level("debug") == "DEBUG"
+    env = tmp_path / ".env"
+    env.write_text("LOG_LEVEL=DEBUG\n")
+    monkeypatch.setenv("CONCERT_ENV_FILE", str(env))
+    monkeypatch.delenv("LOG_LEVEL", raising=False)
+    get_settings.cache_clear()
+    monkeypatch.setattr(runtime, "_cold_start", True)
+    try:
+        api_lambda_handlers.health_check_handler({}, None)
+        assert logger.log_level == 10  # DEBUG, read from .env on the cold start
+    finally:
+        set_level("INFO")
