@@ -51,3 +51,24 @@ def test_non_utf8_body_reaches_the_handler_base64_encoded(live_server):
     response = httpx.post(f"{live_server}/chat", content=b"\xff\xfe\x00", headers={"content-type": "application/json"})
     assert response.status_code == 400
     assert "JSON" in response.json()["details"]
+
+
+def test_head_health_answers_like_get_without_a_body(live_server):
+    response = httpx.head(f"{live_server}/health")
+    assert response.status_code == 200 and response.content == b""
+
+
+def test_wrong_method_on_the_openapi_document_is_a_json_405(live_server):
+    response = httpx.post(f"{live_server}/openapi.json")
+    assert response.status_code == 405 and set(response.json()) == {"error", "details", "timestamp"}
+
+
+def test_serve_on_a_busy_port_says_what_to_do(live_server):
+    from click.testing import CliRunner
+
+    from concert_api.cli.main import cli
+
+    port = live_server.rsplit(":", 1)[1]
+    result = CliRunner().invoke(cli, ["serve", "--port", port])
+    assert result.exit_code != 0
+    assert "already in use" in result.output and "--port" in result.output

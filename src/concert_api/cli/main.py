@@ -49,6 +49,7 @@ def serve(host: str, port: int, workers: int, metrics: bool, log_level: str | No
     from concert_api.server.app import describe
 
     _prepare_environment(metrics=metrics, log_level=log_level)
+    _check_port_free(host, port)
     click.echo(describe(host, port))
     uvicorn.run(
         "concert_api.server.app:create_app",
@@ -133,6 +134,24 @@ def routes() -> None:
     """List the endpoints and their Lambda functions."""
     for r in ROUTES:
         click.echo(f"{r.method:<5} {r.path:<22} {r.function_name:<32} api_lambda_handlers.{r.handler}")
+
+
+def _check_port_free(host: str, port: int) -> None:
+    """Fail with what to do next when the address is taken, before printing that the server is up."""
+    import errno
+    import socket
+
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            if exc.errno != errno.EADDRINUSE:
+                raise click.ClickException(f"Cannot listen on {host}:{port}: {exc.strerror}.") from None
+            raise click.ClickException(
+                f"Port {port} on {host} is already in use (is the API already running?). Stop that process, or "
+                f"pick another port: `concert-api serve --port {port + 1}` (with make: `make up PORT={port + 1}`)."
+            ) from None
 
 
 def _prepare_environment(*, metrics: bool, log_level: str | None) -> None:

@@ -36,9 +36,10 @@ def _endpoint(route: Route) -> Any:
         body = await request.body()
         if len(body) > MAX_PAYLOAD_BYTES:
             return JSONResponse(error_body("Payload too large", "The request body exceeds 10 MB."), 413)
+        head = request.method == "HEAD" and route.method == "GET"  # HEAD is GET without the body
         event = rest_event(
             route,
-            method=request.method,
+            method="GET" if head else request.method,
             path=request.url.path,
             headers=dict(request.headers),
             query=list(request.query_params.multi_items()),
@@ -46,7 +47,8 @@ def _endpoint(route: Route) -> Any:
             source_ip=request.client.host if request.client else "127.0.0.1",
         )
         result = await run_in_threadpool(handler, event, LocalContext.for_route(route))
-        return Response(response_body(result), status_code=result["statusCode"], headers=result.get("headers"))
+        content = b"" if head else response_body(result)
+        return Response(content, status_code=result["statusCode"], headers=result.get("headers"))
 
     return endpoint
 
@@ -72,6 +74,11 @@ async def not_found(request: Request, _: Exception) -> Response:
     return JSONResponse(error_body("Not found", f"No route for {request.url.path}; the API serves {paths}."), 404)
 
 
+async def method_not_allowed(request: Request, _: Exception) -> Response:
+    details = f"{request.url.path} accepts GET; got {request.method}."
+    return JSONResponse(error_body("Method not allowed", details), 405, headers={"Allow": "GET"})
+
+
 def create_app() -> Starlette:
     """The ASGI application (a factory, so `uvicorn --factory` can run several workers)."""
     routes = [StarletteRoute(r.path, _endpoint(r), methods=ALL_METHODS) for r in ROUTES]
@@ -80,7 +87,7 @@ def create_app() -> Starlette:
         StarletteRoute("/docs", docs, methods=["GET"]),
         StarletteRoute("/", lambda _: RedirectResponse("/docs"), methods=["GET"]),
     ]
-    return Starlette(routes=routes, exception_handlers={404: not_found})
+    return Starlette(routes=routes, exception_handlers={404: not_found, 405: method_not_allowed})
 
 
 def describe(host: str, port: int) -> str:
