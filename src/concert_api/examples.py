@@ -10,7 +10,7 @@ VALID: dict[str, dict[str, Any]] = {
     "ticket-prediction": {
         "artist_id": "artist_001",
         "venue_id": "venue_001",
-        "event_date": "2025-12-31",
+        "event_date": "2027-06-19",
         "ticket_price": 75.0,
     },
     "recommendations": {

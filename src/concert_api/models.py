@@ -80,7 +80,9 @@ class ResponseModel(BaseModel):
 
 
 class ChatRequest(RequestModel):
-    message: str = Field(min_length=1, max_length=2000, examples=["Tell me about popular artists"])
+    message: str = Field(
+        min_length=1, max_length=2000, description="A question about artists, venues, concerts, sales or predictions."
+    )
     session_id: str | None = Field(
         None,
         min_length=2,
@@ -88,7 +90,7 @@ class ChatRequest(RequestModel):
         pattern=r"^[0-9a-zA-Z._:-]+$",
         description="Continue a conversation; created when absent.",
     )
-    user_id: Id | None = None
+    user_id: Id | None = Field(None, description="Personalises recommendations asked for in the chat.")
 
 
 class ChatResponse(ResponseModel):
@@ -105,11 +107,13 @@ class ChatResponse(ResponseModel):
 
 
 class VenuePopularityRequest(RequestModel):
-    top_n: Count = Field(10, ge=1, le=100)
-    min_events: Count = Field(5, ge=0, le=100_000)
-    city: str | None = Field(None, min_length=1, max_length=100)
-    state: str | None = Field(None, min_length=2, max_length=40, description='A code ("TX") or a name ("Texas").')
-    venue_type: VenueType | None = None
+    top_n: Count = Field(10, ge=1, le=100, description="How many venues to return.")
+    min_events: Count = Field(5, ge=0, le=100_000, description="Only venues with at least this many past concerts.")
+    city: str | None = Field(None, min_length=1, max_length=100, description="Only venues in this city.")
+    state: str | None = Field(
+        None, min_length=2, max_length=40, description='Only venues in this state: a code ("TX") or a name ("Texas").'
+    )
+    venue_type: VenueType | None = Field(None, description="Only venues of this type.")
 
     _state = field_validator("state")(lambda value: _state_code(value))
     _venue_type = field_validator("venue_type", mode="before")(lambda value: _lower(value))
@@ -145,10 +149,10 @@ class VenuePopularityResponse(ResponseModel):
 
 
 class TicketPredictionRequest(RequestModel):
-    artist_id: Id
-    venue_id: Id
-    event_date: dt.date
-    ticket_price: Number = Field(gt=0, le=100_000)
+    artist_id: Id = Field(description="The performing artist, e.g. artist_001.")
+    venue_id: Id = Field(description="The venue, e.g. venue_001; sales never exceed its capacity.")
+    event_date: dt.date = Field(description="The concert's date, YYYY-MM-DD.")
+    ticket_price: Number = Field(gt=0, le=100_000, description="The list price of a ticket, in dollars.")
 
 
 class PredictionInterval(ResponseModel):
@@ -210,12 +214,14 @@ UNION_TAGS = frozenset({"text", "object"})
 
 
 class RecommendationsRequest(RequestModel):
-    user_id: Id | None = None
-    artist_preferences: list[Genre] = Field(default_factory=list, max_length=len(GENRES))
+    user_id: Id | None = Field(None, description="Personalise from this user's history (404 if unknown).")
+    artist_preferences: list[Genre] = Field(
+        default_factory=list, max_length=len(GENRES), description="Genres to recommend from."
+    )
     location: Location | None = Field(
         None, description='A city ("New York"), a state ("NY"), or {"latitude", "longitude", "radius_km"}.'
     )
-    top_n: Count = Field(10, ge=1, le=100)
+    top_n: Count = Field(10, ge=1, le=100, description="How many concerts to return.")
 
     @field_validator("artist_preferences", mode="before")
     @classmethod
