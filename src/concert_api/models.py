@@ -46,6 +46,9 @@ GENRES: tuple[str, ...] = get_args(Genre)
 """The genres the platform knows; requests naming any other genre get a 400."""
 
 VENUE_TYPES: tuple[str, ...] = get_args(VenueType)
+
+DEFAULT_RADIUS_KM = 100.0
+"""The radius around a city or point when the request does not give one."""
 Count = Annotated[int, Strict()]
 """A whole number given as a JSON number: `"5"`, `5.0` and `true` are rejected, not coerced."""
 Number = Annotated[float, Strict(), AllowInfNan(False)]
@@ -180,7 +183,7 @@ class LocationFilter(RequestModel):
     state: str | None = Field(None, min_length=2, max_length=40, description='A code ("TX") or a name ("Texas").')
     latitude: Number | None = Field(None, ge=-90, le=90)
     longitude: Number | None = Field(None, ge=-180, le=180)
-    radius_km: Number = Field(100.0, gt=0, le=5000)
+    radius_km: Number = Field(DEFAULT_RADIUS_KM, gt=0, le=5000, description="Concerts within this distance.")
 
     @model_validator(mode="after")
     def _one_kind(self) -> LocationFilter:

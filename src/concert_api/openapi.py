@@ -9,9 +9,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from pydantic.json_schema import models_json_schema
-
-from concert_api import __version__, models
+from concert_api import __version__
 from concert_api.examples import VALID
 from concert_api.routes import ROUTES
 
@@ -31,6 +29,10 @@ _ERRORS = {
 
 def build_openapi() -> dict[str, Any]:
     """The OpenAPI document as a dict."""
+    from pydantic.json_schema import models_json_schema
+
+    from concert_api import models
+
     names = {r.request_model for r in ROUTES if r.request_model} | {r.response_model for r in ROUTES}
     classes = [getattr(models, name) for name in sorted(names)] + [models.ErrorResponse]
     _, schemas = models_json_schema(

@@ -14,6 +14,7 @@ from typing import Any
 
 import click
 
+from concert_api.openapi import OPENAPI_PATH
 from concert_api.routes import ROUTES, load_handler, route
 
 
@@ -115,7 +116,7 @@ def invoke(handler: str, body: str | None, query: tuple[str, ...], method: str |
     help="Write docs/openapi.json, or check that it is current (exit 1 if not).",
 )
 @click.option(
-    "--path", type=click.Path(dir_okay=False, path_type=Path), default=Path("docs/openapi.json"), show_default=True
+    "--path", type=click.Path(dir_okay=False, path_type=Path), default=OPENAPI_PATH, show_default=True
 )
 def openapi(write: bool, path: Path) -> None:
     """Generate the OpenAPI document from the request and response models."""

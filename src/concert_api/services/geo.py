@@ -6,13 +6,12 @@ import math
 from dataclasses import dataclass
 
 from concert_api.errors import BadRequest
-from concert_api.models import LocationFilter
+from concert_api.models import DEFAULT_RADIUS_KM, LocationFilter
 from concert_api.vocabulary import state_code
 from concert_api.warehouse.base import Warehouse
 from concert_api.warehouse.queries import recommendations as q
 
 EARTH_RADIUS_KM = 6371.0088
-DEFAULT_RADIUS_KM = 100.0
 
 
 @dataclass(frozen=True)

@@ -15,11 +15,16 @@ from concert_api import __version__
 from concert_api.errors import utc_now_iso
 from concert_api.models import HealthResponse, ProbeResult
 from concert_api.settings import Settings
+from concert_api.warehouse.base import remaining_seconds
 
 Probe = Callable[[], None]
 """Raises when its backend does not answer."""
 
 ESSENTIAL = frozenset({"warehouse"})
+
+PROBE_BUDGET_SECONDS = 8.0
+"""The deep check's time for all probes together, within the health function's 10 s timeout (the Lambda
+deadline, when shorter, wins)."""
 
 
 def configured_services(settings: Settings) -> dict[str, str]:
@@ -41,7 +46,7 @@ def check(settings: Settings, backends: Mapping[str, str], probes: Mapping[str, 
     results: dict[str, ProbeResult] | None = None
     status = "healthy"
     if probes is not None:
-        results = {name: _run(probe) for name, probe in probes.items()}
+        results = run_probes(probes, remaining_seconds(PROBE_BUDGET_SECONDS))
         failed = {name for name, result in results.items() if result.status == "error"}
         if failed & ESSENTIAL:
             status = "unhealthy"
@@ -55,6 +60,26 @@ def check(settings: Settings, backends: Mapping[str, str], probes: Mapping[str, 
         backends=dict(backends),
         probes=results,
     )
+
+
+def run_probes(probes: Mapping[str, Probe], budget_seconds: float) -> dict[str, ProbeResult]:
+    """Run the probes concurrently; one that has not answered within the budget is reported as timed out, so the
+    deep check answers within the health function's own timeout."""
+    from concurrent.futures import ThreadPoolExecutor, wait
+
+    if not probes:
+        return {}
+    started = time.perf_counter()
+    pool = ThreadPoolExecutor(max_workers=len(probes), thread_name_prefix="health-probe")
+    futures = {name: pool.submit(_run, probe) for name, probe in probes.items()}
+    wait(futures.values(), timeout=max(0.0, budget_seconds))
+    pool.shutdown(wait=False, cancel_futures=True)
+    return {
+        name: future.result()
+        if future.done()
+        else ProbeResult(status="error", latency_ms=_ms(started), details="timed out")
+        for name, future in futures.items()
+    }
 
 
 def _run(probe: Probe) -> ProbeResult:

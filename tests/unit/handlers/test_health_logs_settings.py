@@ -147,3 +147,21 @@ def test_log_level_comes_from_the_settings_and_a_typo_falls_back_to_info(monkeyp
         assert logger.log_level == 10  # DEBUG, read from .env on the cold start
     finally:
         set_level("INFO")
+
+
+def test_deep_probes_run_concurrently_and_a_hung_one_times_out():
+    import threading
+    import time
+
+    from concert_api.services.health import run_probes
+
+    release = threading.Event()
+    started = time.perf_counter()
+    results = run_probes(
+        {"fast": lambda: None, "hung": lambda: release.wait(5), "broken": lambda: 1 / 0}, budget_seconds=0.3
+    )
+    release.set()
+    assert time.perf_counter() - started < 2
+    assert results["fast"].status == "ok"
+    assert results["hung"].status == "error" and results["hung"].details == "timed out"
+    assert results["broken"].status == "error" and results["broken"].details == "ZeroDivisionError"
