@@ -134,14 +134,26 @@ def test_cli_train_evaluate_package(tiny_data_dir, tmp_path, monkeypatch):
     assert trained.exit_code == 0, trained.output
     assert "noise floor" in trained.output
     report, plot = tmp_path / "model.md", tmp_path / "plot.png"
-    evaluated = runner.invoke(cli, ["model", "evaluate", "--data-dir", str(data_dir), "--report", str(report),
-                                    "--plot", str(plot)])  # fmt: skip
+    evaluate = ["model", "evaluate", "--data-dir", str(data_dir), "--report", str(report), "--plot", str(plot),
+                "--latency-requests", "50"]  # fmt: skip
+    evaluated = runner.invoke(cli, evaluate)
     assert evaluated.exit_code == 0, evaluated.output
+    assert "warning" not in evaluated.output and "sold out" in evaluated.output
     text = report.read_text()
     assert "noise floor" in text and "Confidence rule" in text and plot.stat().st_size > 10_000
+    generation = json.loads((data_dir / "generated" / "generation.json").read_text())
+    assert f"scale `{generation['scale']}`, seed {generation['seed']}, as of {generation['as_of']}" in text
+    assert "concerts that sold out" in text and "Warm local prediction" in text
+    assert "framework_version=\"1.4-2\"" in text
+    # The data directory's generation.json no longer matching the model's snapshot is a warning, and said
+    (data_dir / "generated" / "generation.json").write_text(json.dumps({**generation, "seed": generation["seed"] + 1}))
+    changed = runner.invoke(cli, evaluate)
+    assert changed.exit_code == 0 and "warning" in changed.output and "seed" in changed.output
+    assert "not the model's snapshot" in report.read_text()
     packaged = runner.invoke(cli, ["model", "package", "--data-dir", str(data_dir), "--out",
                                    str(tmp_path / "model.tar.gz")])  # fmt: skip
     assert packaged.exit_code == 0 and (tmp_path / "model.tar.gz").is_file()
+    assert "1.4-2" in packaged.output and "lightgbm>=" in packaged.output
     missing = runner.invoke(cli, ["model", "package", "--data-dir", str(data_dir), "--version", "nope"])
     assert missing.exit_code != 0 and "No model version 'nope'" in missing.output
 
@@ -163,3 +175,75 @@ def test_a_model_is_picked_up_once_trained_without_restart(tiny_data_dir, tmp_pa
     warehouse.close()
     assert _predict({"artist_id": "artist_001", "venue_id": "venue_001", "event_date": dt.date.today().isoformat(),
                      "ticket_price": 50}, lambda_context)["statusCode"] == 200  # fmt: skip
+
+
+def test_a_past_concert_is_predicted_from_what_was_known_before_it(trained_env, lambda_context):
+    """Features as of min(today, event date): a completed concert's own outcome is not in its features."""
+    from concert_api import composition
+
+    warehouse = composition.warehouse()
+    past = warehouse.query(
+        "SELECT c.artist_id, c.venue_id, c.event_date FROM concerts c JOIN ticket_sales s USING (concert_id) "
+        "WHERE c.status = 'completed' ORDER BY c.event_date DESC LIMIT 1")[0]  # fmt: skip
+    event_date = past["event_date"] if isinstance(past["event_date"], dt.date) else dt.date.fromisoformat(
+        str(past["event_date"])[:10])  # fmt: skip
+
+    def completed_before(day):
+        return warehouse.query(
+            "SELECT COUNT(*) AS n FROM concerts c JOIN ticket_sales s USING (concert_id) "
+            "WHERE c.status = 'completed' AND c.artist_id = :a AND c.event_date < CAST(:d AS DATE)",
+            {"a": past["artist_id"], "d": day})[0]["n"]  # fmt: skip
+
+    request = {"artist_id": past["artist_id"], "venue_id": past["venue_id"], "ticket_price": 50}
+    # Warm the store with today's aggregates first: a past date must not be answered from it
+    assert _predict({**request, "event_date": (dt.date.today() + dt.timedelta(days=30)).isoformat()},
+                    lambda_context)["statusCode"] == 200  # fmt: skip
+    body = body_of(_predict({**request, "event_date": event_date.isoformat()}, lambda_context))
+    assert body["features_used"]["artist_past_concerts"] == completed_before(event_date)
+    assert completed_before(event_date) < completed_before(dt.date.today())  # the concert itself counts today
+    later = body_of(_predict({**request, "event_date": (dt.date.today() + dt.timedelta(days=30)).isoformat()},
+                             lambda_context))  # fmt: skip
+    assert later["features_used"]["artist_past_concerts"] == completed_before(dt.date.today())
+
+
+def test_predict_tickets_asks_for_features_as_of_the_earlier_of_today_and_the_event():
+    from concert_api.models import TicketPredictionRequest
+    from concert_api.services.predictions import predict_tickets
+
+    asked = []
+
+    class Recorder:
+        backend = "test"
+
+        def feature_row(self, warehouse, artist_id, venue_id, as_of):
+            asked.append(as_of)
+            return {"artist_id": artist_id, "venue_id": venue_id, "capacity": 1000}
+
+        def predict(self, instances):
+            return [{"predicted_sales": 900.0, "low": 800.0, "high": 1000.0, "coverage": 0.8}]
+
+        def ping(self):
+            pass
+
+    today = dt.date(2026, 6, 1)
+    for event_date in (dt.date(2025, 3, 1), dt.date(2026, 6, 1), dt.date(2026, 9, 1)):
+        request = TicketPredictionRequest(artist_id="a", venue_id="v", event_date=event_date, ticket_price=20)
+        answer = predict_tickets(request, warehouse=None, predictor=Recorder(), today=today)
+        assert answer.confidence == 0.8889  # 1 - (1000 - 800) / (2 × 900)
+    assert asked == [dt.date(2025, 3, 1), today, today]
+
+
+def test_tune_rounds_reads_only_the_training_rows(tiny_data_dir):
+    from concert_api.ml import training
+    from concert_api.warehouse.duckdb import DuckDBWarehouse
+
+    warehouse = DuckDBWarehouse(tiny_data_dir / "warehouse.duckdb")
+    try:
+        tuned = training.tune_rounds(warehouse, candidates=(20, 40, 80), num_threads=1)
+        concerts, split = training._completed_concerts(warehouse)
+    finally:
+        warehouse.close()
+    assert tuned["best_rounds"] in (20, 40, 80) and set(tuned["mae_by_rounds"]) == {20, 40, 80}
+    assert tuned["validation_to"] == split.calibration_start.isoformat()  # nothing from calibration or hold-out
+    assert tuned["fit_rows"] + tuned["validation_rows"] == int(
+        (concerts.event_date < __import__("numpy").datetime64(split.calibration_start)).sum())

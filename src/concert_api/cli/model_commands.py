@@ -113,9 +113,15 @@ def train(data_dir: Path | None, no_current: bool) -> None:
 @click.option("--plot", type=click.Path(dir_okay=False, path_type=Path),
               default=Path("docs/model_pred_vs_actual.png"), show_default=True,
               help="Where the predicted-vs-actual plot goes.")
-def evaluate(data_dir: Path | None, report: Path, plot: Path) -> None:
+@click.option("--latency-requests", type=click.IntRange(min=0), default=1000, show_default=True,
+              help="Warm local predictions timed for the report (0: skip).")
+def evaluate(data_dir: Path | None, report: Path, plot: Path, latency_requests: int) -> None:
     """Re-score the current model on its hold-out and write the report (MAE, MAPE, R² against two baselines and
-    the noise floor; interval coverage) and the predicted-vs-actual plot."""
+    the noise floor; interval coverage, overall and by sold-out status; warm prediction latency) and the
+    predicted-vs-actual plot.
+
+    The report names the data snapshot the model was trained on (generation.json, kept in its metadata); a
+    warning is printed, and stated in the report, when the data directory's generation.json differs from it."""
     from concert_api.ml import artefacts, reporting
     from concert_api.warehouse.base import WarehouseError
 
@@ -123,20 +129,30 @@ def evaluate(data_dir: Path | None, report: Path, plot: Path) -> None:
     version_dir = artefacts.current_version_dir(model_dir)
     if version_dir is None:
         raise click.ClickException(f"No trained model in {model_dir}: run `concert-api model train` first.")
+    current = _read_json(data_dir / "generated" / "generation.json")
+    differences = reporting.snapshot_differences(artefacts.read_metadata(version_dir).get("data_snapshot"), current)
+    for difference in differences:
+        err.print(f"[yellow]warning:[/] data snapshot differs from the model's: {difference}")
     warehouse = _open_warehouse(data_dir)
     expected = data_dir / "generated" / "expected_demand.parquet"
     try:
         evaluation, metadata = reporting.evaluate_version(
             warehouse, version_dir, expected_demand_file=expected if expected.is_file() else None
         )
+        latency = (reporting.measure_latency(warehouse, version_dir, requests=latency_requests)
+                   if latency_requests else None)  # fmt: skip
     except KeyError as exc:
         raise click.ClickException(f"{exc.args[0]}; regenerate the data or retrain.") from None
     except WarehouseError as exc:
         raise click.ClickException(exc.details or str(exc)) from None
     finally:
         warehouse.close()
-    reporting.write_report(evaluation, metadata, report, plot)
+    reporting.write_report(evaluation, metadata, report, plot, data_differences=differences, latency=latency,
+                           data_dir=data_dir)
     out.print(_metrics_line(evaluation.summary()))
+    if latency:
+        out.print(f"warm local prediction p50 {latency['p50_ms']:.3f} ms, p99 {latency['p99_ms']:.3f} ms "
+                  f"(load average {', '.join(f'{x:.2f}' for x in latency['load_average'])})")  # fmt: skip
     if evaluation.noise_floor is None:
         err.print(f"[yellow]warning:[/] no {expected}: the report has no noise floor.")
     out.print(f"Wrote {report} and {plot}.")
@@ -150,9 +166,11 @@ def evaluate(data_dir: Path | None, report: Path, plot: Path) -> None:
 def package(data_dir: Path | None, version: str | None, out_path: Path | None) -> None:
     """Build model.tar.gz for a SageMaker endpoint (scikit-learn container, entry point inference.py).
 
-    Upload it to S3 and create the model with the SKLearn framework image; the same package serves
-    SAGEMAKER_TICKET_ENDPOINT and SAGEMAKER_VENUE_ENDPOINT."""
+    Made for the SKLearn framework container 1.4-2 (py3, Python 3.10); requirements.txt asks only for a LightGBM
+    range, never numpy or scikit-learn. Upload it to S3 and create the model with that image (docs/model.md has
+    the SDK and boto3 steps); the same package serves SAGEMAKER_TICKET_ENDPOINT and SAGEMAKER_VENUE_ENDPOINT."""
     from concert_api.ml import artefacts
+    from concert_api.ml.packaging import CONTAINER_PYTHON, LIGHTGBM_REQUIREMENT, SKLEARN_FRAMEWORK_VERSION
     from concert_api.ml.packaging import package as build
 
     _, model_dir = _dirs(data_dir)
@@ -167,8 +185,10 @@ def package(data_dir: Path | None, version: str | None, out_path: Path | None) -
             raise click.ClickException(f"No trained model in {model_dir}: run `concert-api model train` first.")
     assert version_dir is not None
     path = build(version_dir, out_path or version_dir / "model.tar.gz")
-    out.print(f"Wrote {path} ({path.stat().st_size / 1e6:.1f} MB). Deploy with the SageMaker scikit-learn "
-              "container, entry point inference.py.")  # fmt: skip
+    out.print(f"Wrote {path} ({path.stat().st_size / 1e6:.1f} MB).")
+    out.print(f"Deploy with the SageMaker scikit-learn container, framework_version {SKLEARN_FRAMEWORK_VERSION!r}, "
+              f"py_version 'py3' (Python {CONTAINER_PYTHON}), entry point inference.py; code/requirements.txt "
+              f"installs {LIGHTGBM_REQUIREMENT!r} there (see docs/model.md, 'Deploying to SageMaker').")  # fmt: skip
 
 
 def _metrics_line(m: dict[str, Any]) -> str:
@@ -181,7 +201,10 @@ def _metrics_line(m: dict[str, Any]) -> str:
     ]
     if floor:
         parts.append(f"{m['model']['mae'] / floor['mae']:.3f}x noise floor")
-    parts.append(f"{m['nominal_coverage'] * 100:.0f}% interval covers {m['coverage'] * 100:.1f}%")
+    by = m.get("coverage_by_outcome") or {}
+    split = (f" (sold out {by['sold_out']['coverage'] * 100:.1f}%, not {by['not_sold_out']['coverage'] * 100:.1f}%)"
+             if by.get("sold_out", {}).get("rows") and by.get("not_sold_out", {}).get("rows") else "")  # fmt: skip
+    parts.append(f"{m['nominal_coverage'] * 100:.0f}% interval covers {m['coverage'] * 100:.1f}%{split}")
     return ", ".join(parts)
 
 

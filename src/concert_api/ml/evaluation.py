@@ -6,6 +6,10 @@ Baselines (from the same point-in-time aggregates the model sees):
 The noise floor is the error of the generator's own noise-free demand, `min(expected demand, capacity)` from
 `expected_demand.parquet`: no model can beat it on average (it is the median of tickets sold). It is read here
 only, to score, and never reaches a feature.
+
+Coverage is scored on exactly the interval the API serves (`features.served_interval`: clamped, rounded to
+0.1 ticket), overall, per bin of the prediction and separately for the concerts that sold out and those that
+did not.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from concert_api.ml import features
 from concert_api.ml.model import TicketModel
 
 
@@ -44,7 +49,8 @@ class Evaluation:
     coverage: float
     nominal_coverage: float
     mean_relative_width: float
-    coverage_by_bin: list[dict[str, float]] = field(default_factory=list)
+    coverage_by_bin: list[dict[str, Any]] = field(default_factory=list)
+    coverage_by_outcome: dict[str, dict[str, float]] = field(default_factory=dict)
     predicted: np.ndarray | None = None
     actual: np.ndarray | None = None
     capacity: np.ndarray | None = None
@@ -63,6 +69,7 @@ class Evaluation:
             "nominal_coverage": self.nominal_coverage,
             "mean_relative_width": self.mean_relative_width,
             "coverage_by_bin": self.coverage_by_bin,
+            "coverage_by_outcome": self.coverage_by_outcome,
         }
         if self.noise_floor:
             out["mae_over_noise_floor"] = self.model["mae"] / self.noise_floor["mae"]
@@ -86,26 +93,42 @@ def evaluate(
     with np.errstate(invalid="ignore", divide="ignore"):
         venue_avg = np.where(v_n > 0, cols["v_sum_tickets"] / np.where(v_n > 0, v_n, 1), fallback_tickets)
         artist_st = np.where(a_n > 0, cols["a_sum_st"] / np.where(a_n > 0, a_n, 1), fallback_sell_through)
-    inside = (actual >= np.floor(out["low"]) - 1e-9) & (actual <= np.ceil(out["high"]) + 1e-9)
+    served = np.array([features.served_interval(p, lo, hi, c) for p, lo, hi, c
+                       in zip(out["predicted_sales"], out["low"], out["high"], capacity, strict=True)],
+                      dtype=np.float64).reshape(-1, 3)  # fmt: skip
+    sales, low, high = served[:, 0], served[:, 1], served[:, 2]
+    inside = (actual >= low) & (actual <= high)
+    sold_out = actual >= capacity
+    by_outcome = {
+        name: {"rows": int(sel.sum()), "coverage": float(inside[sel].mean()) if sel.any() else float("nan")}
+        for name, sel in (("sold_out", sold_out), ("not_sold_out", ~sold_out))
+    }
     m = np.log(np.maximum(out["sell_through"], 1e-12))
+    cal = model.calibration
     by_bin = []
-    index = np.searchsorted(np.asarray(model.calibration.edges), m, side="right")
-    for b, q in enumerate(model.calibration.quantiles):
+    index = np.searchsorted(np.asarray(cal.edges), m, side="right")
+    for b, q in enumerate(cal.quantiles):
         sel = index == b
         if sel.any():
-            by_bin.append(
-                {"bin": b, "rows": int(sel.sum()), "half_width_log": q, "coverage": float(inside[sel].mean())}
-            )
+            by_bin.append({
+                "bin": b, "rows": int(sel.sum()), "half_width_log": q,
+                "sold_out_log": cal.sold_out_quantiles[b] if cal.sold_out_quantiles is not None else None,
+                "sold_out_share": float(sold_out[sel].mean()),
+                "coverage": float(inside[sel].mean()),
+                "coverage_sold_out": float(inside[sel & sold_out].mean()) if (sel & sold_out).any() else None,
+                "coverage_not_sold_out": float(inside[sel & ~sold_out].mean()) if (sel & ~sold_out).any() else None,
+            })  # fmt: skip
     return Evaluation(
         rows=len(actual),
-        model=metrics(actual, out["predicted_sales"]),
+        model=metrics(actual, sales),
         venue_baseline=metrics(actual, np.minimum(venue_avg, capacity)),
         artist_baseline=metrics(actual, np.minimum(capacity * artist_st, capacity)),
         noise_floor=metrics(actual, noise_free) if noise_free is not None else None,
         coverage=float(inside.mean()),
         nominal_coverage=model.calibration.coverage,
-        mean_relative_width=float(np.mean((out["high"] - out["low"]) / np.maximum(out["predicted_sales"], 1.0))),
+        mean_relative_width=float(np.mean((high - low) / np.maximum(sales, 1.0))),
         coverage_by_bin=by_bin,
+        coverage_by_outcome=by_outcome,
         predicted=out["predicted_sales"],
         actual=actual,
         capacity=capacity,

@@ -84,13 +84,26 @@ def features_used(inst: Mapping[str, Any], artist_id: str, venue_id: str) -> dic
 
 
 def confidence(predicted: float, low: float, high: float) -> float:
-    """The guide's `confidence` in 0-1 from the interval: 1 - (high - low) / (2 * predicted), clipped to [0, 1].
+    """The guide's `confidence` in 0-1 from the interval: 1 - (high - low) / (2 * predicted), clipped to [0, 1]
+    and rounded to 4 places; 0 when nothing is predicted to sell.
 
     It reads "the outcome lies within +/-(1 - confidence) of the prediction, at the interval's coverage": an
-    interval of +/-20% gives 0.8; a sell-out that is all but certain (a narrow interval at capacity) nears 1."""
-    if predicted <= 0:
+    interval of +/-20% gives 0.8; a sell-out that is all but certain (a narrow interval at capacity) nears 1.
+    The one implementation: the model (`TicketModel.predict`), the service and the evaluation all call it."""
+    if not predicted > 0:
         return 0.0
     return round(min(1.0, max(0.0, 1.0 - (high - low) / (2.0 * predicted))), 4)
+
+
+def served_interval(predicted: float, low: float, high: float, capacity: float) -> tuple[float, float, float]:
+    """(predicted_sales, low, high) exactly as `POST /tickets/predict` serves them: sales within [0, capacity],
+    low within [0, sales], high within [sales, capacity], each rounded to 0.1 ticket.
+
+    The service answers with these, and the evaluation scores the interval's coverage on these same bounds."""
+    sales = min(max(float(predicted), 0.0), float(capacity))
+    lo = min(max(float(low), 0.0), sales)
+    hi = min(max(float(high), sales), float(capacity))
+    return round(sales, 1), round(lo, 1), round(hi, 1)
 
 
 def _float(value: Any) -> float | None:

@@ -4,6 +4,10 @@ The store holds every artist's and venue's attributes and history aggregates (an
 from the warehouse with the feature SQL in four queries on first use, so a warm prediction is a few dictionary
 lookups and one call into LightGBM. It is rebuilt when the day changes, after `STORE_SECONDS`, and when a request
 names an artist or venue it does not know (new data loaded), at most every `MISS_REFRESH_SECONDS`.
+
+The store holds the aggregates as of the latest date asked (today, for an upcoming concert). A request about a
+concert that has already happened asks for an earlier date (the service predicts it from what was known before
+it, point in time); that one is answered by one `REQUEST_FEATURES` query instead, so it never evicts the store.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from concert_api.ml.dataset import Aggregates, load_aggregates
 from concert_api.ml.model import TicketModel
 from concert_api.ml.predictor import Prediction
 from concert_api.warehouse.base import Warehouse
+from concert_api.warehouse.queries import features as q
 
 STORE_SECONDS = 900.0
 MISS_REFRESH_SECONDS = 30.0
@@ -57,7 +62,11 @@ class LocalTicketPredictor:
         return self.model.version
 
     def feature_row(self, warehouse: Warehouse, artist_id: str, venue_id: str, as_of: dt.date) -> Mapping[str, Any]:
-        """The pair's feature row from the store (shaped like `REQUEST_FEATURES`)."""
+        """The pair's feature row (shaped like `REQUEST_FEATURES`): from the store, or for a date before the
+        store's, from one query."""
+        if self._store is not None and as_of < self._store.as_of:
+            rows = warehouse.query(q.REQUEST_FEATURES, {"artist_id": artist_id, "venue_id": venue_id, "as_of": as_of})
+            return rows[0] if rows else {"artist_id": None, "venue_id": None}
         store = self._current_store(warehouse, as_of)
         unknown = artist_id not in store.artists or venue_id not in store.venues
         if unknown and time.monotonic() - self._store_built > MISS_REFRESH_SECONDS:

@@ -2,8 +2,14 @@
 
     median log sell-through  m(x) = min(0, trees(x))           (LightGBM, L1 loss: the conditional median)
     predicted sales          = capacity * exp(m(x))            (never above capacity)
-    80% interval             = capacity * exp(m(x) -/+ q_b)    (capped at capacity; q_b: split-conformal
-                                                               quantile of |log residual| in the bin b of m(x))
+    80% interval             low  = capacity * exp(m(x) - q_b)
+                             high = capacity                   if -m(x) <= s_b (a sell-out is in the interval)
+                                    min(capacity * exp(m(x) + q_b), capacity - 1) otherwise
+
+b is the bin of m(x) (Mondrian conformal); q_b and s_b are split-conformal quantiles computed separately for the
+calibration concerts that did not sell out (|log residual|) and for those that did (-m, the distance of the
+prediction from the sell-out boundary): label-conditional conformal, so the interval covers about 80% of the
+concerts that sell out and 80% of those that do not, not only 80% overall.
 
 Loaded the same way by the local predictor and by the SageMaker inference script, so it depends only on numpy,
 lightgbm and the sibling modules `features` and `transform` (which the SageMaker package ships beside it). The
@@ -23,8 +29,9 @@ import lightgbm as lgb
 import numpy as np
 
 try:
-    from concert_api.ml import transform
+    from concert_api.ml import features, transform
 except ImportError:  # pragma: no cover - the SageMaker container, where the modules sit side by side
+    import features  # type: ignore[no-redef]
     import transform  # type: ignore[no-redef]
 
 BOOSTER_FILE = "booster.txt"
@@ -33,16 +40,33 @@ MODEL_FILE = "model.json"
 
 @dataclass
 class Calibration:
-    """Split-conformal half-widths (log scale), one per bin of the predicted log sell-through (Mondrian
-    conformal): `edges` split the bins, `quantiles[b]` is the half-width of bin b."""
+    """Split-conformal thresholds (log scale), one per bin of the predicted log sell-through m (Mondrian
+    conformal): `edges` split the bins; `quantiles[b]` is the half-width of bin b, from the calibration concerts
+    that did not sell out; `sold_out_quantiles[b]` is how far below 0 (the sell-out boundary) m may be for the
+    interval to reach capacity, from those that sold out. A model saved before `sold_out_quantiles` existed has
+    None there: one quantile for all concerts, the interval capped at capacity."""
 
     coverage: float
     edges: list[float]
     quantiles: list[float]
+    sold_out_quantiles: list[float] | None = None
+
+    def _bin(self, m: np.ndarray) -> np.ndarray:
+        return np.searchsorted(np.asarray(self.edges), m, side="right")
 
     def half_width(self, m: np.ndarray) -> np.ndarray:
-        """The interval's half-width for each predicted log sell-through."""
-        return np.asarray(self.quantiles)[np.searchsorted(np.asarray(self.edges), m, side="right")]
+        """The interval's half-width (log scale) for each predicted log sell-through."""
+        return np.asarray(self.quantiles)[self._bin(m)]
+
+    def bounds(self, m: np.ndarray, capacity: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The interval (low, high) in tickets for predicted log sell-through `m` (at most 0) at `capacity`."""
+        q = self.half_width(m)
+        low = capacity * np.exp(m - q)
+        high = capacity * np.exp(np.minimum(0.0, m + q))
+        if self.sold_out_quantiles is not None:
+            reaches = -m <= np.asarray(self.sold_out_quantiles)[self._bin(m)]
+            high = np.where(reaches, capacity, np.minimum(high, np.maximum(capacity - 1.0, 0.0)))
+        return low, np.maximum(high, capacity * np.exp(m))
 
 
 class TicketModel:
@@ -62,34 +86,31 @@ class TicketModel:
         return np.minimum(0.0, np.asarray(self.booster.predict(x, num_threads=threads), dtype=np.float64))
 
     def predict_columns(self, cols: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
-        """Sell-through, predicted sales, interval bounds and confidence for instances given as columns."""
+        """Sell-through, predicted sales and interval bounds for instances given as columns."""
         m = self.log_sell_through(cols)
         capacity = np.asarray(cols["capacity"], dtype=np.float64)
-        q = self.calibration.half_width(m)
-        sales = capacity * np.exp(m)
-        low = capacity * np.exp(m - q)
-        high = np.minimum(capacity, capacity * np.exp(m + q))
-        conf = np.clip(1.0 - (high - low) / (2.0 * np.maximum(sales, 1e-9)), 0.0, 1.0)  # features.confidence
-        return {"sell_through": np.exp(m), "predicted_sales": sales, "low": low, "high": high, "confidence": conf}
+        low, high = self.calibration.bounds(m, capacity)
+        return {"sell_through": np.exp(m), "predicted_sales": capacity * np.exp(m), "low": low, "high": high}
 
     def predict(self, instances: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
         """One prediction dict per instance (JSON-able): sell_through, predicted_sales, low, high, coverage,
-        confidence, model_version."""
+        confidence (`features.confidence`), model_version."""
         if not instances:
             return []
         out = self.predict_columns(transform.columns_from_instances(instances))
-        return [
-            {
+        predictions = []
+        for i in range(len(instances)):
+            sales, low, high = (round(float(out[k][i]), 3) for k in ("predicted_sales", "low", "high"))
+            predictions.append({
                 "sell_through": round(float(out["sell_through"][i]), 6),
-                "predicted_sales": round(float(out["predicted_sales"][i]), 3),
-                "low": round(float(out["low"][i]), 3),
-                "high": round(float(out["high"][i]), 3),
+                "predicted_sales": sales,
+                "low": low,
+                "high": high,
                 "coverage": self.calibration.coverage,
-                "confidence": round(float(out["confidence"][i]), 4),
+                "confidence": features.confidence(sales, low, high),
                 "model_version": self.version,
-            }
-            for i in range(len(instances))
-        ]
+            })  # fmt: skip
+        return predictions
 
     # --- the artefact -------------------------------------------------------------------------------
 
@@ -106,6 +127,7 @@ class TicketModel:
                 "coverage": self.calibration.coverage,
                 "edges": self.calibration.edges,
                 "quantiles": self.calibration.quantiles,
+                "sold_out_quantiles": self.calibration.sold_out_quantiles,
             },
         }
         (directory / MODEL_FILE).write_text(json.dumps(spec, indent=2) + "\n")
@@ -120,8 +142,10 @@ class TicketModel:
             )
         booster = lgb.Booster(model_file=str(Path(directory) / BOOSTER_FILE))
         cal = spec["calibration"]
+        sold_out = cal.get("sold_out_quantiles")
         calibration = Calibration(float(cal["coverage"]), [float(e) for e in cal["edges"]],
-                                  [float(q) for q in cal["quantiles"]])  # fmt: skip
+                                  [float(q) for q in cal["quantiles"]],
+                                  None if sold_out is None else [float(q) for q in sold_out])  # fmt: skip
         return cls(booster, transform.TransformParams.from_dict(spec["transform"]), calibration, spec["version"])
 
 
@@ -135,16 +159,31 @@ def conformal_quantile(scores: np.ndarray, coverage: float) -> float:
 
 
 def calibrate(m: np.ndarray, actual_log_st: np.ndarray, coverage: float, *, min_per_bin: int = 1000,
-              max_bins: int = 4) -> Calibration:  # fmt: skip
-    """Mondrian split conformal on a calibration slice: bins of equal count over the predicted log sell-through
-    (as many as keep `min_per_bin` rows each, at most `max_bins`; one bin on small data, where more bins
-    mostly add variance), and in each bin the conformal quantile of
-    |actual - predicted| log sell-through. Coverage holds within each bin, hence overall."""
+              max_bins: int = 4, min_sold_out: int = 100) -> Calibration:  # fmt: skip
+    """Mondrian, label-conditional split conformal on a calibration slice.
+
+    Bins of equal count over the predicted log sell-through m (as many as keep `min_per_bin` rows each, at most
+    `max_bins`; one bin on small data, where more bins mostly add variance). Within each bin, two conformal
+    quantiles, one per outcome class:
+      * concerts that did not sell out: the quantile of |actual - m| (log sell-through): the half-width;
+      * concerts that sold out (actual log sell-through 0): the quantile of -m, the prediction's distance from
+        the sell-out boundary; the interval reaches capacity when -m is within it. A bin with fewer than
+        `min_sold_out` sell-outs uses the quantile over all the sell-outs of the slice.
+    A sold-out concert's residual is censored (demand beyond capacity is not seen), so one pooled quantile
+    over-covers sell-outs and under-covers the rest; per class, coverage holds for each class in each bin."""
     bins = max(1, min(max_bins, len(m) // min_per_bin))
     edges = [float(e) for e in np.quantile(m, np.linspace(0, 1, bins + 1))[1:-1]] if bins > 1 else []
     index = np.searchsorted(np.asarray(edges), m, side="right")
+    sold_out = actual_log_st >= -1e-12
     scores = np.abs(actual_log_st - m)
-    quantiles = [conformal_quantile(scores[index == b], coverage) for b in range(bins)]
+    quantiles = [conformal_quantile(scores[(index == b) & ~sold_out], coverage) for b in range(bins)]
     finite = [q for q in quantiles if math.isfinite(q)]
     fallback = max(finite) if finite else 1.0
-    return Calibration(coverage, edges, [q if math.isfinite(q) else fallback for q in quantiles])
+    pooled = conformal_quantile(-m[sold_out], coverage)
+    sold_out_quantiles = []
+    for b in range(bins):
+        distances = -m[(index == b) & sold_out]
+        sold_out_quantiles.append(conformal_quantile(distances, coverage) if len(distances) >= min_sold_out
+                                  else pooled)  # fmt: skip
+    return Calibration(coverage, edges, [q if math.isfinite(q) else fallback for q in quantiles],
+                       [q if math.isfinite(q) else 1e9 for q in sold_out_quantiles])  # fmt: skip

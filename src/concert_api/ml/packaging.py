@@ -4,7 +4,15 @@
         booster.txt  model.json  metadata.json
         code/inference.py  (ml/sagemaker_inference.py)
         code/model.py  code/transform.py  code/features.py
-        code/requirements.txt  (lightgbm, numpy: installed by the scikit-learn container at start-up)
+        code/requirements.txt  (lightgbm only: installed by the scikit-learn container at start-up)
+
+Target: the SageMaker scikit-learn framework container `SKLEARN_FRAMEWORK_VERSION` (`py3`: Python
+`CONTAINER_PYTHON`), entry point `inference.py`. The container brings its own numpy and scikit-learn, so
+requirements.txt never names them (pinning the numpy this machine has would ask for one that does not install on
+the container's Python, or replace the numpy its scikit-learn was built against); it asks only for a LightGBM
+range with wheels for that Python. The model files are text (no pickle), so they do not tie the two ends to one
+LightGBM version. `tests/unit/ml/test_inference_package.py` installs requirements.txt under Python 3.10 and
+runs the packaged model there.
 """
 
 from __future__ import annotations
@@ -25,12 +33,18 @@ CODE_FILES = {
 }
 
 
-def requirements() -> str:
-    """Pinned to the versions the model was trained and tested with."""
-    import lightgbm
-    import numpy
+SKLEARN_FRAMEWORK_VERSION = "1.4-2"
+"""The SageMaker scikit-learn container the package is made for (`framework_version` in the SDK)."""
+CONTAINER_PYTHON = "3.10"
+"""That container's Python (`py_version="py3"`)."""
+LIGHTGBM_REQUIREMENT = "lightgbm>=4.3,<5"
+"""LightGBM 4.x publishes py3 wheels (no numpy ABI coupling) for Python 3.7 and later; 4.3 is the oldest this
+code has been tested with, and 5 may change the model format."""
 
-    return f"lightgbm=={lightgbm.__version__}\nnumpy=={numpy.__version__}\n"
+
+def requirements() -> str:
+    """code/requirements.txt: LightGBM only (numpy and scikit-learn come with the container)."""
+    return LIGHTGBM_REQUIREMENT + "\n"
 
 
 def package(version_dir: Path, out_path: Path) -> Path:

@@ -1,8 +1,9 @@
 """SageMaker inference script for the ticket-sales model, in the SageMaker scikit-learn container's conventions.
 
 `concert-api model package` puts this file in `model.tar.gz` as `code/inference.py`, beside `features.py`,
-`transform.py`, `model.py` and a `requirements.txt` (lightgbm), with the model files at the archive's root.
-Deploy it with the scikit-learn framework container (entry point `inference.py`); the container calls:
+`transform.py`, `model.py` and a `requirements.txt` (a lightgbm range only), with the model files at the
+archive's root. Deploy it with the scikit-learn framework container 1.4-2, py3 (entry point `inference.py`);
+the container calls:
 
     model_fn(model_dir)                       -> the TicketModel
     input_fn(body, content_type)              -> a list of instances   (application/json only)
@@ -12,11 +13,21 @@ Deploy it with the scikit-learn framework container (entry point `inference.py`)
 Request:  {"instances": [{...instance...}, ...]}   (or one instance object, or a bare list)
 Response: {"predictions": [{"sell_through", "predicted_sales", "low", "high", "coverage", "confidence",
                             "model_version"}, ...]}
+
+Errors. The container wraps every exception raised by these functions into its own error class and answers 500,
+which InvokeEndpoint reports to the caller as `ModelError` (OriginalStatusCode 500). So a malformed request is
+not raised: `input_fn` returns a `BadRequest`, `predict_fn` passes it on, and `output_fn` answers it with status
+400 and the JSON body `{"error": "BadRequest", "message": ...}` through the container's response class
+(`sagemaker_containers.beta.framework.worker.Response`, the single-model server of that container). The caller
+still gets `ModelError` from InvokeEndpoint, now with OriginalStatusCode 400 and that message. Where that class
+is absent (this package's tests, or a server that only takes `(body, content_type)` tuples), `output_fn`
+raises `ValueError`, which such a server turns into a 500.
 """
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from typing import Any
 
 try:
@@ -28,6 +39,16 @@ JSON = "application/json"
 MAX_INSTANCES = 5000
 
 
+@dataclass(frozen=True)
+class BadRequest:
+    """A request the script cannot answer, carried from `input_fn` to `output_fn` (answered 400 there)."""
+
+    message: str
+
+    def body(self) -> str:
+        return json.dumps({"error": "BadRequest", "message": self.message})
+
+
 def model_fn(model_dir: str) -> TicketModel:
     """Load the model the package holds (booster.txt and model.json at the archive's root)."""
     from pathlib import Path
@@ -35,11 +56,14 @@ def model_fn(model_dir: str) -> TicketModel:
     return TicketModel.load(Path(model_dir))
 
 
-def input_fn(request_body: str | bytes, request_content_type: str = JSON) -> list[dict[str, Any]]:
-    """Parse a JSON request into instances; `ValueError` (a 4xx from the container) for anything else."""
+def parse(request_body: str | bytes, request_content_type: str = JSON) -> list[dict[str, Any]]:
+    """The instances of a JSON request; `ValueError` saying what is wrong with any other."""
     if (request_content_type or JSON).split(";")[0].strip().lower() != JSON:
         raise ValueError(f"unsupported content type {request_content_type!r}; send {JSON}")
-    payload = json.loads(request_body.decode("utf-8") if isinstance(request_body, bytes) else request_body)
+    try:
+        payload = json.loads(request_body.decode("utf-8") if isinstance(request_body, bytes) else request_body)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ValueError(f"the body is not JSON: {exc}") from None
     if isinstance(payload, dict) and "instances" in payload:
         instances = payload["instances"]
     elif isinstance(payload, dict):
@@ -53,13 +77,38 @@ def input_fn(request_body: str | bytes, request_content_type: str = JSON) -> lis
     return instances
 
 
-def predict_fn(input_data: list[dict[str, Any]], model: TicketModel) -> list[dict[str, Any]]:
-    """Predict every instance in one batch."""
-    return model.predict(input_data)
+def input_fn(request_body: str | bytes, request_content_type: str = JSON) -> list[dict[str, Any]] | BadRequest:
+    """Parse a JSON request into instances; a `BadRequest` (answered 400 by `output_fn`) for anything else."""
+    try:
+        return parse(request_body, request_content_type)
+    except ValueError as exc:
+        return BadRequest(str(exc))
 
 
-def output_fn(prediction: list[dict[str, Any]], accept: str = JSON) -> tuple[str, str]:
-    """Serialise the predictions as JSON (the only format offered)."""
+def predict_fn(input_data: list[dict[str, Any]] | BadRequest, model: TicketModel) -> list[dict[str, Any]] | BadRequest:
+    """Predict every instance in one batch (a `BadRequest` passes through)."""
+    if isinstance(input_data, BadRequest):
+        return input_data
+    try:
+        return model.predict(input_data)
+    except (KeyError, TypeError, ValueError) as exc:  # an instance lacking a field or holding a non-number
+        return BadRequest(f"an instance cannot be read: {type(exc).__name__}: {exc}")
+
+
+def output_fn(prediction: list[dict[str, Any]] | BadRequest, accept: str = JSON) -> Any:
+    """Serialise the predictions as JSON (the only format offered): `(body, content type)`; a `BadRequest` or an
+    unsupported `accept` becomes a 400 response (see the module's docstring)."""
     if accept and accept.split(";")[0].strip().lower() not in (JSON, "*/*"):
-        raise ValueError(f"unsupported accept type {accept!r}; accept {JSON}")
+        prediction = BadRequest(f"unsupported accept type {accept!r}; accept {JSON}")
+    if isinstance(prediction, BadRequest):
+        return error_response(prediction)
     return json.dumps({"predictions": prediction}), JSON
+
+
+def error_response(error: BadRequest) -> Any:
+    """A 400 response with a JSON body in the container's response class; `ValueError` where there is none."""
+    try:
+        from sagemaker_containers.beta.framework import worker
+    except ImportError:
+        raise ValueError(error.message) from None
+    return worker.Response(response=error.body(), status=400, mimetype=JSON)

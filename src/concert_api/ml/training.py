@@ -4,6 +4,9 @@
     next 15%                          -> calibrate the conformal interval
     latest 15%                        -> hold-out: MAE, MAPE, R², baselines, noise floor, coverage
 
+The hold-out only scores the finished model: no choice is made on it. The number of boosting rounds was tuned
+(`tune_rounds`) on a validation slice carved from the training rows alone.
+
 Every concert's features are the aggregates as of the start of its 91-day period (point in time; see
 `dataset.point_in_time_columns`). The artefact saved is exactly the model evaluated.
 """
@@ -49,7 +52,12 @@ LGB_PARAMS: dict[str, Any] = {
     "deterministic": True,
 }
 NUM_ROUNDS = 800
-"""Chosen by measurement on `medium` (see docs/model.md): more rounds or leaves no longer lower the hold-out MAE."""
+"""Chosen by `tune_rounds` on `medium` (seed 42), never on the hold-out nor on the calibration slice: fitted on
+the oldest 80% of the training rows, scored (MAE in tickets) on the newest 20% of them, the fewest rounds whose
+MAE is within `TUNE_TOLERANCE` of the best (docs/model.md, docs/benchmarks.md; `bench/bench_predict.py --tune`)."""
+TUNE_VALIDATION_SHARE = 0.20
+TUNE_TOLERANCE = 0.0025
+TUNE_CANDIDATES = (100, 200, 300, 400, 500, 600, 800, 1000, 1200, 1500, 2000)
 
 STEPS = ("reading concerts", "point-in-time features", "fitting the trees", "calibrating the interval",
          "evaluating the hold-out", "done")  # fmt: skip
@@ -91,14 +99,7 @@ def train(
     report = progress or (lambda _s, _d, _t: None)
     started = time.perf_counter()
     report(STEPS[0], 0, len(STEPS) - 1)
-    latest = warehouse.query(q.LATEST_COMPLETED_DATE)[0]["latest"]
-    if latest is None:
-        raise NotEnoughData("the warehouse holds no completed concerts")
-    end = _as_date(latest) + dt.timedelta(days=1)
-    concerts = dataset.load_concerts(warehouse, end)
-    if len(concerts) < MIN_CONCERTS:
-        raise NotEnoughData(f"{len(concerts)} completed concerts; at least {MIN_CONCERTS} are needed")
-    split = split_dates(concerts, end)
+    concerts, split = _completed_concerts(warehouse)
 
     report(STEPS[1], 1, len(STEPS) - 1)
     cols = dataset.point_in_time_columns(warehouse, concerts, period_days=PERIOD_DAYS)
@@ -115,14 +116,7 @@ def train(
     report(STEPS[2], 2, len(STEPS) - 1)
     fit_started = time.perf_counter()
     params = fit_transform_params(sub["train"], y["train"])
-    x_train = transform.design_matrix(sub["train"], params)
-    target = dataset.log_sell_through(y["train"], sub["train"]["capacity"])
-    booster = lgb.train(
-        {**LGB_PARAMS, "num_threads": num_threads or os.cpu_count() or 1},
-        lgb.Dataset(x_train, target, feature_name=list(transform.FEATURE_NAMES),
-                    categorical_feature=list(transform.CATEGORICAL_FEATURES), free_raw_data=True),
-        num_boost_round=NUM_ROUNDS,
-    )  # fmt: skip
+    booster = _fit(sub["train"], y["train"], params, NUM_ROUNDS, num_threads)
     fit_seconds = time.perf_counter() - fit_started
     version = artefacts.new_version()
     model = TicketModel(booster, params, Calibration(COVERAGE, [], [0.0]), version)  # calibrated next
@@ -156,16 +150,90 @@ def train(
         "categorical_features": list(transform.CATEGORICAL_FEATURES),
         "target": "log sell-through (tickets / capacity, capped at 1); L1 loss: the conditional median",
         "algorithm": {"library": "lightgbm", "version": lgb.__version__, "params": LGB_PARAMS,
-                      "num_boost_round": NUM_ROUNDS},
-        "interval": {"method": "Mondrian split conformal on |log residual|", "coverage": COVERAGE,
-                     "edges": model.calibration.edges, "half_widths": model.calibration.quantiles},
+                      "num_boost_round": NUM_ROUNDS,
+                      "num_boost_round_tuned_on": "a validation slice of the training rows (tune_rounds); "
+                                                  "never the calibration slice or the hold-out"},
+        "interval": {"method": "Mondrian, label-conditional split conformal: per bin of predicted log "
+                               "sell-through, |log residual| of the concerts that did not sell out and the "
+                               "distance of the prediction from capacity of those that did",
+                     "coverage": COVERAGE, "edges": model.calibration.edges,
+                     "half_widths": model.calibration.quantiles,
+                     "sold_out_distances": model.calibration.sold_out_quantiles},
         "baseline_fallbacks": {"tickets": float(y["train"].mean()), "sell_through": params.prior_st},
         "metrics": evaluation.summary(),
         "timings_seconds": {"features": round(features_seconds, 2), "fit": round(fit_seconds, 2),
                             "total": round(total_seconds, 2)},
+        "machine": {"cores": os.cpu_count(), "num_threads": num_threads or os.cpu_count() or 1,
+                    "load_average": [round(x, 2) for x in os.getloadavg()]},
     }
     report(STEPS[5], 5, len(STEPS) - 1)
     return TrainResult(model, evaluation, metadata)
+
+
+def tune_rounds(
+    warehouse: Warehouse,
+    *,
+    candidates: tuple[int, ...] = TUNE_CANDIDATES,
+    validation_share: float = TUNE_VALIDATION_SHARE,
+    tolerance: float = TUNE_TOLERANCE,
+    num_threads: int | None = None,
+) -> dict[str, Any]:
+    """How many boosting rounds, measured on the training rows only.
+
+    The training slice of `train`'s split (the oldest 70% of concerts) is cut again by date: the trees are fit on
+    its oldest `1 - validation_share` and scored on its newest `validation_share` (MAE in tickets after each
+    candidate number of rounds). The calibration slice and the hold-out are not read. Returns the MAE curve and
+    `best_rounds`, the fewest rounds within `tolerance` (relative) of the lowest MAE."""
+    concerts, split = _completed_concerts(warehouse)
+    train_rows = concerts.take(concerts.event_date < np.datetime64(split.calibration_start))
+    cols = dataset.point_in_time_columns(warehouse, train_rows, period_days=PERIOD_DAYS)
+    days = train_rows.event_date
+    cut = days[int(len(days) * (1.0 - validation_share))]
+    fit_mask, val_mask = days < cut, days >= cut
+    if not fit_mask.any() or not val_mask.any():
+        raise NotEnoughData("the training slice spans too few days to carve a validation slice from it")
+    fit_cols = {k: v[fit_mask] for k, v in cols.items()}
+    val_cols = {k: v[val_mask] for k, v in cols.items()}
+    y_fit, y_val = train_rows.tickets_sold[fit_mask], train_rows.tickets_sold[val_mask]
+    params = fit_transform_params(fit_cols, y_fit)
+    started = time.perf_counter()
+    booster = _fit(fit_cols, y_fit, params, max(candidates), num_threads)
+    fit_seconds = time.perf_counter() - started
+    x_val = transform.design_matrix(val_cols, params)
+    capacity = val_cols["capacity"].astype(np.float64)
+    curve = {}
+    for rounds in sorted(candidates):
+        m = np.minimum(0.0, booster.predict(x_val, num_iteration=rounds))
+        curve[rounds] = float(np.mean(np.abs(capacity * np.exp(m) - y_val)))
+    best = min(curve.values())
+    chosen = min(r for r, mae in curve.items() if mae <= best * (1.0 + tolerance))
+    return {"fit_rows": int(fit_mask.sum()), "validation_rows": int(val_mask.sum()),
+            "validation_from": _as_date(cut).isoformat(), "validation_to": split.calibration_start.isoformat(),
+            "mae_by_rounds": curve, "best_rounds": chosen, "tolerance": tolerance,
+            "fit_seconds": round(fit_seconds, 2)}  # fmt: skip
+
+
+def _completed_concerts(warehouse: Warehouse) -> tuple[dataset.Concerts, Split]:
+    latest = warehouse.query(q.LATEST_COMPLETED_DATE)[0]["latest"]
+    if latest is None:
+        raise NotEnoughData("the warehouse holds no completed concerts")
+    end = _as_date(latest) + dt.timedelta(days=1)
+    concerts = dataset.load_concerts(warehouse, end)
+    if len(concerts) < MIN_CONCERTS:
+        raise NotEnoughData(f"{len(concerts)} completed concerts; at least {MIN_CONCERTS} are needed")
+    return concerts, split_dates(concerts, end)
+
+
+def _fit(cols: dict[str, np.ndarray], tickets: np.ndarray, params: transform.TransformParams, rounds: int,
+         num_threads: int | None) -> lgb.Booster:  # fmt: skip
+    x = transform.design_matrix(cols, params)
+    target = dataset.log_sell_through(tickets, cols["capacity"])
+    return lgb.train(
+        {**LGB_PARAMS, "num_threads": num_threads or os.cpu_count() or 1},
+        lgb.Dataset(x, target, feature_name=list(transform.FEATURE_NAMES),
+                    categorical_feature=list(transform.CATEGORICAL_FEATURES), free_raw_data=True),
+        num_boost_round=rounds,
+    )  # fmt: skip
 
 
 def save(result: TrainResult, model_dir: Path, *, make_current: bool = True) -> Path:

@@ -2,7 +2,8 @@
 
 The predictor decides where features and model live (in process, or Redshift plus a SageMaker endpoint); this
 service holds the rules: unknown artist or venue -> 404 naming which, sales never above the venue's capacity, an
-interval around the prediction and a confidence derived from it (see `ml.model.confidence`).
+interval around the prediction and a confidence derived from it (`ml.features.confidence`, the one
+implementation of the rule), features as of the earlier of today and the event date (point in time).
 """
 
 from __future__ import annotations
@@ -25,24 +26,26 @@ def predict_tickets(
 ) -> TicketPredictionResponse:
     """Predicted tickets sold for the request, with an interval, a confidence and the features used.
 
-    Features are the artist's and venue's attributes and their history up to `today` (default: today)."""
-    row = predictor.feature_row(warehouse, request.artist_id, request.venue_id, today or dt.date.today())
+    Features are the artist's and venue's attributes and their history before `as_of = min(today, event_date)`
+    (`today` defaults to today): point in time, as in training, so a concert that has already happened is
+    predicted from what was known before it, never from aggregates that include its own outcome."""
+    today = today or dt.date.today()
+    as_of = min(today, request.event_date)
+    row = predictor.feature_row(warehouse, request.artist_id, request.venue_id, as_of)
     _check_found(row.get("artist_id"), row.get("venue_id"), request)
     inst = features.instance(row, event_date=request.event_date, ticket_price=request.ticket_price)
     prediction = predictor.predict([inst])[0]
-    capacity = float(inst["capacity"] or 0)
     try:
-        sales = min(max(float(prediction["predicted_sales"]), 0.0), capacity)
-        low = min(max(float(prediction["low"]), 0.0), sales)
-        high = min(max(float(prediction["high"]), sales), capacity)
+        sales, low, high = features.served_interval(prediction["predicted_sales"], prediction["low"],
+                                                    prediction["high"], float(inst["capacity"] or 0))  # fmt: skip
         coverage = float(prediction.get("coverage", 0.8))
-    except (TypeError, ValueError) as exc:
+    except (KeyError, TypeError, ValueError) as exc:
         raise DependencyError("The prediction model returned an unexpected answer.", internal=str(exc)) from exc
     return TicketPredictionResponse(
-        predicted_sales=round(sales, 1),
+        predicted_sales=sales,
         confidence=features.confidence(sales, low, high),
         features_used=features.features_used(inst, request.artist_id, request.venue_id),
-        prediction_interval=PredictionInterval(low=round(low, 1), high=round(high, 1), coverage=coverage),
+        prediction_interval=PredictionInterval(low=low, high=high, coverage=coverage),
         model_version=prediction.get("model_version"),
         timestamp=utc_now_iso(),
     )

@@ -24,7 +24,8 @@ def test_feature_sql_columns_are_the_instance_aggregates():
 
 @pytest.mark.parametrize(
     ("predicted", "low", "high", "expected"),
-    [(1000, 800, 1200, 0.8), (1000, 1000, 1000, 1.0), (1000, 0, 5000, 0.0), (0, 0, 10, 0.0), (500, 450, 500, 0.95)],
+    [(1000, 800, 1200, 0.8), (1000, 1000, 1000, 1.0), (1000, 0, 5000, 0.0), (0, 0, 10, 0.0), (500, 450, 500, 0.95),
+     (-1, 0, 10, 0.0), (float("nan"), 0, 10, 0.0)],
 )
 def test_confidence_rule(predicted, low, high, expected):
     assert features.confidence(predicted, low, high) == pytest.approx(expected)
@@ -99,3 +100,54 @@ def test_point_in_time_features_never_see_the_concert_or_later(trained_dir):
         assert np.all(cols["a_n"][concerts.event_date < first + 91] == 0)  # the first period has no history
     finally:
         warehouse.close()
+
+
+@pytest.mark.parametrize(
+    ("raw", "capacity", "served"),
+    [((950.04, 900.06, 1000.0), 1000, (950.0, 900.1, 1000.0)),
+     ((1200.0, 1100.0, 1300.0), 1000, (1000.0, 1000.0, 1000.0)),  # capped at capacity
+     ((-5.0, -10.0, 3.0), 1000, (0.0, 0.0, 3.0)),
+     ((500.0, 520.0, 480.0), 1000, (500.0, 500.0, 500.0))],  # low <= sales <= high
+)
+def test_served_interval_clamps_and_rounds_like_the_api(raw, capacity, served):
+    assert features.served_interval(*raw, capacity) == served
+
+
+def test_label_conditional_calibration_covers_sell_outs_and_the_rest_alike():
+    """Censored data like ticket sales: demand above capacity is seen as exactly capacity. Each outcome class
+    (sold out or not) is covered at the nominal level, where one pooled quantile over-covers sell-outs."""
+    rng = np.random.default_rng(3)
+    m_true = rng.uniform(-1.5, 0.3, 80_000)
+    actual = np.minimum(0.0, m_true + rng.normal(0, 0.2, len(m_true)))
+    m = np.minimum(0.0, m_true)  # the median of the capped outcome
+    cal = calibrate(m[:40_000], actual[:40_000], 0.8, min_per_bin=5000)
+    assert cal.sold_out_quantiles is not None and len(cal.sold_out_quantiles) == len(cal.quantiles) == 4
+    capacity = np.full(40_000, 1000.0)
+    low, high = cal.bounds(m[40_000:], capacity)
+    tickets = np.round(capacity * np.exp(actual[40_000:]))
+    inside = (tickets >= np.round(low, 1)) & (tickets <= np.round(high, 1))
+    sold_out = tickets >= capacity
+    assert abs(inside[sold_out].mean() - 0.8) < 0.02
+    assert abs(inside[~sold_out].mean() - 0.8) < 0.02
+    assert np.all(high <= capacity) and np.all(low <= capacity * np.exp(m[40_000:]))
+
+
+def test_a_calibration_without_sold_out_quantiles_caps_at_capacity():
+    from concert_api.ml.model import Calibration
+
+    cal = Calibration(0.8, [], [0.2])
+    _, high = cal.bounds(np.array([-0.1, -1.0]), np.array([100.0, 100.0]))
+    assert high[0] == 100.0 and high[1] == pytest.approx(100 * np.exp(-0.8))
+
+
+def test_the_model_derives_confidence_with_the_one_rule(trained_dir):
+    from concert_api.ml import artefacts
+    from concert_api.ml.model import TicketModel
+
+    model = TicketModel.load(artefacts.current_version_dir(trained_dir / "models"))
+    row = {"genre": "rock", "popularity": 70.0, "city": "Austin", "state": "TX", "capacity": 2000,
+           "venue_type": "theater", "city_population": 961_855, "a_n": 4, "a_sum_st": 3.9, "v_n": 0}  # fmt: skip
+    instances = [features.instance(row, event_date="2026-08-01", ticket_price=p) for p in (10.0, 60.0, 400.0)]
+    for p in model.predict(instances):
+        assert p["confidence"] == features.confidence(p["predicted_sales"], p["low"], p["high"])
+        assert p["low"] <= p["predicted_sales"] <= p["high"] <= 2000

@@ -3,16 +3,23 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import tarfile
+import types
+from pathlib import Path
 
 import pytest
 
 from concert_api.ml import artefacts, features
 from concert_api.ml.local_predictor import LocalTicketPredictor
-from concert_api.ml.packaging import package
-from concert_api.ml.sagemaker_inference import input_fn, output_fn
+from concert_api.ml.packaging import CONTAINER_PYTHON, SKLEARN_FRAMEWORK_VERSION, package, requirements
+from concert_api.ml.sagemaker_inference import BadRequest, input_fn, output_fn, predict_fn
+
+PYTHON_310 = Path(os.environ.get("CONCERT_PYTHON310", "/root/.pyenv/versions/3.10.13/bin/python"))
+CONTAINER_NUMPY = "numpy==2.1.0"
+"""The numpy the scikit-learn 1.4-2 container installs (its base Dockerfile): requirements.txt must not move it."""
 
 CONTAINER = """
 import json, sys
@@ -35,12 +42,10 @@ def test_packaged_model_answers_like_the_local_model(trained_dir, tmp_path):
         tar.extractall(tmp_path / "model", filter="data")
     assert {"booster.txt", "model.json", "metadata.json", "code/inference.py", "code/model.py",
             "code/transform.py", "code/features.py", "code/requirements.txt"} <= names  # fmt: skip
-    assert "lightgbm==" in (tmp_path / "model" / "code" / "requirements.txt").read_text()
+    assert (tmp_path / "model" / "code" / "requirements.txt").read_text() == requirements()
 
     local = LocalTicketPredictor(version_dir)
-    row = {"genre": "pop", "popularity": 80.0, "city": "Chicago", "state": "IL", "capacity": 15000,
-           "venue_type": "arena", "city_population": 2_746_388, "a_n": 10, "a_sum_st": 9.0, "v_n": 0}  # fmt: skip
-    instances = [features.instance(row, event_date="2026-08-01", ticket_price=p) for p in (40.0, 120.0)]
+    instances = _instances()
     done = subprocess.run([sys.executable, "-c", CONTAINER, str(tmp_path / "model")],
                           input=json.dumps({"instances": instances}), capture_output=True, text=True,
                           check=True, timeout=120)  # fmt: skip
@@ -49,12 +54,93 @@ def test_packaged_model_answers_like_the_local_model(trained_dir, tmp_path):
     assert json.loads(body)["predictions"] == local.predict(instances)
 
 
-def test_input_fn_rejects_other_content_types_and_shapes():
-    with pytest.raises(ValueError, match="content type"):
-        input_fn("a,b", "text/csv")
-    with pytest.raises(ValueError, match="instances"):
-        input_fn('{"instances": [1, 2]}', "application/json")
+def _instances():
+    row = {"genre": "pop", "popularity": 80.0, "city": "Chicago", "state": "IL", "capacity": 15000,
+           "venue_type": "arena", "city_population": 2_746_388, "a_n": 10, "a_sum_st": 9.0, "v_n": 0}  # fmt: skip
+    return [features.instance(row, event_date="2026-08-01", ticket_price=p) for p in (40.0, 120.0)]
+
+
+def test_requirements_name_only_a_lightgbm_range_never_numpy_or_scikit_learn():
+    lines = [line.strip() for line in requirements().splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("lightgbm>=") and ",<" in lines[0] and "==" not in lines[0]
+    assert not any(name in requirements().lower() for name in ("numpy", "scikit", "sklearn", "scipy"))
+    assert SKLEARN_FRAMEWORK_VERSION == "1.4-2" and CONTAINER_PYTHON == "3.10"
+
+
+def _unavailable(reason: str) -> None:
+    """Skip on a developer machine; fail in CI (env CI set), where the check must run."""
+    if os.environ.get("CI"):
+        pytest.fail(f"{reason} (CI is set: this check must run)")
+    pytest.skip(reason)
+
+
+def test_packaged_model_installs_and_answers_under_the_containers_python(trained_dir, tmp_path):
+    """The container's Python (3.10) with the container's numpy, then `pip install -r code/requirements.txt` as
+    the container does at start-up: it must install, keep that numpy, and answer like the local model."""
+    if not PYTHON_310.is_file():
+        _unavailable(f"no Python {CONTAINER_PYTHON} at {PYTHON_310} (set CONCERT_PYTHON310)")
+    version_dir = artefacts.current_version_dir(trained_dir / "models")
+    with tarfile.open(package(version_dir, tmp_path / "model.tar.gz")) as tar:
+        tar.extractall(tmp_path / "model", filter="data")
+    venv = tmp_path / "py310"
+    subprocess.run([str(PYTHON_310), "-m", "venv", str(venv)], check=True, timeout=120)
+    python = venv / "bin" / "python"
+    pip = [str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--only-binary", ":all:"]
+    for args in ([CONTAINER_NUMPY], ["-r", str(tmp_path / "model" / "code" / "requirements.txt")]):
+        try:
+            subprocess.run(pip + args, check=True, capture_output=True, text=True, timeout=600)
+        except (subprocess.CalledProcessError, subprocess.TimeoutExpired) as exc:
+            _unavailable(f"pip install {' '.join(args)} under Python {CONTAINER_PYTHON} failed (offline?): "
+                         f"{getattr(exc, 'stderr', '') or exc}")  # fmt: skip
+    version = subprocess.run([str(python), "-c", "import sys, numpy; print(sys.version_info[:2], numpy.__version__)"],
+                             check=True, capture_output=True, text=True).stdout.strip()  # fmt: skip
+    assert version == f"(3, 10) {CONTAINER_NUMPY.split('==')[1]}"  # requirements.txt left the numpy alone
+
+    instances = _instances()
+    done = subprocess.run([str(python), "-c", CONTAINER, str(tmp_path / "model")],
+                          input=json.dumps({"instances": instances}), capture_output=True, text=True,
+                          timeout=120)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    content_type, body = done.stdout.strip().split("\n", 1)
+    assert content_type == "application/json"
+    got = json.loads(body)["predictions"]
+    expected = LocalTicketPredictor(version_dir).predict(instances)
+    for g, e in zip(got, expected, strict=True):
+        assert g["model_version"] == e["model_version"]
+        for key in ("predicted_sales", "low", "high", "confidence"):
+            assert g[key] == pytest.approx(e[key], rel=1e-6, abs=1e-3)
+
+
+def test_a_malformed_request_is_carried_to_output_fn_not_raised():
+    assert input_fn("a,b", "text/csv") == BadRequest("unsupported content type 'text/csv'; send application/json")
+    assert "instances" in input_fn('{"instances": [1, 2]}', "application/json").message
+    assert "not JSON" in input_fn("{oops", "application/json").message
     assert input_fn('{"event_date": "2026-01-01"}', "application/json; charset=utf-8") == [
         {"event_date": "2026-01-01"}
     ]
     assert output_fn([], "application/json")[0] == '{"predictions": []}'
+    bad = BadRequest("nope")
+    assert predict_fn(bad, model=None) is bad
+
+
+def test_a_bad_request_is_a_400_with_a_json_body_in_the_container(monkeypatch):
+    """In the scikit-learn container an exception from the script is a 500; `output_fn` answers 400 through the
+    container's response class instead (a stand-in here), and raises where there is none."""
+    with pytest.raises(ValueError, match="nope"):
+        output_fn(BadRequest("nope"), "application/json")
+
+    class Response:
+        def __init__(self, response=None, status=200, mimetype=None):
+            self.response, self.status, self.mimetype = response, status, mimetype
+
+    worker = types.SimpleNamespace(Response=Response)
+    framework = types.ModuleType("sagemaker_containers.beta.framework")
+    framework.worker = worker
+    for name, module in (("sagemaker_containers", types.ModuleType("sagemaker_containers")),
+                         ("sagemaker_containers.beta", types.ModuleType("sagemaker_containers.beta")),
+                         ("sagemaker_containers.beta.framework", framework)):  # fmt: skip
+        monkeypatch.setitem(sys.modules, name, module)
+    answer = output_fn(BadRequest("nope"), "application/json")
+    assert answer.status == 400 and answer.mimetype == "application/json"
+    assert json.loads(answer.response) == {"error": "BadRequest", "message": "nope"}
+    assert output_fn([], "text/csv").status == 400

@@ -1,10 +1,11 @@
 """The ticket-sales model's features: per-artist, per-venue and per-genre-in-city aggregates of the sales history
 as of a date, written once and used by training, the local feature store and the SageMaker path alike.
 
-Every aggregate reads only completed concerts strictly before `:as_of`, so a model trained on concerts up to a
-cutoff never sees their successors. The statements return sums and counts rather than averages: the model's
-feature code (`concert_api.ml.features`) turns them into shrunk averages, and during training it subtracts a
-concert's own contribution (leave-one-out) so that no row's target leaks into its own features.
+Every aggregate reads only completed concerts strictly before `:as_of`. The statements return sums and counts
+rather than averages: `concert_api.ml.transform` turns them into shrunk averages. Nothing is subtracted from
+them: training and evaluation ask for the aggregates as of the start of each concert's 91-day period
+(`ml.dataset.point_in_time_columns`), and serving as of the earlier of today and the event date, so no row's
+features contain its own outcome or a later one (point in time; leave-one-out averages were tried and dropped).
 
 Column names are shared: `AGGREGATE_COLUMNS` lists the aggregate columns every statement below returns for an
 (artist, venue) pair, whatever the statement.
