@@ -170,6 +170,10 @@ class TicketPredictionResponse(ResponseModel):
     features_used: dict[str, Any]
     prediction_interval: PredictionInterval | None = None
     model_version: str | None = None
+    warnings: list[str] | None = Field(
+        None,
+        description="Reasons to trust this prediction less, e.g. a price or date outside what the model has seen.",
+    )
     timestamp: str
 
 
