@@ -99,7 +99,8 @@ def write_section(table: str, args: argparse.Namespace) -> None:
     text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n"
     body = (f"{SECTION}\n\n`.venv/bin/python bench/bench_chat.py --scales {' '.join(args.scales)} --rounds "
             f"{args.rounds} --write` on {platform.python_implementation()} {platform.python_version()}, "
-            f"{os.cpu_count()} CPUs, {dt.date.today().isoformat()}. A reply is the whole local turn: entity "
+            f"{os.cpu_count()} CPUs (load average {os.getloadavg()[0]:.1f} at the end: the machine is shared), "
+            f"{dt.date.today().isoformat()}. A reply is the whole local turn: entity "
             "matching, intent classification, the tool's DuckDB queries and the reply text, each in a new "
             "session, over every test-set utterance (the 20 first replies are a warm-up). \"Understand\" is "
             "entity matching plus classification alone. Build times include loading the catalog; \"train\" fits "
@@ -111,7 +112,7 @@ def write_section(table: str, args: argparse.Namespace) -> None:
         text = text.rstrip() + "\n\n" + body
     else:
         nxt = text.find("\n## ", start + len(SECTION))
-        text = text[:start] + body + (text[nxt + 1:] if nxt != -1 else "")
+        text = text[:start] + body + ("\n" + text[nxt + 1:] if nxt != -1 else "")
     path.write_text(text, encoding="utf-8")
     print(f"wrote {path}")
 

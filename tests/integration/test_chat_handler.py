@@ -72,14 +72,21 @@ def test_cli_ask_continues_a_session_across_processes(local_chat, tiny_data_dir)
     runner = CliRunner()
     first = runner.invoke(chat, ["ask", "Tell me about popular artists", "--json"])
     assert first.exit_code == 0, first.output
-    session = json.loads(first.output)["session_id"]
+    session = _printed_response(first.output)["session_id"]
     from concert_api import composition
 
     composition.reset()  # a new process: only the SQLite session file carries the state
     second = runner.invoke(chat, ["ask", "what about pop?", "--session", session, "--json"])
-    reply = json.loads(second.output)
+    reply = _printed_response(second.output)
     assert reply["intent"] == "artist_lookup" and reply["data"]["follow_up"]
     assert (tiny_data_dir / "chat_sessions.sqlite3").exists()
+
+
+def _printed_response(output: str) -> dict:
+    """The response `ask --json` printed (indented JSON), after any log lines that went to the same stdout (the
+    entry point sends logs to stderr, but this test calls the command group directly)."""
+    start = output.rfind("\n{\n") + 1 if not output.startswith("{\n") else 0
+    return json.loads(output[start:])
 
 
 @pytest.mark.parametrize("module", ["concert_api.handlers.chat", "concert_api.handlers.agent_action_group"])

@@ -79,6 +79,8 @@ def evaluate(scale: str | None, seed: int, fill_seed: int, today_text: str | Non
             click.echo(f"entity  {kind:>8}: want {want} got {have}   {text}")
         for name, turn, problem in report.failed_dialogues:
             click.echo(f"dialogue {name} turn {turn}: {problem}")
+        for message, numbers in report.ungrounded:
+            click.echo(f"ungrounded {numbers}: {message!r}")
     if write_docs:
         path = _write_figures(figures, source=source, today=today, fill_seed=fill_seed)
         click.echo(f"wrote the figures into {path}")

@@ -6,7 +6,13 @@ Both event formats AWS sends are accepted:
   answered with `response.{actionGroup, apiPath, httpMethod, httpStatusCode, responseBody}`;
 * function details (`function`, `parameters`): answered with
   `response.{actionGroup, function, functionResponse.{responseBody.TEXT.body, responseState}}`; a bad
-  parameter is `REPROMPT` (the model can correct it), a failure behind the tool is `FAILURE`.
+  parameter (4xx) and a transient failure behind the tool (503 busy or unavailable, 504 timed out) are
+  `REPROMPT`: the error body goes back to the model, which can correct the call or tell the user to try again.
+  Only a genuine failure (500, or a 502 such as a failed statement) is `FAILURE`, which AWS documents as making
+  the agent throw `DependencyFailedException` for the whole session.
+
+An OpenAPI response has no `responseState` in AWS's documented format: its `httpStatusCode` (and the error body)
+tell the model what happened. Transient errors' bodies carry `"retryable": true` in both formats.
 
 Every value arrives as a string with a declared type; they are converted before the tool's model validates
 them. The session attribute `user_id` (set by the chat backend) fills a recommendation's user. The body is the
@@ -28,6 +34,8 @@ from concert_api.warehouse.base import deadline
 
 MESSAGE_VERSION = "1.0"
 DEADLINE_MARGIN_SECONDS = 0.5
+TRANSIENT_STATUSES = frozenset({503, 504})
+"""Busy, unavailable or timed out: worth telling the user to try again, never a reason to end the session."""
 
 
 def agent_action_group_handler(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
@@ -48,7 +56,10 @@ def agent_action_group_handler(event: dict[str, Any], context: Any = None) -> di
         body = json.dumps(result.as_data(), separators=(",", ":"), ensure_ascii=False)
     except Exception as exc:
         status, error, _ = error_response(exc)
-        body = json.dumps(error, separators=(",", ":"))
+        payload: dict[str, Any] = dict(error)
+        if status in TRANSIENT_STATUSES:
+            payload["retryable"] = True
+        body = json.dumps(payload, separators=(",", ":"))
         if isinstance(exc, ApiError) and status < 500:
             logger.info("Tool call rejected", extra={"status": status, "details": error["details"]})
         else:
@@ -113,10 +124,9 @@ def openapi_response(event: dict[str, Any], body: str, status: int) -> dict[str,
 def function_response(event: dict[str, Any], body: str, status: int) -> dict[str, Any]:
     """The response format for an action group defined by function details."""
     function_response_: dict[str, Any] = {"responseBody": {"TEXT": {"body": body}}}
-    if status >= 500:
-        function_response_["responseState"] = "FAILURE"
-    elif status >= 400:
-        function_response_["responseState"] = "REPROMPT"
+    state = response_state(status)
+    if state:
+        function_response_["responseState"] = state
     return {
         "messageVersion": MESSAGE_VERSION,
         "response": {
@@ -127,6 +137,16 @@ def function_response(event: dict[str, Any], body: str, status: int) -> dict[str
         "sessionAttributes": event.get("sessionAttributes") or {},
         "promptSessionAttributes": event.get("promptSessionAttributes") or {},
     }
+
+
+def response_state(status: int) -> str | None:
+    """The function-details `responseState` for a status: none for a success, `REPROMPT` for a bad call or a
+    transient failure (the model sees the error body), `FAILURE` only for a genuine failure (500, 502)."""
+    if status < 400:
+        return None
+    if status < 500 or status in TRANSIENT_STATUSES:
+        return "REPROMPT"
+    return "FAILURE"
 
 
 def _tool_context() -> ToolContext:

@@ -9,6 +9,7 @@ import pytest
 from tests.conftest import load_event
 
 from concert_api.handlers.agent_action_group import agent_action_group_handler, convert
+from concert_api.warehouse.base import QueryFailed, QueryTimeout, WarehouseThrottled
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -56,13 +57,40 @@ def test_bad_parameters_reprompt_and_are_400s(on_tiny_data):
     assert agent_action_group_handler(event)["response"]["httpStatusCode"] == 404
 
 
-def test_a_failing_warehouse_is_a_failure(monkeypatch, tmp_path):
+def test_an_unavailable_warehouse_reprompts_on_both_formats(monkeypatch, tmp_path):
+    """503 (no warehouse yet): transient, so the model gets the error body (REPROMPT) instead of the session
+    failing with DependencyFailedException (FAILURE)."""
     monkeypatch.setenv("CONCERT_DATA_DIR", str(tmp_path / "empty"))
     from concert_api import composition
 
     composition.reset()
     fn = agent_action_group_handler(load_event("bedrock_agent_function_event.json"))["response"]["functionResponse"]
-    assert fn["responseState"] == "FAILURE"
+    body = json.loads(fn["responseBody"]["TEXT"]["body"])
+    assert fn["responseState"] == "REPROMPT" and body["retryable"] is True and body["details"]
+    response = agent_action_group_handler(load_event("bedrock_agent_openapi_event.json"))["response"]
+    assert response["httpStatusCode"] == 503 and "responseState" not in response
+    assert json.loads(response["responseBody"]["application/json"]["body"])["retryable"] is True
+
+
+@pytest.mark.parametrize(("error", "status", "state"), [
+    (QueryTimeout("The warehouse did not answer in time."), 504, "REPROMPT"),
+    (WarehouseThrottled("Too many statements."), 503, "REPROMPT"),
+    (QueryFailed("The statement failed."), 502, "FAILURE"),
+    (RuntimeError("a bug"), 500, "FAILURE"),
+])
+def test_transient_errors_reprompt_and_genuine_failures_fail(monkeypatch, on_tiny_data, error, status, state):
+    def failing(*args, **kwargs):
+        raise error
+
+    monkeypatch.setattr("concert_api.handlers.agent_action_group.run_tool", failing)
+    fn = agent_action_group_handler(load_event("bedrock_agent_function_event.json"))["response"]["functionResponse"]
+    body = json.loads(fn["responseBody"]["TEXT"]["body"])
+    assert fn["responseState"] == state and body["error"]
+    assert body.get("retryable", False) is (state == "REPROMPT")
+    response = agent_action_group_handler(load_event("bedrock_agent_openapi_event.json"))["response"]
+    assert response["httpStatusCode"] == status and "responseState" not in response
+    openapi_body = json.loads(response["responseBody"]["application/json"]["body"])
+    assert openapi_body["error"] == body["error"] and "a bug" not in openapi_body["details"]
 
 
 @pytest.mark.parametrize(("value", "kind", "expected"), [

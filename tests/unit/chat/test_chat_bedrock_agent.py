@@ -106,3 +106,36 @@ def test_from_settings_fits_the_read_timeout_inside_the_function_timeout(monkeyp
     config = assistant.client.meta.config
     assert config.read_timeout == 25 and config.retries["total_max_attempts"] == 1
     assert assistant.enable_trace
+
+
+def test_no_attempt_starts_without_enough_time_left(fake):
+    from concert_api.errors import DependencyTimeout
+    from concert_api.warehouse.base import deadline
+
+    sleeps: list[float] = []
+    with deadline(1.0), pytest.raises(DependencyTimeout) as info:
+        assistant_for(fake, sleeps).reply(ChatRequest(message="hi"))
+    assert info.value.status_code == 504 and fake.requests == []
+
+
+def test_retries_stop_at_the_deadline_with_a_504(fake):
+    """A fake clock: each wait between attempts "takes" 20 s of a 25 s budget, so the third attempt never
+    starts (with 3 attempts allowed)."""
+    from concert_api.errors import DependencyTimeout
+
+    for _ in range(3):
+        fake.script([exception("throttlingException", "Rate exceeded")])
+    now = [0.0]
+    client = boto3.client("bedrock-agent-runtime", region_name="us-east-1", endpoint_url=fake.url,
+                          aws_access_key_id="testing", aws_secret_access_key="testing",
+                          config=Config(retries={"total_max_attempts": 1}, read_timeout=5))
+
+    def sleep(seconds: float) -> None:
+        now[0] += 20.0
+
+    assistant = BedrockAgentAssistant(client, agent_id="AGENT12345", agent_alias_id="ALIAS12345",
+                                      retry=RetryPolicy(max_attempts=3, base_delay=0.01, deadline_seconds=25.0),
+                                      sleep=sleep, clock=lambda: now[0])
+    with pytest.raises(DependencyTimeout):
+        assistant.reply(ChatRequest(message="hi"))
+    assert len(fake.requests) == 2

@@ -6,7 +6,7 @@ import boto3
 import pytest
 from botocore.stub import Stubber
 
-from concert_api.errors import DependencyThrottled
+from concert_api.errors import DependencyThrottled, DependencyTimeout
 from concert_api.models import ChatRequest
 from concert_api.services.chat.bedrock_converse import ConverseAssistant
 from concert_api.services.chat.retries import RetryPolicy
@@ -73,3 +73,89 @@ def test_throttling_is_retried_then_mapped(converse):
         stub.add_client_error("converse", service_error_code="ThrottlingException", http_status_code=429)
     with pytest.raises(DependencyThrottled):
         assistant.reply(ChatRequest(message="hi"))
+
+
+class FakeClock:
+    """Monotonic seconds that advance only when told (each Converse call "takes" `per_call` seconds)."""
+
+    def __init__(self, per_call: float = 0.0) -> None:
+        self.now = 1000.0
+        self.per_call = per_call
+
+    def __call__(self) -> float:
+        return self.now
+
+    def call(self, **_):
+        self.now += self.per_call
+
+
+def timed(tool_context, clock, *, deadline_seconds=25.0, rounds=4):
+    client = boto3.client("bedrock-runtime", region_name="us-east-1", aws_access_key_id="testing",
+                          aws_secret_access_key="testing")
+    client.meta.events.register("provide-client-params.bedrock-runtime.Converse", clock.call)
+    assistant = ConverseAssistant(client, model_id="m", tool_context=lambda: tool_context, max_tool_rounds=rounds,
+                                  retry=RetryPolicy(base_delay=0.01, deadline_seconds=deadline_seconds),
+                                  sleep=lambda s: None, clock=clock)
+    return assistant, client
+
+
+def tool_use(n):
+    return answer([{"toolUse": {"toolUseId": f"t{n}", "name": "venue_rankings", "input": {"top_n": 1}}}],
+                  "tool_use")
+
+
+def test_the_tool_loop_stops_with_a_504_when_the_budget_runs_out(tool_context):
+    """5 rounds x 10 s cannot fit in 25 s: the 4th round is not started (t=30 s), a 504 is raised instead."""
+    clock = FakeClock(per_call=10.0)
+    assistant, client = timed(tool_context, clock)
+    with Stubber(client) as stub:
+        for n in range(3):
+            stub.add_response("converse", tool_use(n))
+        with pytest.raises(DependencyTimeout) as info:
+            assistant.reply(ChatRequest(message="top venue?", session_id="conv-t1"))
+        stub.assert_no_pending_responses()
+    assert info.value.status_code == 504 and "round 4" in info.value.internal
+
+
+def test_the_lambda_deadline_bounds_the_loop(tool_context):
+    """Under the entry point's deadline (3 s left), one 10 s round is all that fits."""
+    from concert_api.warehouse.base import deadline
+
+    clock = FakeClock(per_call=10.0)
+    assistant, client = timed(tool_context, clock)
+    with Stubber(client) as stub, deadline(3.0):
+        stub.add_response("converse", tool_use(0))
+        with pytest.raises(DependencyTimeout):
+            assistant.reply(ChatRequest(message="top venue?", session_id="conv-t2"))
+        stub.assert_no_pending_responses()
+
+
+def test_no_round_starts_without_enough_time(tool_context):
+    from concert_api.warehouse.base import deadline
+
+    assistant, client = timed(tool_context, FakeClock())
+    with Stubber(client) as stub, deadline(0.5):
+        with pytest.raises(DependencyTimeout):
+            assistant.reply(ChatRequest(message="hi"))
+        stub.assert_no_pending_responses()  # nothing was sent
+
+
+def test_a_retry_that_would_overrun_the_deadline_is_a_504(tool_context):
+    clock = FakeClock(per_call=10.0)
+    assistant, client = timed(tool_context, clock, deadline_seconds=12.0)
+    with Stubber(client) as stub:
+        stub.add_client_error("converse", service_error_code="ThrottlingException", http_status_code=429)
+        with pytest.raises(DependencyTimeout) as info:
+            assistant.reply(ChatRequest(message="hi"))
+        stub.assert_no_pending_responses()
+    assert "ThrottlingException" in info.value.internal
+
+
+def test_rounds_within_the_budget_finish(tool_context):
+    clock = FakeClock(per_call=5.0)
+    assistant, client = timed(tool_context, clock)
+    with Stubber(client) as stub:
+        stub.add_response("converse", tool_use(0))
+        stub.add_response("converse", tool_use(1))
+        stub.add_response("converse", answer([{"text": "Done."}], "end_turn"))
+        assert assistant.reply(ChatRequest(message="top venue?")).message == "Done."

@@ -127,3 +127,86 @@ def test_the_session_id_is_created_and_kept(shared_assistant):
     r = shared_assistant.reply(ChatRequest(message="hi"))
     assert r.session_id and shared_assistant.reply(ChatRequest(message="hi", session_id=r.session_id)).session_id \
         == r.session_id
+
+
+def _prediction_names(assistant):
+    """An artist, a venue, a city with several venues (other than the venue's) and those venues."""
+    catalog = assistant.catalog
+    artist = catalog.artists[0]["name"]
+    counts: dict[str, int] = {}
+    for v in catalog.venues:
+        counts[v["city"]] = counts.get(v["city"], 0) + 1
+    venue = catalog.venues[0]
+    city = next(c["city"] for c in catalog.cities_with_venues()
+                if counts[c["city"]] >= 2 and c["city"] != venue["city"])
+    return artist, venue, city
+
+
+def test_a_city_during_a_prediction_asks_which_venue_there(shared_assistant):
+    artist, venue, city = _prediction_names(shared_assistant)
+    session = f"t-{uuid.uuid4().hex}"
+    first = ask(shared_assistant, f"how many tickets would {artist} sell at {venue['name']} on Dec 31 at $75",
+                session)
+    assert first.data["tool"] == "ticket_prediction"
+    r = ask(shared_assistant, f"what about {city}?", session)
+    assert r.intent == "ticket_prediction" and "tool" not in r.data
+    options = r.data["clarification"]["options"]
+    in_city = {v["venue_id"] for v in shared_assistant.catalog.venues if v["city"] == city}
+    assert r.data["clarification"]["slot"] == "venue" and {o[0] for o in options} == in_city
+    assert f"Which venue in {city}" in r.message and all(o[1] in r.message for o in options[:2])
+    assert r.suggestions == [o[1] for o in options[:4]]
+    r = ask(shared_assistant, "the second one", session)
+    assert r.data["tool"] == "ticket_prediction" and r.data["follow_up"]
+    assert r.data["parameters"] == {"artist": artist, "venue": options[1][0],
+                                    "event_date": first.data["parameters"]["event_date"], "ticket_price": 75.0}
+    assert ungrounded_numbers(r.message, r.data) == []
+
+
+def test_a_slot_the_question_cannot_take_is_said_plainly(shared_assistant):
+    artist, venue, _ = _prediction_names(shared_assistant)
+    session = f"t-{uuid.uuid4().hex}"
+    ask(shared_assistant, f"how many tickets would {artist} sell at {venue['name']} on Dec 31 at $75", session)
+    r = ask(shared_assistant, "what about rock?", session)
+    assert r.intent == "ticket_prediction" and "tool" not in r.data
+    assert "can't be narrowed by genre (rock)" in r.message and r.data["not_applied"] == {"genres": ["rock"]}
+    assert "Rock concerts" in r.suggestions
+    r = ask(shared_assistant, "and at $60?", session)  # the prediction is still the question being discussed
+    assert r.data["parameters"]["venue"] == venue["venue_id"] and r.data["parameters"]["ticket_price"] == 60.0
+    _, city, _ = names(shared_assistant)
+    session = f"t-{uuid.uuid4().hex}"
+    ask(shared_assistant, f"most popular venues in {city}", session)
+    r = ask(shared_assistant, "under $50", session)
+    assert "tool" not in r.data and "can't be narrowed by a ticket price" in r.message
+    assert f"Concerts in {city} under $50" in r.suggestions
+    assert ungrounded_numbers(r.message, r.data) == []
+    follow = ask(shared_assistant, r.suggestions[0], session)
+    assert follow.data["tool"] == "concert_search" and follow.data["parameters"]["max_price"] == 50.0
+
+
+@pytest.mark.parametrize(("opener", "modifier", "tool", "expected"), [
+    ("ticket sales in {city}", "by genre", "sales_figures", {"city": "{city}", "group_by": "genre"}),
+    ("ticket sales in {city}", "which artist?", "sales_figures", {"city": "{city}", "group_by": "artist"}),
+    ("concerts in {city}", "under $50", "concert_search", {"city": "{city}", "max_price": 50.0}),
+    ("most popular venues in {city}", "top 2", "venue_rankings", {"city": "{city}", "top_n": 2}),
+    ("most popular venues", "only arenas", "venue_rankings", {"venue_type": "arena"}),
+])
+def test_a_message_that_only_sets_a_modifier_is_a_follow_up(shared_assistant, opener, modifier, tool, expected):
+    _, city, _ = names(shared_assistant)
+    session = f"t-{uuid.uuid4().hex}"
+    ask(shared_assistant, opener.format(city=city), session)
+    r = ask(shared_assistant, modifier, session)
+    assert r.data["tool"] == tool and r.data["follow_up"], r.message
+    assert ungrounded_numbers(r.message, r.data) == [], r.message
+    assert {k: r.data["parameters"].get(k) for k in expected} == {
+        k: v.format(city=city) if isinstance(v, str) else v for k, v in expected.items()}
+
+
+def test_a_modifier_alone_without_a_previous_question_is_not_a_follow_up(shared_assistant):
+    r = ask(shared_assistant, "by genre")
+    assert not r.data["follow_up"]
+
+
+@pytest.mark.parametrize("message", ["top 20 upcoming concerts", "top 20 venues", "top 3 venues", "top 12 artists"])
+def test_long_lists_state_only_counts_the_data_holds(shared_assistant, message):
+    r = ask(shared_assistant, message)
+    assert r.data["tool"] and ungrounded_numbers(r.message, r.data) == [], r.message

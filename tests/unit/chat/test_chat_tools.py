@@ -79,9 +79,16 @@ def test_ticket_prediction_with_an_injected_predictor(chat_warehouse):
 
     artist = one(chat_warehouse, "SELECT name FROM artists ORDER BY artist_id LIMIT 1")["name"]
     venue = one(chat_warehouse, "SELECT venue_id FROM venues ORDER BY venue_id LIMIT 1")["venue_id"]
-    result = run_tool("ticket_prediction", {"artist": artist, "venue": venue, "event_date": "2025-12-31",
-                                            "ticket_price": 75}, ToolContext(chat_warehouse, AS_OF, predict)).result
+    ran = run_tool("ticket_prediction", {"artist": artist, "venue": venue, "event_date": "2025-12-31",
+                                         "ticket_price": 75}, ToolContext(chat_warehouse, AS_OF, predict))
+    result = ran.result
     assert result["available"] and result["predicted_sales"] == 1234.0
+    from concert_api.services.chat.evaluation.grounding import ungrounded_numbers
+    from concert_api.services.chat.local.catalog import Catalog
+    from concert_api.services.chat.local.replies import render
+
+    message, _ = render("ticket_prediction", ran.parameters, result, {}, Catalog((), (), ()))
+    assert "1,234 tickets" in message and ungrounded_numbers(message, ran.as_data()) == [], message
 
 
 def test_bad_arguments_unknown_and_ambiguous_names(tool_context, shared_assistant):

@@ -7,7 +7,8 @@
 * Errors can arrive before the stream (HTTP 429/5xx) or in the middle of it (an `exception` frame such as
   `throttlingException`). Both are retried from the start, with exponential backoff and jitter, while the
   request's deadline leaves room; then they map to the one error format: throttling 503, timeouts 504, the
-  rest 502. botocore's own retries are off so that one policy governs every attempt.
+  rest 502. No attempt starts with less than `retries.MIN_ATTEMPT_SECONDS` left (504 `DependencyTimeout`).
+  botocore's own retries are off so that one policy governs every attempt.
 * The client's read timeout fits inside the function's timeout.
 * With traces on (`LOG_LEVEL=DEBUG`, or `enable_trace=True`), the trace's action-group invocations give the
   response's `intent` (the tool the agent called) and `data` (the tool's parameters and result). Without traces
@@ -25,7 +26,7 @@ from typing import Any
 from concert_api.errors import BadRequest, utc_now_iso
 from concert_api.models import ChatRequest, ChatResponse
 from concert_api.observability import logger
-from concert_api.services.chat.retries import RetryPolicy, call_with_retries
+from concert_api.services.chat.retries import Budget, RetryPolicy, call_with_retries
 from concert_api.services.chat.sessions import new_session_id
 from concert_api.services.chat.tools import TOOLS_BY_NAME
 from concert_api.settings import Settings
@@ -50,13 +51,15 @@ class BedrockAgentAssistant:
     name = "bedrock-agent"
 
     def __init__(self, client: Any, *, agent_id: str, agent_alias_id: str, enable_trace: bool = False,
-                 retry: RetryPolicy | None = None, sleep: Sleep = time.sleep) -> None:
+                 retry: RetryPolicy | None = None, sleep: Sleep = time.sleep,
+                 clock: Callable[[], float] = time.monotonic) -> None:
         self.client = client
         self.agent_id = agent_id
         self.agent_alias_id = agent_alias_id
         self.enable_trace = enable_trace
         self.retry = retry or RetryPolicy()
         self.sleep = sleep
+        self.clock = clock
 
     @classmethod
     def from_settings(cls, settings: Settings, *, function_timeout: float,
@@ -83,8 +86,9 @@ class BedrockAgentAssistant:
         }
         if request.user_id:
             kwargs["sessionState"] = {"sessionAttributes": {"user_id": request.user_id}}
+        budget = Budget(self.retry.deadline_seconds, self.clock)
         (text, calls), attempts = call_with_retries(lambda: self._invoke_once(kwargs), self.retry,
-                                                    what="Bedrock agent call", sleep=self.sleep)
+                                                    what="Bedrock agent call", sleep=self.sleep, budget=budget)
         return self._response(session_id, text, calls, attempts)
 
     # --- invoking --------------------------------------------------------------------------------------

@@ -3,7 +3,9 @@ accounts that cannot create classic agents.
 
 Each turn sends the conversation so far, the system prompt and the `toolConfig` built from the tool models.
 While the model stops with `tool_use`, every requested tool runs locally and its result (or its error, with
-`status: error`) goes back as a `toolResult`; at most `max_tool_rounds` rounds. The session keeps the plain
+`status: error`) goes back as a `toolResult`; at most `max_tool_rounds` rounds. The whole loop shares one time
+budget (the Lambda deadline, or `retry.deadline_seconds`): before each round, and each retry, at least
+`min_round_seconds` must be left, else `DependencyTimeout` (504). The session keeps the plain
 question-and-answer text of recent turns, not the tool traffic.
 """
 
@@ -20,7 +22,7 @@ from concert_api.services.chat.bedrock_agent import (
     check_session_id,
     suggestions_from_calls,
 )
-from concert_api.services.chat.retries import RetryPolicy, call_with_retries
+from concert_api.services.chat.retries import MIN_ATTEMPT_SECONDS, Budget, RetryPolicy, call_with_retries
 from concert_api.services.chat.schemas import converse_tool_config
 from concert_api.services.chat.sessions import MemorySessionStore, SessionStore, new_session_id
 from concert_api.services.chat.tools import TOOLS_BY_NAME, ToolContext, run_tool
@@ -43,7 +45,9 @@ class ConverseAssistant:
 
     def __init__(self, client: Any, *, model_id: str, tool_context: Callable[[], ToolContext],
                  sessions: SessionStore | None = None, max_tool_rounds: int = 4, max_tokens: int = 1024,
-                 retry: RetryPolicy | None = None, sleep: Callable[[float], None] = time.sleep) -> None:
+                 retry: RetryPolicy | None = None, sleep: Callable[[float], None] = time.sleep,
+                 clock: Callable[[], float] = time.monotonic, min_round_seconds: float = MIN_ATTEMPT_SECONDS,
+                 ) -> None:
         self.client = client
         self.model_id = model_id
         self.tool_context = tool_context
@@ -52,6 +56,8 @@ class ConverseAssistant:
         self.max_tokens = max_tokens
         self.retry = retry or RetryPolicy()
         self.sleep = sleep
+        self.clock = clock
+        self.min_round_seconds = min_round_seconds
         self.tool_config = converse_tool_config()
 
     @classmethod
@@ -77,9 +83,11 @@ class ConverseAssistant:
         attempts = 0
         stop_reason = ""
         message: dict[str, Any] = {"role": "assistant", "content": []}
+        budget = Budget(self.retry.deadline_seconds, self.clock)
         for round_ in range(self.max_tool_rounds + 1):
+            budget.require(self.min_round_seconds, f"Bedrock converse round {round_ + 1}")
             output, tries = call_with_retries(lambda: self._converse(messages, context), self.retry,
-                                              what="Bedrock converse call", sleep=self.sleep)
+                                              what="Bedrock converse call", sleep=self.sleep, budget=budget)
             attempts += tries
             message, stop_reason = output["output"]["message"], output.get("stopReason", "")
             messages.append(message)

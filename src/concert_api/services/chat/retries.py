@@ -1,5 +1,10 @@
 """Retrying Bedrock calls: bounded exponential backoff with jitter inside the request's deadline, and the one
-mapping from a Bedrock failure to the API's errors (throttling 503, timeouts 504, anything else 502)."""
+mapping from a Bedrock failure to the API's errors (throttling 503, timeouts 504, anything else 502).
+
+`Budget` is the request's time: the Lambda deadline (`warehouse.base.deadline`, set by the entry point from the
+context) or the policy's `deadline_seconds`, whichever ends first. No attempt, retry or tool-use round starts
+unless `MIN_ATTEMPT_SECONDS` remain; otherwise `DependencyTimeout` (504) is raised before Lambda kills the
+function."""
 
 from __future__ import annotations
 
@@ -37,23 +42,50 @@ class RetryPolicy:
         return min(self.max_delay, self.base_delay * 2 ** (attempt - 1)) * random.uniform(0.5, 1.0)
 
 
+class Budget:
+    """The time one request has left, read with `clock` (monotonic seconds; injectable for tests)."""
+
+    def __init__(self, seconds: float, clock: Callable[[], float] = time.monotonic) -> None:
+        self.clock = clock
+        self.ends = clock() + min(seconds, remaining_seconds(seconds))
+
+    def left(self) -> float:
+        """Seconds before the deadline (negative once past it)."""
+        return self.ends - self.clock()
+
+    def require(self, seconds: float, what: str) -> None:
+        """Raise `DependencyTimeout` unless at least `seconds` are left for `what`."""
+        left = self.left()
+        if left < seconds:
+            logger.warning("Out of time", extra={"what": what, "seconds_left": round(left, 3), "needed": seconds})
+            raise DependencyTimeout("The assistant did not answer in time.",
+                                    internal=f"{what}: {left:.2f} s left, {seconds:.2f} s needed")
+
+
 def call_with_retries(fn: Callable[[], T], policy: RetryPolicy, *, what: str,
-                      sleep: Callable[[float], None] = time.sleep) -> tuple[T, int]:
+                      sleep: Callable[[float], None] = time.sleep, budget: Budget | None = None,
+                      ) -> tuple[T, int]:
     """`fn()`'s result and the number of attempts it took; transient failures are retried, the last failure is
-    raised as the API's error."""
+    raised as the API's error. No attempt starts unless `MIN_ATTEMPT_SECONDS` of the budget are left (default:
+    a budget of `policy.deadline_seconds` from now, or less under a request deadline): `DependencyTimeout`
+    then, also when a retry is due but its wait would leave too little time."""
+    budget = budget or Budget(policy.deadline_seconds)
     attempt = 0
     while True:
         attempt += 1
+        budget.require(MIN_ATTEMPT_SECONDS, f"{what} (attempt {attempt})")
         try:
             return fn(), attempt
         except Exception as exc:
             code = error_code(exc)
             delay = policy.delay(attempt)
-            retry = (code.lower() in TRANSIENT and attempt < policy.max_attempts
-                     and remaining_seconds(policy.deadline_seconds) - delay > MIN_ATTEMPT_SECONDS)
+            retry = code.lower() in TRANSIENT and attempt < policy.max_attempts
             logger.warning(f"{what} failed", extra={"code": code, "attempt": attempt, "retrying": retry})
             if not retry:
                 raise api_error(exc, code) from exc
+            if budget.left() - delay < MIN_ATTEMPT_SECONDS:
+                raise DependencyTimeout("The assistant did not answer in time.",
+                                        internal=f"{what}: no time left to retry {code}") from exc
             sleep(delay)
 
 

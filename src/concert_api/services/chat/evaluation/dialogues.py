@@ -82,6 +82,24 @@ def build_dialogues(fillers: Fillers, ambiguous: tuple[str, list[str]] | None, s
             Step(f"what about in {state}?", "sales_query", "sales_figures", {"group_by": "artist", "state": state}),
         )),
     ]
+    dialogues.append(Dialogue("sales in a city, then only a breakdown (no opener)", (
+        Step(f"ticket sales in {city}", "sales_query", "sales_figures", {"city": city}),
+        Step("by genre", "sales_query", "sales_figures", {"city": city, "group_by": "genre"}),
+    )))
+    crowded = sorted(c for c, venues in fillers.venues_by_city.items() if len(venues) >= 2 and c != city)
+    if crowded:
+        place = rng.choice(crowded)
+        chosen_name, chosen_id = rng.choice(fillers.venues_by_city[place])
+        dialogues.append(Dialogue("a prediction, then a city: which venue there?", (
+            Step(f"how many tickets would {artist} sell at {venue_name} on December 31st at $80?",
+                 "ticket_prediction", "ticket_prediction", {"artist": artist, "venue": venue_id}),
+            Step(f"what about {place}?", "ticket_prediction", None, clarifies=True),
+            Step(chosen_name, "ticket_prediction", "ticket_prediction",
+                 {"artist": artist, "venue": chosen_id, "ticket_price": 80.0}),
+            Step(f"what about {genre}?", "ticket_prediction", None, clarifies=True),
+            Step("and at $60?", "ticket_prediction", "ticket_prediction",
+                 {"artist": artist, "venue": chosen_id, "ticket_price": 60.0}),
+        )))
     if ambiguous:
         word, names = ambiguous
         dialogues.append(Dialogue("an ambiguous name is clarified", (

@@ -24,13 +24,13 @@ TEMPLATES: dict[str, tuple[str, ...]] = {
         "{artist} - who are they?", "background on {artist} please", "what sort of artist is {artist_typo}",
         "who are the hottest artists right now", "which performers are the most popular right now",
         "name the {count} most popular acts", "which {genre} artists are the biggest", "who leads the {genre} scene",
-        "give me stats on {artist}", "what's {artist}'s popularity", "is {artist} popular",
+        "give me stats on {artist}", "what's {artist}'s popularity", "does {artist} have a big following",
         "what hometown is {artist} from", "how big is {artist_typo}", "summarize {artist} for me",
         "everything you know about {artist}", "quick facts about {artist}", "tell me who {artist} is",
         "who's {artist}", "the top {count} artists by popularity", "which artists are fans into these days",
         "most popular performers in {genre}", "what genre is {artist_typo} known for", "overview of {artist}",
         "I want the lowdown on {artist}", "who are the star artists here", "show me a list of popular acts",
-        "what can you tell me regarding {artist}", "popularity ranking of artists", "artist rundown: {artist}",
+        "fill me in on {artist}", "popularity ranking of artists", "artist rundown: {artist}",
     ),
     "venue_popularity": (
         "which venues draw the biggest crowds in {city}", "rank the concert venues in {state}",
@@ -54,17 +54,18 @@ TEMPLATES: dict[str, tuple[str, ...]] = {
         "when's {artist} next performing", "is {artist} doing any shows {date}", "what's scheduled at {venue}",
         "list {genre} concerts in {state}", "find me shows under {price} in {city}", "who's on stage {date}",
         "upcoming performances by {artist}", "{artist} schedule", "what's coming up at {venue} {date}",
-        "are there {genre} shows {date}", "concerts in {state} {date}", "show me events at {venue}",
+        "are there {genre} shows {date}", "live shows across {state} {date}", "show me events at {venue}",
         "I'm looking for concerts in {city}", "which shows are on {date} in {city}",
-        "where can I see {artist} live", "any {genre} concerts under {price}", "what events are in {city} {date}",
+        "where can I see {artist} live",
+        "cheap {genre} gigs, nothing above {price}", "what events are in {city} {date}",
         "does {venue} have shows {date}", "gigs by {artist_typo}", "find {artist} concerts",
         "what's happening at {venue}", "live music in {city} {date}", "concerts near {city} {date}",
-        "any shows in {state} under {price}", "what {genre} gigs are scheduled", "tour stops for {artist}",
+        "affordable {state} shows below {price}", "what {genre} gigs are scheduled", "tour stops for {artist}",
         "{artist} playing {date}?", "which concerts did {artist} play in the past",
         "lineup at {venue} {date}", "cheap shows in {city} under {price}",
     ),
     "ticket_prediction": (
-        "how many tickets could {artist} sell at {venue} on {date} for {price}",
+        "tickets {artist} is likely to move at {venue} {date} if priced at {price}",
         "give me a sales forecast: {artist} at {venue}, {date}, {price}",
         "estimate the ticket sales for {artist} playing {venue} {date}",
         "what turnout would {artist} get at {venue} {date} if tickets cost {price}",
@@ -73,16 +74,18 @@ TEMPLATES: dict[str, tuple[str, ...]] = {
         "how many fans would buy tickets to see {artist} at {venue} {date}",
         "if {artist} plays {venue} {date} at {price} how many seats sell",
         "I need a ticket forecast for {artist} at {venue}", "expected sell-through for {artist} at {venue}",
-        "run the sales model for {artist} at {venue} on {date}", "predict turnout for {artist_typo} at {venue}",
+        "what does your model expect {artist} to sell at {venue} {date}",
+        "guess the head count if {artist_typo} plays {venue}",
         "what's the projected demand for {artist} at {venue} at {price}",
         "estimate tickets for a {venue} show by {artist} {date}", "how would {artist} do at {venue} {date}",
         "ticket sales estimate, {artist} at {venue}, priced {price}",
         "could {artist} fill {venue} {date}", "sales projection for {artist} at {venue} {date} at {price}",
         "model expected ticket sales for {artist}", "predict how many tickets sell for {artist} {date}",
-        "forecast demand at {venue} for {artist} at {price}", "what attendance should we expect for {artist}",
-        "how many tickets might {artist} move at {venue}", "anticipated ticket sales for {artist} at {venue}",
+        "with seats at {price}, how strong would demand be for {artist} at {venue}",
+        "what attendance should we expect for {artist}",
+        "how many tickets might {artist} move at {venue}", "what sales should {artist} anticipate at {venue}",
         "predict sales if {artist} headlines {venue} {date}", "estimate the crowd for {artist} at {venue}",
-        "how many tickets will sell for {artist} at {venue} for {price} each",
+        "at {price} per seat, what volume would {artist} shift at {venue}",
         "ticket demand prediction for {artist}", "what's the expected turnout at {venue} for {artist} {date}",
         "project attendance for {artist} at {venue} at {price} a ticket",
     ),
@@ -104,39 +107,41 @@ TEMPLATES: dict[str, tuple[str, ...]] = {
     ),
     "sales_query": (
         "what did {artist} gross in total", "how much revenue came from {city} {date}",
-        "total tickets sold at {venue}", "which performer sold the most tickets in {state}",
+        "how many seats has {venue} sold altogether", "which performer sold the most tickets in {state}",
         "revenue totals for {genre} shows", "what's the average ticket price paid in {city}",
-        "how many tickets has {artist} sold", "box office totals {date}", "which venue earned the most revenue",
-        "sales numbers for {venue}", "how much money did {genre} concerts make {date}",
+        "what is the ticket tally for {artist} so far",
+        "box office totals {date}", "which venue earned the most revenue",
+        "sales numbers for {venue}", "{genre} concert earnings {date}",
         "top-grossing artists in {state}", "what were ticket sales like in {city}",
-        "how much did {artist_typo} earn", "revenue for {artist} {date}", "how many tickets were sold in {state}",
+        "what has {artist_typo} brought in at the box office",
+        "revenue for {artist} {date}", "ticket volume across {state}",
         "which city brought in the most revenue", "ticket revenue generated by {venue} {date}",
         "give me the sales totals", "how did ticket sales go in {city} {date}",
-        "which genre sells the most tickets", "gross revenue at {venue}", "total box office for {artist}",
+        "which genre sells the most tickets", "gross revenue at {venue}", "{artist}'s takings to date",
         "average attendance at {venue}", "sales breakdown by artist in {city}", "tickets sold by {artist} {date}",
         "what's the revenue in {state} {date}", "how lucrative were {genre} shows",
         "sales figures please", "how much did shows at {venue} make", "revenue from {artist}'s concerts",
         "which state had the highest ticket sales",
     ),
     "greeting": (
-        "hello bot", "hey, good to see you", "hi!", "hiya there", "good morning to you", "greetings friend",
-        "hey hey", "hello, anyone there?", "hi assistant", "evening!", "heya", "well hello",
-        "thanks so much", "thank you kindly", "cheers mate", "goodbye for now", "bye bye", "thanks, that's all",
-        "hi, nice to meet you", "hey what's up", "morning!", "good afternoon there", "howdy partner",
-        "thx", "many thanks", "see ya", "appreciate it, thanks", "hello hello", "hey you", "hi again",
+        "hello bot", "hey, good to see you", "hi folks", "hiya there", "good morning to you", "greetings friend",
+        "hey there pal", "hello, anyone there?", "hi assistant", "evening!", "heya", "well hello",
+        "thanks so much", "thank you kindly", "cheers mate", "goodbye for now", "bye, talk later", "thanks, that's all",
+        "pleased to meet you", "hey what's up", "morning everyone", "good afternoon there", "howdy partner",
+        "thx", "many thanks", "see ya", "appreciate it, thanks", "hello to you too", "hey you", "hi again",
         "yo bot", "hallo",
     ),
     "help": (
         "what are you able to do", "how can you assist me", "what kinds of things can I ask",
-        "list your features", "what do you support", "help me out, what can you do", "how do I use you",
+        "list your features", "which requests do you support", "help me out, what can you do", "how do I use you",
         "what sort of questions work here", "what are you good for", "show me some sample questions",
         "what's this assistant for", "can you explain your abilities", "which questions can you handle",
-        "what data can you look up", "give me examples of what to ask", "how does this assistant work",
+        "what data can you look up", "give me examples of what to ask", "how does this chatbot operate",
         "what can this bot answer", "I'm new here, what can I do", "what are the things you know about",
         "tell me your capabilities", "help please", "what can I do here", "what functions do you offer",
         "explain how to use this", "what topics can you help with", "how should I talk to you",
         "what kind of help do you give", "guide me", "what is your purpose", "how do I get started",
-        "what can I ask about", "what are you for",
+        "what subjects may I raise with you", "what's your role here",
     ),
     "out_of_scope": (
         "what's the forecast for rain this week", "can you tell me a funny story", "how do I make lasagna",
@@ -228,17 +233,23 @@ class Fillers:
     cities: list[str]
     states: list[str]  # codes of states with venues
     genres: list[str]
+    venues_by_city: dict[str, list[tuple[str, str]]] = field(default_factory=dict)  # city -> its venues above
 
     @classmethod
     def from_catalog(cls, catalog: Catalog) -> Fillers:
         names = [v["name"] for v in catalog.venues]
         venue_cities = {c["city"] for c in catalog.cities_with_venues()}
+        by_city: dict[str, list[tuple[str, str]]] = {}
+        for v in catalog.venues:
+            if names.count(v["name"]) == 1 and v["city"] in venue_cities:
+                by_city.setdefault(v["city"], []).append((v["name"], v["venue_id"]))
         return cls(
             artists=[a["name"] for a in catalog.artists if not _contains_place(a["name"], venue_cities)],
             venues=[(v["name"], v["venue_id"]) for v in catalog.venues if names.count(v["name"]) == 1],
             cities=sorted(venue_cities),
             states=sorted({c["state"] for c in catalog.cities_with_venues()}),
             genres=sorted({a["genre"] for a in catalog.artists}),
+            venues_by_city=by_city,
         )
 
 

@@ -25,10 +25,21 @@ from rapidfuzz import fuzz, process
 from concert_api.errors import BadRequest, NotFound, utc_now_iso
 from concert_api.models import ChatRequest, ChatResponse
 from concert_api.services.chat.local import replies
+from concert_api.services.chat.local.catalog import US_STATES as US_STATE_NAMES
 from concert_api.services.chat.local.catalog import Catalog
 from concert_api.services.chat.local.classifier import FOLLOW_UP, IntentClassifier, Prediction
 from concert_api.services.chat.local.entities import Entity, EntityMatcher, Extraction
-from concert_api.services.chat.local.slots import Slots, arguments_for, carried, merge, missing, slots_from
+from concert_api.services.chat.local.slots import (
+    Slots,
+    arguments_for,
+    carried,
+    group_by,
+    inapplicable,
+    merge,
+    missing,
+    only_modifiers,
+    slots_from,
+)
 from concert_api.services.chat.sessions import SessionStore, new_session_id
 from concert_api.services.chat.tools import TOOL_FOR_INTENT, AmbiguousName, ToolContext, run_tool
 from concert_api.warehouse.base import Warehouse
@@ -38,6 +49,8 @@ TOOL_INTENTS = ("artist_lookup", "venue_popularity", "concert_search", "ticket_p
 OUT_OF_SCOPE_BELOW = 0.40
 """A message whose best intent is less likely than this, and that names nothing in the catalog, is out of scope."""
 CATALOG_TTL_SECONDS = 300.0
+CATALOG_NAMES = frozenset({"artist", "venue"})
+"""Entities only the platform's data knows: a message naming one is never out of scope (a city can be)."""
 
 FOLLOW_UP_OPENERS = re.compile(r"^\s*(and|what about|how about|what if|same|now|then|ok(ay)?|instead|also|try|"
                                r"switch|make it|just)\b", re.IGNORECASE)
@@ -47,6 +60,17 @@ ORDINALS = {"first": 0, "1st": 0, "one": 0, "1": 0, "second": 1, "2nd": 1, "two"
 ENTITY_INTENTS = (("artist", "artist_lookup"), ("venue", "concert_search"), ("city", "concert_search"),
                   ("state", "concert_search"), ("genre", "concert_search"), ("date", "concert_search"),
                   ("user", "recommendations"))
+EXAMPLE_PRICES = (50.0, 75.0)
+MAX_VENUE_OPTIONS = 4
+INTENT_NOUNS = {
+    "artist_lookup": "An artist lookup", "venue_popularity": "A venue ranking", "concert_search": "A concert search",
+    "ticket_prediction": "A ticket-sales prediction", "recommendations": "A recommendation",
+    "sales_query": "A sales report",
+}  # fmt: skip
+SLOT_NOUNS = {
+    "artist": "artist", "venue": "venue", "city": "city", "state": "state", "genres": "genre", "vtype": "venue type",
+    "date": "a date", "price": "a ticket price", "count": "a number of results", "user": "a user",
+}  # fmt: skip
 SLOT_QUESTIONS = {
     "artist": "Which artist should I predict ticket sales for?",
     "venue": "At which venue?",
@@ -139,6 +163,7 @@ class Turn:
         self.slots: Slots = {}
         self.pending: dict[str, Any] | None = None
         self.follow_up = False
+        self.new_slots: Slots = {}
 
     # --- the decision ------------------------------------------------------------------------------------
 
@@ -149,6 +174,8 @@ class Turn:
             return self._execute(pending["intent"], self.prediction.confidence)
         intent, confidence = self._intent()
         if intent in TOOL_INTENTS:
+            if self.follow_up and inapplicable(intent, self.new_slots):
+                return self._not_applicable(intent, confidence)
             return self._execute(intent, confidence)
         return self._without_tool(intent, confidence)
 
@@ -160,10 +187,24 @@ class Turn:
         looks_like_follow_up = p.intent == FOLLOW_UP or (
             FOLLOW_UP_OPENERS.match(self.message) is not None and names_something
             and (p.intent not in TOOL_INTENTS or p.confidence < 0.6))
-        if last and looks_like_follow_up:
+        if last and (looks_like_follow_up or only_modifiers(self.message, self.extraction)):
             self.follow_up = True
-            self.slots = merge(self.state.get("slots") or {}, slots_from(self.extraction))
+            self.new_slots = slots_from(self.extraction)
+            dimension = group_by(self.message)
+            if dimension:
+                self.new_slots["group_by"] = dimension
+            if "venue" in self.new_slots and not inapplicable(last, {"venue": 1}):
+                for place in ("city", "state"):  # "at X in Chicago": the venue says where
+                    if inapplicable(last, {place: 1}):
+                        self.new_slots.pop(place, None)
+            self.slots = merge(self.state.get("slots") or {}, self.new_slots)
             return last, p.probabilities.get(FOLLOW_UP, 0.0) + p.probabilities.get(last, 0.0)
+        if p.intent == "out_of_scope" and any(e.type in CATALOG_NAMES for e in self.extraction.entities):
+            # An artist or a venue of the catalog is named: the question is about the data, whatever its wording
+            # (the training data has no off-topic utterance naming one). The likeliest tool's intent answers it.
+            best = max(TOOL_INTENTS, key=lambda intent: p.probabilities.get(intent, 0.0))
+            self.slots = carried(self.state.get("slots") or {}, slots_from(self.extraction), best, self.message)
+            return best, p.probabilities.get(best, 0.0)
         if p.intent == FOLLOW_UP or (p.confidence < self.assistant.out_of_scope_below and p.intent != "greeting"):
             kind = next((intent for kind, intent in ENTITY_INTENTS if self.extraction.first(kind)), None)
             if kind is None:
@@ -263,7 +304,7 @@ class Turn:
         elif slot == "date":
             examples = ["next Friday", "Dec 31"]
         elif slot == "price":
-            examples = ["$50", "$75"]
+            examples = [replies.money(p) for p in EXAMPLE_PRICES]
         self.pending = {"intent": intent, "slot": slot, "slots": self.slots, "options": options}
         known = ", ".join(f"{k}: {self._show(k)}" for k in ("artist", "venue", "date", "price") if k in self.slots)
         message = SLOT_QUESTIONS[slot]
@@ -272,7 +313,72 @@ class Turn:
         if known:
             message = f"I have {known}. " + message
         clarification = {**self.pending, "missing": lacking, "examples": shown}
+        if slot == "price":
+            clarification["example_prices"] = list(EXAMPLE_PRICES)
         return Reply(message, intent, confidence, self._data(clarification=clarification), shown[:4])
+
+    def _not_applicable(self, intent: str, confidence: float) -> Reply:
+        """A follow-up naming a slot the last question cannot take: a place for a prediction asks which venue
+        there is meant; anything else is said plainly, and the slots that do apply are still used."""
+        new, previous = self.new_slots, self.state.get("slots") or {}
+        wrong = inapplicable(intent, new)
+        usable = {k: v for k, v in new.items() if k not in wrong and not (k == "venue_label" and "venue" in wrong)}
+        if intent == "ticket_prediction" and {"city", "state"} & set(wrong) and "venue" not in new:
+            return self._venue_in_place(intent, confidence, merge(previous, usable))
+        ignored = {k: new[k] for k in wrong}
+        note = f"{INTENT_NOUNS[intent]} can't be narrowed by {_either([self._slot_said(k, new) for k in wrong])}"
+        hints = _hints(wrong, new, previous)
+        if usable:
+            self.slots = merge(previous, usable)
+            reply = self._execute(intent, confidence)
+            reply.message = f"{note}, so I left that out. {reply.message}"
+            reply.data["not_applied"] = ignored
+            return reply
+        self.intent = None  # nothing changed: the session keeps the last question as it was
+        message = f"{note}, so the last answer stands." + (" Try one of the suggestions." if hints else "")
+        return Reply(message, intent, confidence, self._data(not_applied=ignored),
+                     replies._pick(hints, self.catalog))
+
+    def _venue_in_place(self, intent: str, confidence: float, slots: Slots) -> Reply:
+        """A prediction is for one venue: "what about Chicago?" asks which venue in Chicago (or says there is
+        none in the data; one venue is taken as meant)."""
+        city, state = self.new_slots.get("city"), self.new_slots.get("state")
+        place = city or US_STATE_NAMES.get(str(state), str(state))
+        venues = [v for v in self.catalog.venues
+                  if (city is None or v["city"] == city) and (state is None or v["state"] == state)]
+        venues.sort(key=lambda v: (-int(v["capacity"] or 0), v["name"]))
+        if not venues:
+            self.intent = None
+            message = (f"A ticket-sales prediction is for one venue, and I have no venues in {place} in the data, "
+                       "so the last answer stands.")
+            return Reply(message, intent, confidence, self._data(not_applied={"city": city, "state": state}),
+                         replies._pick(["Most popular venues"], self.catalog))
+        if len(venues) == 1:
+            self.slots = {**slots, "venue": venues[0]["venue_id"], "venue_label": venues[0]["name"]}
+            reply = self._execute(intent, confidence)
+            reply.message = f"{venues[0]['name']} is the only venue in {place} in the data. {reply.message}"
+            return reply
+        options = [[v["venue_id"], v["name"]] for v in venues]
+        self.slots = slots
+        self.pending = {"intent": intent, "slot": "venue", "slots": slots, "options": options}
+        shown = [str(o[1]) for o in options[:MAX_VENUE_OPTIONS]]
+        choices = shown + (["another one there"] if len(options) > len(shown) else [])
+        message = f"A ticket-sales prediction is for one venue. Which venue in {place} do you mean: {_either(choices)}?"
+        return Reply(message, intent, confidence, self._data(clarification=self.pending), shown[:4])
+
+    def _slot_said(self, key: str, slots: Slots) -> str:
+        value = slots[key]
+        if key == "genres":
+            return f"genre ({', '.join(value)})"
+        if key in {"city", "artist", "vtype"}:
+            return f"{SLOT_NOUNS[key]} ({value})"
+        if key == "state":
+            return f"state ({US_STATE_NAMES.get(str(value), value)})"
+        if key == "venue":
+            return f"venue ({slots.get('venue_label') or value})"
+        if key == "group_by":
+            return f"a breakdown by {value}"
+        return SLOT_NOUNS.get(key, key)
 
     def _without_tool(self, intent: str, confidence: float) -> Reply:
         self.intent = None
@@ -330,6 +436,33 @@ def _either(options: list[str]) -> str:
     if len(options) <= 1:
         return "".join(options)
     return ", ".join(options[:-1]) + " or " + options[-1]
+
+
+def _hints(wrong: list[str], new: Slots, previous: Slots) -> list[str]:
+    """Questions that can take what a follow-up named but the last question could not."""
+    place = new.get("city") or previous.get("city")
+    where = f" in {place}" if place else ""
+    hints: list[str] = []
+    for key in wrong:
+        value = new[key]
+        if key == "genres":
+            hints.append(f"{value[0].capitalize()} concerts{where}")
+        elif key == "price":
+            hints.append(f"Concerts{where} under {replies.money(float(value))}")
+        elif key == "date" and value.get("text"):
+            hints.append(f"Concerts{where} {value['text']}")
+        elif key == "group_by":
+            hints.append(f"Ticket sales{where} by {value}")
+        elif key == "vtype":
+            hints.append(f"Most popular {value}s{where}")
+        elif key in {"city", "state"}:
+            label = US_STATE_NAMES.get(str(value), value) if key == "state" else value
+            hints += [f"Concerts in {label}", f"Most popular venues in {label}"]
+        elif key == "venue":
+            hints.append(f"Upcoming concerts at {new.get('venue_label') or value}")
+        elif key == "artist":
+            hints.append(f"Tell me about {value}")
+    return hints
 
 
 def _said(message: str, entity: Entity) -> str:

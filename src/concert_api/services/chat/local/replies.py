@@ -12,7 +12,8 @@ from typing import Any
 
 from concert_api.services.chat.local.catalog import Catalog
 
-MAX_LISTED = 5
+MAX_LISTED = 10
+"""Lines a list reply shows at most (the local assistant asks the tools for 5 unless told "top N")."""
 
 
 # --- formatting ------------------------------------------------------------------------------------------
@@ -105,7 +106,9 @@ def _venues(params: dict[str, Any], result: dict[str, Any], labels: dict[str, st
                 ["Most popular venues", *_city_suggestions(catalog, "Most popular venues in {}")])
     lines = [f"{v['popularity_rank']}. {v['name']} ({v['city']}, {v['state']}) - {pct(v['avg_attendance_rate'])} "
              f"attendance over {count(v['total_concerts'])} concerts" for v in venues[:MAX_LISTED]]
-    message = f"The {count(len(venues))} most popular venues{scope}:\n" + "\n".join(lines)
+    # A count is stated only when the data holds it (the ranking's `top_n`): a list's length is not a figure.
+    size = f" {count(len(venues))}" if len(venues) == params.get("top_n") and len(venues) <= MAX_LISTED else ""
+    message = f"The{size} most popular venues{scope}:\n" + "\n".join(lines)
     top = venues[0]
     other = [c for c in _city_suggestions(catalog, "What about {}?") if top["city"] not in c]
     return message, [f"Upcoming concerts at {top['name']}", f"Ticket sales at {top['name']}", *other[:1]]
@@ -166,7 +169,10 @@ def _concerts(params: dict[str, Any], result: dict[str, Any], labels: dict[str, 
         lines.append(line)
     shown = min(len(concerts), MAX_LISTED)
     head = f"{count(result['total_matches'])} {kind}{scope}"
-    head += f"; the first {count(shown)}:" if result["total_matches"] > shown else ":"
+    if result["total_matches"] > shown:
+        head += f"; the first {count(shown)}:" if shown == params.get("limit") else "; the first few:"
+    else:
+        head += ":"
     first = concerts[0]
     suggestions = [f"Tell me about {first['artist_name']}"]
     if params.get("when") != "past":

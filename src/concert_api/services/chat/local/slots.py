@@ -16,6 +16,19 @@ Slots = dict[str, Any]
 
 SLOT_TYPES = ("artist", "venue", "city", "state", "genre", "vtype", "date", "price", "count", "user")
 REQUIRED: dict[str, tuple[str, ...]] = {"ticket_prediction": ("artist", "venue", "date", "price")}
+ACCEPTS: dict[str, frozenset[str]] = {
+    "artist_lookup": frozenset({"artist", "genres", "count"}),
+    "venue_popularity": frozenset({"venue", "city", "state", "vtype", "count"}),
+    "concert_search": frozenset({"artist", "venue", "city", "state", "genres", "price", "date", "count"}),
+    "ticket_prediction": frozenset({"artist", "venue", "date", "price"}),
+    "recommendations": frozenset({"genres", "city", "state", "user", "count"}),
+    "sales_query": frozenset({"artist", "venue", "city", "state", "genres", "date", "count", "group_by"}),
+}
+"""The slots each intent's tool can use (`venue_label` goes with `venue`). A follow-up naming any other slot
+("what about Chicago?" during a prediction, which needs a venue) is answered plainly, never silently dropped."""
+MODIFIER_TYPES = frozenset({"date", "price", "count", "vtype"})
+"""Entities that only modify the question being discussed: a message made of them (and a `group_by`) alone, such as
+"by genre", "under $50", "next month", "top 3" or "only arenas", continues the last question."""
 DEFAULT_COUNT = 5
 
 ANAPHORA = re.compile(r"\b(they|them|their|theirs|he|him|his|she|her|hers|there|that (artist|band|venue|place|city)|"
@@ -30,6 +43,16 @@ GROUP_BY_WORDS: tuple[tuple[str, re.Pattern[str]], ...] = tuple((dim, re.compile
     ("state", r"\b(which|what|top|best|by|per|each)\s+(\w+\s+)?(states?)\b"),
     ("genre", r"\b(which|what|top|best|by|per|each)\s+(\w+\s+)?(genres?|styles?)\b|\bbest[- ]selling genre\b"),
 ))
+FILLER_WORDS = frozenset((
+    "and", "or", "but", "so", "what", "about", "how", "then", "now", "only", "just", "please", "instead", "same",
+    "also", "ok", "okay", "the", "a", "an", "by", "per", "each", "for", "in", "on", "at", "of", "under", "below",
+    "over", "above", "less", "more", "than", "cheaper", "up", "to", "max", "maximum", "most", "with", "from",
+    "during", "around", "broken", "down", "split", "grouped", "group", "ranked", "rank", "sorted", "sort", "it",
+    "that", "those", "them", "again", "too", "if", "make", "try", "limit", "show", "me", "top", "first", "last",
+    "which", "one", "ones",
+))  # fmt: skip
+"""Words a modifier-only follow-up may contain besides its modifiers ("and only the top 3 please")."""
+_WORDS = re.compile(r"[a-z0-9$]+(?:'[a-z]+)?")
 
 
 def slots_from(extraction: Extraction) -> Slots:
@@ -55,16 +78,44 @@ def _set(slots: Slots, e: Entity) -> None:
 
 def merge(previous: Slots, new: Slots) -> Slots:
     """A follow-up's slots: the new ones replace the old of the same kind; a new city drops the old state
-    and a new state the old city, so "what about Chicago?" after Texas looks in Chicago."""
+    and a new state the old city, so "what about Chicago?" after Texas looks in Chicago. A new place drops the
+    old venue and a new venue the old place (one venue is in one place)."""
     merged = dict(previous)
     if "city" in new and "state" not in new:
         merged.pop("state", None)
     if "state" in new and "city" not in new:
         merged.pop("city", None)
+    if ("city" in new or "state" in new) and "venue" not in new:
+        merged.pop("venue", None)
+        merged.pop("venue_label", None)
     if "venue" in new:
         merged.pop("venue_label", None)
+        if "city" not in new and "state" not in new:
+            merged.pop("city", None)
+            merged.pop("state", None)
     merged.update(new)
     return merged
+
+
+def inapplicable(intent: str, slots: Slots) -> list[str]:
+    """The slots in `slots` that the intent's tool cannot use."""
+    accepts = ACCEPTS.get(intent, frozenset())
+    return [k for k in slots if k != "venue_label" and k not in accepts]
+
+
+def only_modifiers(message: str, extraction: Extraction) -> bool:
+    """Whether the message only sets modifiers of a question (a date, a price, a count, a venue type, a
+    `group_by`) and says nothing else: "by genre", "under $50", "next month", "top 3", "only arenas"."""
+    if any(e.type not in MODIFIER_TYPES for e in extraction.entities):
+        return False
+    text = message.lower()
+    for e in sorted(extraction.entities, key=lambda e: -e.start):
+        text = text[:e.start] + " " + text[e.end:]
+    found = bool(extraction.entities)
+    for _, pattern in GROUP_BY_WORDS:
+        text, n = pattern.subn(" ", text)
+        found = found or n > 0
+    return found and all(word in FILLER_WORDS for word in _WORDS.findall(text.replace("’", "'")))
 
 
 def carried(previous: Slots, new: Slots, intent: str, message: str) -> Slots:
