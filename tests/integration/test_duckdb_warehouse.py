@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import errno
+import json
+import os
 import shutil
 import threading
 from pathlib import Path
@@ -13,6 +16,7 @@ import pytest
 
 from concert_api.data.generator import generate
 from concert_api.data.loader import LoadRejected, load_directory
+from concert_api.warehouse import duckdb as duckdb_backend
 from concert_api.warehouse import schema
 from concert_api.warehouse.base import (
     LoadableWarehouse,
@@ -57,6 +61,9 @@ def test_missing_file_is_unavailable_with_the_command_to_run(tmp_path: Path) -> 
         wh.query("SELECT 1 AS one")
     assert "concert-api data generate" in error.value.details
     assert error.value.status_code == 503
+    # the file's path is for the logs, not for the API's clients
+    assert str(tmp_path) not in error.value.details and "missing.duckdb" not in error.value.details
+    assert str(tmp_path / "missing.duckdb") in (error.value.internal or "")
 
 
 def test_query_binds_named_parameters_and_returns_dicts(warehouse: DuckDBWarehouse) -> None:
@@ -186,3 +193,66 @@ def test_concurrent_readers_see_consistent_data_across_swaps(
     # then no reader failed, and each saw only whole data sets
     assert errors == []
     assert seen and seen <= expected
+
+
+# --- load metadata, and swaps that must not lose data -------------------------------------------------------
+
+
+def test_a_load_records_its_source_and_generation_in_the_file(
+    warehouse: DuckDBWarehouse, generated: dict[str, Path]
+) -> None:
+    meta = warehouse.load_metadata()
+    assert meta["source"] == str(generated["a"].resolve())
+    assert meta["generation"] == json.loads((generated["a"] / "generation.json").read_text())
+    assert meta["files"]["concerts"] == "concerts.parquet"
+    assert dt.datetime.fromisoformat(meta["loaded_at"]).tzinfo is not None
+    assert "load_metadata" not in warehouse.table_counts()  # not part of the API's schema
+
+
+def test_a_file_without_load_metadata_has_none(warehouse: DuckDBWarehouse) -> None:
+    import duckdb
+
+    warehouse.close()
+    con = duckdb.connect(str(warehouse.path))
+    con.execute("DROP TABLE load_metadata")
+    con.close()
+    assert warehouse.load_metadata() == {}
+    assert warehouse.table_counts()["venues"] > 0
+
+
+def test_a_write_ahead_log_on_the_live_file_stops_the_swap(
+    warehouse: DuckDBWarehouse, generated: dict[str, Path], tmp_path: Path
+) -> None:
+    # given another program's write-ahead log next to the live file
+    before = warehouse.path.read_bytes()
+    wal = Path(f"{warehouse.path}.wal")
+    wal.write_bytes(b"someone else's changes")
+    writer = DuckDBWarehouse(warehouse.path, read_only=False)
+    # when loading, then the load is refused and neither file is touched
+    with pytest.raises(QueryFailed) as raised:
+        load_directory(generated["b"], writer)
+    assert "write-ahead log" in raised.value.details and "unchanged" in raised.value.details
+    assert warehouse.path.read_bytes() == before
+    assert wal.read_bytes() == b"someone else's changes"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["warehouse.duckdb", "warehouse.duckdb.wal"]
+
+
+def test_a_failing_swap_keeps_the_old_file_and_says_why(
+    warehouse: DuckDBWarehouse, generated: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    before = warehouse.path.read_bytes()
+    counts = warehouse.table_counts()
+
+    def no_space(src: object, dst: object) -> None:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(duckdb_backend.os, "replace", no_space)
+    writer = DuckDBWarehouse(warehouse.path, read_only=False)
+    with pytest.raises(QueryFailed) as raised:
+        load_directory(generated["b"], writer)
+    assert os.strerror(errno.ENOSPC) in raised.value.details and "unchanged" in raised.value.details
+    assert str(tmp_path) not in raised.value.details
+    monkeypatch.undo()
+    assert warehouse.path.read_bytes() == before
+    assert warehouse.table_counts() == counts
+    assert [p.name for p in tmp_path.iterdir()] == ["warehouse.duckdb"]

@@ -116,6 +116,31 @@ def test_failed_load_leaves_the_database_exactly_as_it_was(
     assert loaded.query("SELECT * FROM venue_metrics ORDER BY venue_id") == snapshot
 
 
+def test_load_analyzes_its_tables_inside_the_transaction(loaded: PostgresWarehouse, pg_schema: tuple[str, str]) -> None:
+    name, dsn = pg_schema
+    with psycopg.connect(dsn) as conn:
+        analyzed = conn.execute(
+            "SELECT relname FROM pg_stat_user_tables WHERE schemaname = %s AND last_analyze IS NOT NULL", [name]
+        ).fetchall()
+    assert {r[0] for r in analyzed} == {t.name for t in schema.TABLES}
+
+
+def test_a_failing_analyze_rolls_the_load_back_and_says_so(
+    loaded: PostgresWarehouse, mini_dataset: dict[str, Path], pg_dsn: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # given a loaded database and an ANALYZE that fails (the last step before the commit)
+    before = table_counts(pg_dsn)
+    monkeypatch.setattr(postgres, "_analyze_sql", lambda tables: "ANALYZE no_such_table")
+    reduced = {k: v for k, v in mini_dataset.items() if k != "attendance"}
+    # when loading other data
+    with pytest.raises(QueryFailed) as raised:
+        loaded.replace_all(reduced)
+    # then the message that the previous data is unchanged is true
+    assert raised.value.details == "Loading the warehouse failed; the previous data is unchanged."
+    assert "no_such_table" in (raised.value.internal or "")
+    assert table_counts(pg_dsn) == before
+
+
 def test_failed_first_load_leaves_no_tables(
     warehouse: PostgresWarehouse, mini_dataset: dict[str, Path], pg_dsn: str, tmp_path: Path
 ) -> None:
@@ -171,18 +196,6 @@ def test_rows_are_dicts_with_python_types(loaded: PostgresWarehouse) -> None:
     assert row["num"] == 1.5 and isinstance(row["num"], float)  # NUMERIC -> float
     assert row["n"] == 1
     assert isinstance(row["total"], int)  # SUM(bigint) is NUMERIC on PostgreSQL, an integer elsewhere
-
-
-@pytest.mark.parametrize(
-    ("text", "value"),
-    [(b"56", 56), (b"-3", -3), (b"1.50", 1.5), (b"1e3", 1000.0), (b"NaN", None), ("12", 12), (b"0.0", 0.0)],
-)
-def test_numeric_value(text: bytes | str, value: float | None) -> None:
-    result = postgres.numeric_value(text)
-    if value is None:
-        assert result != result  # NaN
-    else:
-        assert result == value and type(result) is type(value)
 
 
 def test_venue_popularity_with_and_without_filters(loaded: PostgresWarehouse) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import shlex
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -12,6 +13,7 @@ from typing import TYPE_CHECKING
 
 import click
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -95,6 +97,7 @@ def generate(scale: str, seed: int, as_of: dt.datetime | None, out_dir: Path | N
     model; never loaded) and generation.json. See docs/data.md for every parameter."""
     from concert_api.data.generator import generate as run_generate
 
+    db_option = _db_args(db_path)
     out_dir = out_dir or _default_out()
     db_path = db_path or _default_db()
     day = as_of.date() if as_of else dt.date.today()
@@ -106,15 +109,17 @@ def generate(scale: str, seed: int, as_of: dt.datetime | None, out_dir: Path | N
             raise click.ClickException(
                 f"Cannot write to {out_dir}: {exc}. Choose another directory with --out."
             ) from None
-        result = _load(out_dir, db_path, advance(7)) if load else None
+        result = _load(out_dir, db_path, advance(7), db_option) if load else None
     elapsed = time.perf_counter() - started
-    out.print(f"Generated [bold]{scale}[/] (seed {seed}, as of {day}) in {out_dir} in {elapsed:.1f} s.")
+    _hint(f"Generated [bold]{scale}[/] (seed {seed}, as of {day}) in {escape(str(out_dir))} in {elapsed:.1f} s.")
     if result is None:
-        out.print(f"Not loaded. Load it with: concert-api data load {out_dir}")
+        _hint(f"Not loaded. Load it with: {_command('load', str(out_dir), *db_option)}")
         out.print(_counts_table({name: _parquet_rows(path) for name, path in files.items()}))
         return
     out.print(_counts_table(result.counts))
-    out.print(f"Warehouse: {db_path}. Next: `concert-api serve`, or `concert-api data info`.")
+    _hint(
+        f"Warehouse: {escape(str(db_path))}. Next: `concert-api serve`, or {_command('info', *db_option)}."
+    )
 
 
 @data.command()
@@ -127,17 +132,18 @@ def load(directory: Path, db_path: Path | None) -> None:
     names: artists, venues, concerts (required); cities, ticket_sales, users, attendance (optional).
     Every row is checked first (types, keys, ranges, references); if any is bad, the problems are listed
     and the warehouse is left exactly as it was."""
+    db_option = _db_args(db_path)
     db_path = db_path or _default_db()
     if not directory.is_dir():
         raise click.ClickException(
             f"{directory} is not a directory. Pass a directory holding one file per table ({_TABLE_FILES})."
         )
     with _progress(total=4) as advance:
-        result = _load(directory, db_path, advance(0))
+        result = _load(directory, db_path, advance(0), db_option)
     for warning in result.warnings:
-        err.print(f"[yellow]warning:[/] {warning}")
+        err.print(f"[yellow]warning:[/] {escape(warning)}", soft_wrap=True)
     out.print(_counts_table(result.counts))
-    out.print(f"Loaded {directory} into {db_path}.")
+    _hint(f"Loaded {escape(str(directory))} into {escape(str(db_path))}.")
 
 
 @data.command()
@@ -148,40 +154,58 @@ def validate(directory: Path) -> None:
 
     report = validate_directory(directory)
     if not report.ok:
-        _print_rejection(report, directory, loaded=False)
+        _print_rejection(report, directory, db_option=None)
         raise SystemExit(1)
     for warning in report.warnings:
-        err.print(f"[yellow]warning:[/] {warning}")
+        err.print(f"[yellow]warning:[/] {escape(warning)}", soft_wrap=True)
     out.print(_counts_table(report.row_counts))
-    out.print(f"{report.summary()} Load them with: concert-api data load {directory}")
+    _hint(f"{escape(report.summary())} Load them with: {_command('load', str(directory))}")
 
 
 @data.command()
 @_db_option
 @click.option("--json", "as_json", is_flag=True, help="Print machine-readable JSON.")
 def info(db_path: Path | None, as_json: bool) -> None:
-    """Show what the local warehouse holds (rows per table) and how it was generated."""
-    from concert_api.warehouse.base import WarehouseError
+    """Show what the local warehouse holds (rows per table), where its data came from and, for generated
+    data, how it was generated (recorded in the warehouse file by the load that built it)."""
+    from concert_api.warehouse.base import WarehouseError, WarehouseUnavailable
     from concert_api.warehouse.duckdb import DuckDBWarehouse
 
+    db_option = _db_args(db_path)
     db_path = db_path or _default_db()
     warehouse = DuckDBWarehouse(db_path)
     try:
         counts = warehouse.table_counts()
+        loaded = warehouse.load_metadata()
+    except WarehouseUnavailable:
+        if db_path.exists():
+            raise click.ClickException(
+                f"The warehouse {db_path} cannot be opened: rebuild it with {_command('generate', *db_option)} (or "
+                f"{_command('load', 'DIR', *db_option)} with your own files)."
+            ) from None
+        raise click.ClickException(
+            f"No warehouse at {db_path} yet: run {_command('generate', *db_option)} (or "
+            f"{_command('load', 'DIR', *db_option)} with your own files)."
+        ) from None
     except WarehouseError as exc:
-        raise click.ClickException(exc.details or str(exc)) from None
+        raise click.ClickException(f"{exc.details} (warehouse: {db_path})") from None
     finally:
         warehouse.close()
-    meta_file = _default_out() / "generation.json"
-    meta = json.loads(meta_file.read_text()) if meta_file.is_file() else None
+    generation = loaded.get("generation")
     if as_json:
-        click.echo(json.dumps({"warehouse": str(db_path), "counts": counts, "generation": meta}, indent=2))
+        load = {k: v for k, v in loaded.items() if k != "generation"} or None
+        document = {"warehouse": str(db_path), "counts": counts, "load": load, "generation": generation}
+        click.echo(json.dumps(document, indent=2))
         return
-    out.print(f"Warehouse: {db_path} ({db_path.stat().st_size / 1e6:.1f} MB)")
+    _hint(f"Warehouse: {escape(str(db_path))} ({db_path.stat().st_size / 1e6:.1f} MB)")
     out.print(_counts_table(counts))
-    if meta:
-        out.print(f"Last generated: scale {meta['scale']}, seed {meta['seed']}, as of {meta['as_of']} "
-                  f"(generator {meta['generator_version']}) in {meta_file.parent}")  # fmt: skip
+    if loaded.get("source"):
+        _hint(f"Loaded from {escape(str(loaded['source']))} at {loaded.get('loaded_at', '?')}.")
+    if isinstance(generation, dict):
+        _hint(
+            f"Generated: scale {generation.get('scale')}, seed {generation.get('seed')}, as of "
+            f"{generation.get('as_of')} (generator {generation.get('generator_version')})."
+        )
 
 
 # --- helpers ----------------------------------------------------------------------------------------
@@ -205,7 +229,9 @@ def _progress(total: int) -> Iterator[Advance]:
         yield advance
 
 
-def _load(directory: Path, db_path: Path, progress: Callable[[str, int, int], None]) -> LoadResult:
+def _load(
+    directory: Path, db_path: Path, progress: Callable[[str, int, int], None], db_option: tuple[str, ...]
+) -> LoadResult:
     from concert_api.data.loader import LoadRejected, load_directory
     from concert_api.warehouse.base import WarehouseError
     from concert_api.warehouse.duckdb import DuckDBWarehouse
@@ -214,32 +240,48 @@ def _load(directory: Path, db_path: Path, progress: Callable[[str, int, int], No
     try:
         return load_directory(directory, warehouse, progress=progress)
     except LoadRejected as rejected:
-        _print_rejection(rejected.report, directory, loaded=True)
+        _print_rejection(rejected.report, directory, db_option=db_option)
         raise SystemExit(1) from None
     except WarehouseError as exc:
-        raise click.ClickException(
-            f"{exc.details} Check that {db_path.parent} is writable and has free space, then retry."
-        ) from None
+        raise click.ClickException(f"{exc.details} (warehouse: {db_path})") from None
     finally:
         warehouse.close()
 
 
-def _print_rejection(report: ValidationReport, directory: Path, *, loaded: bool) -> None:
+def _print_rejection(report: ValidationReport, directory: Path, *, db_option: tuple[str, ...] | None) -> None:
+    """The problems as a table, then what to do. `db_option` is the `--db` the user gave to `load` or
+    `generate` (kept in the suggested command); None when nothing was being loaded (`validate`)."""
     for warning in report.warnings:
-        err.print(f"[yellow]warning:[/] {warning}")
-    table = Table(title=report.summary(), title_justify="left")
+        err.print(f"[yellow]warning:[/] {escape(warning)}", soft_wrap=True)
+    table = Table(title=escape(report.summary()), title_justify="left")
     for name in ("file", "row", "column", "reason"):
         table.add_column(name, overflow="fold")
     for issue in report.issues:
-        table.add_row(issue.file, "" if issue.row is None else str(issue.row), issue.column or "", issue.reason)
+        row = "" if issue.row is None else str(issue.row)
+        table.add_row(escape(issue.file), row, escape(issue.column or ""), escape(issue.reason))
     err.print(table)
-    err.print("Rows are numbered from 1 after the header (CSV line = row + 1).")
-    if loaded:
-        err.print("[bold]Nothing was loaded; the warehouse is unchanged.[/] Fix the rows above and run "
-                  f"`concert-api data load {directory}` again (`concert-api data validate {directory}` "
-                  "checks without loading).")  # fmt: skip
+    _hint("Rows are numbered from 1 after the header (CSV line = row + 1).", console=err)
+    if db_option is not None:
+        _hint("[bold]Nothing was loaded; the warehouse is unchanged.[/] Fix the rows above and run "
+              f"{_command('load', str(directory), *db_option)} again ({_command('validate', str(directory))} "
+              "checks without loading).", console=err)  # fmt: skip
     else:
-        err.print(f"Fix the rows above, then load with `concert-api data load {directory}`.")
+        _hint(f"Fix the rows above, then load with {_command('load', str(directory))}.", console=err)
+
+
+def _db_args(db_path: Path | None) -> tuple[str, ...]:
+    """The `--db` option as the user gave it (nothing when they did not), for the commands we suggest."""
+    return () if db_path is None else ("--db", str(db_path))
+
+
+def _command(*args: str) -> str:
+    """A `concert-api data ...` command to suggest, shell-quoted and marked up as code (escaped for rich)."""
+    return escape(f"`{shlex.join(['concert-api', 'data', *args])}`")
+
+
+def _hint(text: str, *, console: Console | None = None) -> None:
+    """Print a line of guidance without wrapping it (a command cut in two cannot be copied)."""
+    (console or out).print(text, soft_wrap=True)
 
 
 def _counts_table(counts: dict[str, int]) -> Table:

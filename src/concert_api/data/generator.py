@@ -64,8 +64,9 @@ def generate(
 ) -> dict[str, Path]:
     """Generate the data set and write it under `out_dir`; return the Parquet file of each loaded table.
 
-    Deterministic for (scale, seed, as_of); `as_of` (default: today) splits the history (completed and
-    cancelled concerts before it) from the future (scheduled concerts on or after it)."""
+    `as_of` splits the history (completed and cancelled concerts before it) from the future (scheduled
+    concerts on or after it). The output is deterministic for (scale, seed, as_of) only: `as_of` defaults to
+    today, so two runs on different days differ unless it is given."""
     spec = get_scale(scale) if isinstance(scale, str) else scale
     as_of = as_of or dt.date.today()
     out_dir = Path(out_dir)

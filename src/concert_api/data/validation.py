@@ -1,9 +1,11 @@
 """Checks a directory of CSV or Parquet files (one per table) against `warehouse.schema`, with DuckDB.
 
-Every check is one vectorised SQL statement over the whole file: types, required values, ranges, choices,
-primary keys, references between the files, and a few rules of the domain (known genres, no more tickets sold
-than seats). Problems come back as `ValidationIssue(file, row, column, reason)`: `row` is the 1-based data row
-(the CSV header is not counted, so CSV line = row + 1); a whole-file problem has `row=None`.
+Every check is one vectorised SQL statement over the whole file: types (whole numbers must be whole),
+required values, ranges, choices, patterns (two-letter state codes), primary keys, references between the
+files, and a few rules of the domain (known genres, ticket sales only for completed concerts, no more tickets
+sold than seats). Problems come back as `ValidationIssue(file, row, column, reason)`, sorted by file, row and
+column: `row` is the 1-based data row (the CSV header is not counted, so CSV line = row + 1); a whole-file
+problem has `row=None`. A file DuckDB cannot read or check is a whole-file problem too, never a traceback.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ GENERATOR_FILES = frozenset({"expected_demand.parquet", "generation.json"})
 MAX_ISSUES = 100
 SAMPLES_PER_CHECK = 10
 
-_DUCKDB_TYPES: dict[schema.ColumnType, str] = {
+DUCKDB_TYPES: dict[schema.ColumnType, str] = {
     "id": "VARCHAR",
     "text": "VARCHAR",
     "int": "BIGINT",
@@ -35,6 +37,7 @@ _DUCKDB_TYPES: dict[schema.ColumnType, str] = {
     "date": "DATE",
     "bool": "BOOLEAN",
 }
+"""The DuckDB type of each schema column type (staging, and the loader's clean Parquet)."""
 _TYPE_WORDS: dict[schema.ColumnType, str] = {
     "id": "text",
     "text": "text",
@@ -82,6 +85,10 @@ class ValidationReport:
         self.total_issues += count
         if len(self.issues) < MAX_ISSUES:
             self.issues.append(issue)
+
+    def sort(self) -> None:
+        """Order the listed issues by file, row and column (whole-file notes after the file's rows)."""
+        self.issues.sort(key=lambda i: (i.file, i.row is None, i.row or 0, i.column or ""))
 
     def summary(self) -> str:
         """One line: what was found, and how many of the problems are listed."""
@@ -169,16 +176,22 @@ class StagedFiles:
                 self._empty(spec)
 
     def _read(self, spec: schema.Table, path: Path) -> bool:
+        try:
+            return self._stage_file(spec, path)
+        except DuckDBError as exc:
+            log.warning("cannot stage a table file", extra={"file": path.name, "error": str(exc)})
+            self.report.add(ValidationIssue(path.name, None, None, f"cannot be read: {_first_line(exc)}"))
+            for table in (f"typed_{spec.name}", f"raw_{spec.name}"):
+                self.con.execute(f"DROP TABLE IF EXISTS {table}")
+            return False
+
+    def _stage_file(self, spec: schema.Table, path: Path) -> bool:
         reader = (
             f"read_parquet({sql_literal(str(path))})"
             if path.name.endswith(".parquet")
             else f"read_csv({sql_literal(str(path))}, header = true, all_varchar = true)"
         )
-        try:
-            self.con.execute(f"CREATE TABLE raw_{spec.name} AS SELECT * FROM {reader}")
-        except DuckDBError as exc:
-            self.report.add(ValidationIssue(path.name, None, None, f"cannot be read: {_first_line(exc)}"))
-            return False
+        self.con.execute(f"CREATE TABLE raw_{spec.name} AS SELECT * FROM {reader}")
         columns = [r[0] for r in self.con.execute(f"DESCRIBE raw_{spec.name}").fetchall()]
         by_name = {c.strip().lower(): c for c in columns}
         missing = [c for c in spec.columns if c.name not in by_name and not c.nullable]
@@ -189,12 +202,13 @@ class StagedFiles:
             self.report.warnings.append(f"{path.name}: ignored unknown columns {', '.join(extra)}")
         if missing:
             return False
-        selects = ["rowid + 1 AS _row"]
+        # Rows numbered in file order by a streaming window (not `rowid`, which a column of that name shadows).
+        selects = ["row_number() OVER () AS _row"]
         for col in spec.columns:
             source = by_name.get(col.name)
             raw = "NULL" if source is None else _quote(source)
             selects.append(f"{raw} AS raw_{col.name}")
-            selects.append(f"TRY_CAST({raw} AS {_DUCKDB_TYPES[col.type]}) AS {col.name}")
+            selects.append(f"{_typed(raw, col.type)} AS {col.name}")
         self.con.execute(f"CREATE TABLE typed_{spec.name} AS SELECT {', '.join(selects)} FROM raw_{spec.name}")
         self.report.row_counts[spec.name] = self.count(f"typed_{spec.name}")
         return True
@@ -204,7 +218,7 @@ class StagedFiles:
         for col in spec.columns:
             cols += [
                 f"CAST(NULL AS VARCHAR) AS raw_{col.name}",
-                f"CAST(NULL AS {_DUCKDB_TYPES[col.type]}) AS {col.name}",
+                f"CAST(NULL AS {DUCKDB_TYPES[col.type]}) AS {col.name}",
             ]
         self.con.execute(f"CREATE TABLE typed_{spec.name} AS SELECT {', '.join(cols)} LIMIT 0")
 
@@ -220,8 +234,10 @@ class StagedFiles:
         for spec in schema.LOADED_TABLES:
             if spec.name in self.present:
                 file = self.report.files[spec.name].name
-                for check in [*_column_checks(spec, self._checkable_parents()), *_domain_checks(spec)]:
+                parents = self._checkable_parents()
+                for check in [*_column_checks(spec, parents), *_domain_checks(spec, parents)]:
                     self._collect(file, check)
+        self.report.sort()
         return self.report
 
     def _checkable_parents(self) -> set[str]:
@@ -232,9 +248,10 @@ class StagedFiles:
         query = f"SELECT COUNT(*) OVER () AS _n, * FROM ({check.sql}) ORDER BY 2 LIMIT {SAMPLES_PER_CHECK}"
         try:
             rows = self.con.execute(query).fetchall()
-        except DuckDBError:
-            log.exception("validation check failed: %s", check.sql)
-            raise
+        except DuckDBError as exc:
+            log.warning("validation check failed", extra={"file": file, "sql": check.sql, "error": str(exc)})
+            self.report.add(ValidationIssue(file, None, check.column, f"cannot be checked: {_first_line(exc)}"))
+            return
         if not rows:
             return
         for row in rows:
@@ -243,7 +260,8 @@ class StagedFiles:
         if total > len(rows):
             more = total - len(rows)
             self.report.total_issues += more
-            self.report.add(ValidationIssue(file, None, check.column, f"... and {more:,} more rows like these"), 0)
+            like = f"... and {more:,} more rows like row {int(rows[0][1])}"
+            self.report.add(ValidationIssue(file, None, check.column, like), 0)
 
 
 @dataclass(frozen=True)
@@ -306,6 +324,13 @@ def _column_checks(spec: schema.Table, parents: set[str]) -> Iterator[Check]:
                 f"SELECT _row, {c} FROM {t} WHERE {c} NOT IN ({_sql_list(col.choices)})",
                 f"{{0}} is not one of: {', '.join(col.choices)}",
             )
+        if col.pattern:
+            hint = col.pattern_hint or f"a value matching {col.pattern}"
+            yield Check(
+                c,
+                f"SELECT _row, {c} FROM {t} WHERE NOT regexp_full_match({c}, {sql_literal(col.pattern)})",
+                f"{{0}} is not {hint}",
+            )
         if col.references and col.references.split(".")[0] in parents:
             parent, key = col.references.split(".")
             yield Check(
@@ -325,8 +350,9 @@ def _column_checks(spec: schema.Table, parents: set[str]) -> Iterator[Check]:
     )
 
 
-def _domain_checks(spec: schema.Table) -> Iterator[Check]:
-    """Rules of the domain the column specs cannot say: known genres, no more tickets sold than seats."""
+def _domain_checks(spec: schema.Table, parents: set[str]) -> Iterator[Check]:
+    """Rules of the domain the column specs cannot say: known genres, sales only for completed concerts, no
+    more tickets sold than seats."""
     t = f"typed_{spec.name}"
     genres = _sql_list(GENRES)
     if spec.name == "artists":
@@ -343,6 +369,13 @@ def _domain_checks(spec: schema.Table) -> Iterator[Check]:
             f" WHERE TRIM(g) NOT IN ({genres}) GROUP BY _row",
             "unknown genre(s) {0}; separate known genres with commas",
         )
+    if spec.name == "ticket_sales" and "concerts" in parents:
+        yield Check(
+            "concert_id",
+            f"SELECT s._row, s.concert_id, c.status FROM {t} s JOIN typed_concerts c ON c.concert_id = s.concert_id"
+            " WHERE c.status <> 'completed'",
+            "concert {0} is {1}: ticket sales are recorded for completed concerts only",
+        )
     if spec.name == "ticket_sales":
         yield Check(
             "tickets_sold",
@@ -358,6 +391,15 @@ def validate_directory(directory: Path) -> ValidationReport:
     """Check every table file in `directory` against the schema; the report lists what blocks a load."""
     with StagedFiles(Path(directory)) as staged:
         return staged.validate()
+
+
+def _typed(raw: str, kind: schema.ColumnType) -> str:
+    """The SQL typing one raw value: TRY_CAST (NULL when it does not convert), and for whole numbers only the
+    values that are whole (TRY_CAST alone would round '1.5' to 2)."""
+    cast = f"TRY_CAST({raw} AS {DUCKDB_TYPES[kind]})"
+    if kind == "int":
+        return f"CASE WHEN TRY_CAST({raw} AS DOUBLE) = {cast} THEN {cast} END"
+    return cast
 
 
 def _sql_list(values: tuple[str, ...]) -> str:

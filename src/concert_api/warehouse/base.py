@@ -131,3 +131,15 @@ def remaining_seconds(default: float) -> float:
     """Seconds left before the current deadline, or `default` when no deadline is set."""
     at = _deadline.get()
     return default if at is None else at - time.monotonic()
+
+
+# --- Decoding shared by the backends ---------------------------------------------------------------
+
+
+def numeric_value(text: bytes | bytearray | memoryview | str) -> int | float:
+    """A NUMERIC/DECIMAL value sent as text, as `int` when no fractional part is written (`SUM(bigint)`,
+    NUMERIC(p, 0)), else `float`: the types DuckDB returns for the same expressions, so every backend gives the
+    same JSON. (PostgreSQL's loader passes bytes; the Redshift Data API a `stringValue`.)"""
+    raw = text if isinstance(text, str) else bytes(text).decode("ascii")
+    digits = raw[1:] if raw[:1] in ("-", "+") else raw
+    return int(raw) if digits.isdigit() else float(raw)

@@ -32,6 +32,7 @@ from concert_api.warehouse.base import (
     WarehouseAccessDenied,
     WarehouseError,
     WarehouseUnavailable,
+    numeric_value,
     param_names,
     remaining_seconds,
     to_driver_style,
@@ -169,13 +170,10 @@ class PostgresWarehouse:
                     rows: list[Row] = cur.fetchall() if cur.description else []
         except Exception as exc:
             mapped = _map_error(exc)
-            if mapped is exc:
+            if mapped is None:
                 raise
             raise mapped from exc
-        logger.info(
-            "warehouse statement finished",
-            extra={"rows": len(rows), "duration_ms": round((time.monotonic() - started) * 1000, 1)},
-        )
+        logger.info("warehouse statement finished", extra={"rows": len(rows), "duration_ms": _ms_since(started)})
         return rows
 
     def ping(self) -> None:
@@ -189,56 +187,54 @@ class PostgresWarehouse:
         transaction, refresh the summary tables, and return the rows per table (summary tables included).
 
         Creates missing tables, empties every table (TRUNCATE on PostgreSQL, DELETE on Redshift), streams
-        the rows in (COPY on PostgreSQL, multi-row INSERT on Redshift), runs `REFRESH_STATEMENTS` and
-        commits. Any error rolls everything back, leaving the database exactly as it was, and raises
-        `QueryFailed` (or `WarehouseUnavailable`). No deadline: loading is not a request. On PostgreSQL,
-        readers wait on the TRUNCATE's lock until the commit."""
+        the rows in (COPY on PostgreSQL, multi-row INSERT on Redshift), runs `REFRESH_STATEMENTS`, `ANALYZE`s
+        the tables (PostgreSQL) and commits. Any error rolls everything back, leaving the database exactly as
+        it was, and raises `QueryFailed` (or `WarehouseUnavailable`). No deadline: loading is not a request. On
+        PostgreSQL, readers wait on the TRUNCATE's lock until the commit."""
         plan = _load_plan(parquet_files)
         counts: dict[str, int] = {}
         started = time.monotonic()
         try:
-            with self.pool.connection(timeout=max(self.connect_timeout, 30.0)) as conn:
-                with conn.transaction(), conn.cursor() as cur:
-                    cur.execute("SET LOCAL statement_timeout = 0")
-                    for create in schema.ddl(self.dialect):
-                        cur.execute(create)
-                    names = [t.name for t in schema.TABLES]
-                    if self.redshift:  # Redshift's TRUNCATE commits the transaction: DELETE stays atomic
-                        for name in reversed(names):
-                            cur.execute(f"DELETE FROM {name}")  # names from schema, not from callers
-                    else:
-                        cur.execute(f"TRUNCATE {', '.join(names)}")
-                    for spec, path in plan:
-                        if path is not None:
-                            (_insert_table if self.redshift else _copy_table)(cur, spec, path)
-                    for refresh in REFRESH_STATEMENTS:
-                        cur.execute(refresh)
-                    for name in names:
-                        row = cur.execute(f"SELECT COUNT(*) FROM {name}").fetchone()
-                        counts[name] = int(row[0]) if row else 0
+            with (
+                self.pool.connection(timeout=max(self.connect_timeout, 30.0)) as conn,
+                conn.transaction(),
+                conn.cursor() as cur,
+            ):
+                cur.execute("SET LOCAL statement_timeout = 0")
+                for create in schema.ddl(self.dialect):
+                    cur.execute(create)
+                names = [t.name for t in schema.TABLES]
+                if self.redshift:  # Redshift's TRUNCATE commits the transaction: DELETE stays atomic
+                    for name in reversed(names):
+                        cur.execute(f"DELETE FROM {name}")  # names from schema, not from callers
+                else:
+                    cur.execute(f"TRUNCATE {', '.join(names)}")
+                for spec, path in plan:
+                    if path is not None:
+                        (_insert_table if self.redshift else _copy_table)(cur, spec, path)
+                for refresh in REFRESH_STATEMENTS:
+                    cur.execute(refresh)
                 if not self.redshift:
-                    # Fresh statistics for the planner, once committed.
-                    conn.autocommit = True
-                    try:
-                        conn.execute("ANALYZE")
-                    finally:
-                        conn.autocommit = False
+                    # Fresh planner statistics, inside the transaction: they commit with the data, and
+                    # a failure here rolls everything back like any other (Redshift analyzes by itself).
+                    cur.execute(_analyze_sql(names))
+                for name in names:
+                    row = cur.execute(f"SELECT COUNT(*) FROM {name}").fetchone()
+                    counts[name] = int(row[0]) if row else 0
         except Exception as exc:
             mapped = _map_error(exc)
-            if mapped is exc or not isinstance(mapped, WarehouseError):
+            if mapped is None:
                 raise
             logger.error(
-                "warehouse load rolled back, previous data unchanged", extra={"error": mapped.internal}
+                "warehouse load rolled back, previous data unchanged",
+                extra={"error": mapped.internal, "duration_ms": _ms_since(started)},
             )
             if isinstance(mapped, QueryFailed):
                 mapped = QueryFailed(
                     "Loading the warehouse failed; the previous data is unchanged.", internal=mapped.internal
                 )
             raise mapped from exc
-        logger.info(
-            "warehouse loaded",
-            extra={"rows": counts, "duration_ms": round((time.monotonic() - started) * 1000, 1)},
-        )
+        logger.info("warehouse loaded", extra={"rows": counts, "duration_ms": _ms_since(started)})
         return counts
 
 
@@ -250,14 +246,6 @@ def _configure_connection(conn: Connection[Any]) -> None:
     conn.adapters.register_loader("numeric", _numeric_loader())
 
 
-def numeric_value(text: bytes | str) -> int | float:
-    """A NUMERIC's text as int when it has no fractional part written (`SUM(bigint)`, NUMERIC(p, 0)),
-    else float: the types DuckDB and the Redshift Data API return for the same expressions."""
-    raw = text.encode() if isinstance(text, str) else bytes(text)
-    digits = raw[1:] if raw[:1] in (b"-", b"+") else raw
-    return int(raw) if digits.isdigit() else float(raw)
-
-
 @functools.cache
 def _numeric_loader() -> type:
     from psycopg.adapt import Loader
@@ -267,6 +255,15 @@ def _numeric_loader() -> type:
             return numeric_value(data)
 
     return NumericAsNumberLoader
+
+
+def _analyze_sql(tables: list[str]) -> str:
+    """`ANALYZE` of the warehouse's own tables only (a bare ANALYZE would scan every table of the database)."""
+    return f"ANALYZE {', '.join(tables)}"  # names from schema, not from callers
+
+
+def _ms_since(started: float) -> float:
+    return round((time.monotonic() - started) * 1000, 1)
 
 
 def _set_statement_timeout(conn: Connection[Any], seconds: float) -> None:
@@ -353,13 +350,13 @@ def _insert_table(cur: Any, spec: schema.Table, path: Path) -> int:
     return count
 
 
-def _map_error(exc: Exception) -> Exception:
-    """The typed warehouse error for a psycopg exception (anything else is returned unchanged)."""
+def _map_error(exc: Exception) -> WarehouseError | None:
+    """The typed warehouse error for a psycopg exception; None for anything else (raised as it is)."""
     import psycopg
     from psycopg import errors
 
-    if isinstance(exc, WarehouseError) or not isinstance(exc, psycopg.Error):
-        return exc
+    if not isinstance(exc, psycopg.Error):
+        return None
     sqlstate = getattr(exc, "sqlstate", None)
     internal = f"{type(exc).__name__}({sqlstate}): {exc}".strip()
     error: WarehouseError
@@ -375,4 +372,4 @@ def _map_error(exc: Exception) -> Exception:
     return error
 
 
-__all__ = ["PostgresWarehouse"]
+__all__ = ["PostgresWarehouse", "numeric_value"]

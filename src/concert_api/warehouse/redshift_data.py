@@ -6,6 +6,12 @@ through the rows. This module polls with capped exponential backoff and jitter i
 (`base.remaining_seconds`), cancels the statement when the deadline passes, decodes the typed fields by the
 result's `ColumnMetadata`, and turns every failure into a typed `WarehouseError` carrying the statement id.
 
+The deadline bounds every HTTP call too, not only the polling: the client has short timeouts (connect 1 s,
+read 3 s, 2 attempts), no call starts with less than `min_call_seconds` left, and each call is waited for at
+most until the deadline (it runs on a short-lived worker thread; one still running at the deadline is
+abandoned and ends by its own timeouts). A call that times out at or after the deadline is `QueryTimeout`
+(504), one that times out before it `WarehouseUnavailable` (503).
+
 Parameters are always bound (`Parameters=[{"name", "value"}]`, values sent as strings that Redshift converts).
 The Data API rejects two values a query may need: an empty string (`SqlParameter.value` has a minimum length
 of 1; botocore refuses it before sending) and NULL (the Data API would bind the string "NULL"). A parameter
@@ -24,7 +30,7 @@ import time
 from collections.abc import Callable, Mapping
 from datetime import date, datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from concert_api.warehouse.base import (
     _PARAM,
@@ -37,6 +43,7 @@ from concert_api.warehouse.base import (
     WarehouseError,
     WarehouseThrottled,
     WarehouseUnavailable,
+    numeric_value,
     param_names,
     remaining_seconds,
 )
@@ -45,6 +52,8 @@ if TYPE_CHECKING:
     from concert_api.settings import Settings
 
 logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 # Redshift's typeName values (ColumnMetadata.typeName) whose values arrive as strings but mean something else.
 _DATE_TYPES = frozenset({"date"})
@@ -84,8 +93,16 @@ _UNAVAILABLE_CODES = frozenset(
     }
 )
 
-_MIN_PAUSE = 0.001
-"""Less time than this left before the deadline counts as none: not worth another poll."""
+CONNECT_TIMEOUT = 1.0
+READ_TIMEOUT = 3.0
+MAX_ATTEMPTS = 2
+"""The client's defaults: a Data API call normally answers in tens of milliseconds, so a few seconds without an
+answer means the endpoint is in trouble; two attempts (one retry, also of throttling) at most."""
+MIN_CALL_SECONDS = 0.05
+"""No call starts with less time than this left before the deadline: it could not finish in it."""
+CANCEL_WAIT_SECONDS = 0.3
+"""How long the best-effort CancelStatement (sent at the deadline) is waited for; the Lambda entry point's
+deadline leaves 0.5 s before the function's own timeout."""
 
 _TERMINAL_FAILURES = {"FAILED": QueryFailed, "ABORTED": QueryAborted}
 
@@ -138,8 +155,7 @@ def decode_field(field: Mapping[str, Any], type_name: str) -> Any:
         if kind in _DATE_TYPES:
             return date.fromisoformat(text)
         if kind in _NUMERIC_TYPES:
-            digits = text[1:] if text[:1] in ("-", "+") else text
-            return int(text) if digits.isdigit() else float(text)
+            return numeric_value(text)
         if kind in _TIMESTAMP_TYPES:
             try:
                 return datetime.fromisoformat(text)
@@ -186,9 +202,11 @@ class RedshiftDataWarehouse:
         client: Any | None = None,
         poll_initial: float = 0.05,
         poll_max: float = 1.0,
-        connect_timeout: float = 3.0,
-        read_timeout: float = 10.0,
-        max_attempts: int = 3,
+        connect_timeout: float = CONNECT_TIMEOUT,
+        read_timeout: float = READ_TIMEOUT,
+        max_attempts: int = MAX_ATTEMPTS,
+        min_call_seconds: float = MIN_CALL_SECONDS,
+        cancel_wait_seconds: float = CANCEL_WAIT_SECONDS,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
         jitter: Callable[[], float] = random.random,
@@ -212,11 +230,11 @@ class RedshiftDataWarehouse:
         self.default_timeout = default_timeout
         self.poll_initial = poll_initial
         self.poll_max = poll_max
-        self._client_options = {
-            "connect_timeout": connect_timeout,
-            "read_timeout": read_timeout,
-            "max_attempts": max_attempts,
-        }
+        self.min_call_seconds = min_call_seconds
+        self.cancel_wait_seconds = cancel_wait_seconds
+        self.connect_timeout = connect_timeout
+        self.read_timeout = read_timeout
+        self.max_attempts = max_attempts
         self._client = client
         self._client_lock = threading.Lock()
         self._clock = clock
@@ -247,14 +265,11 @@ class RedshiftDataWarehouse:
             with self._client_lock:
                 if self._client is None:
                     import boto3
-                    from botocore.config import Config
 
-                    opts = self._client_options
-                    config = Config(
-                        connect_timeout=opts["connect_timeout"],
-                        read_timeout=opts["read_timeout"],
-                        retries={"mode": "standard", "max_attempts": int(opts["max_attempts"])},
-                        user_agent_extra="concert-api",
+                    config = client_config(
+                        connect_timeout=self.connect_timeout,
+                        read_timeout=self.read_timeout,
+                        max_attempts=self.max_attempts,
                     )
                     self._client = boto3.client("redshift-data", region_name=self.region, config=config)
         return self._client
@@ -281,20 +296,15 @@ class RedshiftDataWarehouse:
         `WarehouseUnavailable` otherwise; each carries the statement id when there is one."""
         started = self._clock()
         deadline_at = started + remaining_seconds(self.default_timeout)
-        if deadline_at <= started:
-            raise QueryTimeout(internal="no time left before the request's deadline")
         bound_sql, parameters = bind(sql, params)
         request: dict[str, Any] = {"Sql": bound_sql, **self._target()}
         if parameters:
             request["Parameters"] = parameters
 
-        statement_id = self._call("ExecuteStatement", None, request)["Id"]
+        statement_id = self._call("ExecuteStatement", None, request, deadline_at)["Id"]
         try:
             description = self._wait(statement_id, deadline_at)
-        except QueryTimeout:
-            self._cancel(statement_id)
-            raise
-        except (WarehouseThrottled, WarehouseUnavailable):
+        except (QueryTimeout, WarehouseThrottled, WarehouseUnavailable):
             self._cancel(statement_id)  # we stop watching it: do not leave it running
             raise
         rows = self._fetch(statement_id, deadline_at) if description.get("HasResultSet") else []
@@ -325,28 +335,28 @@ class RedshiftDataWarehouse:
         """Poll DescribeStatement until the statement ends, with capped exponential backoff and jitter."""
         delay = self.poll_initial
         while True:
-            description = self._call("DescribeStatement", statement_id, {"Id": statement_id})
+            description = self._call("DescribeStatement", statement_id, {"Id": statement_id}, deadline_at)
             status = description.get("Status")
             if status == "FINISHED":
                 return description
             if status in _TERMINAL_FAILURES:
                 logger.error(
-                    "warehouse statement %s",
-                    status.lower(),
+                    "warehouse statement failed",
                     extra={"statement_id": statement_id, "status": status, "error": description.get("Error")},
                 )
                 raise _TERMINAL_FAILURES[status](
                     statement_id=statement_id, internal=description.get("Error") or status
                 )
-            remaining = deadline_at - self._clock()
-            if remaining <= _MIN_PAUSE:
+            # The pause must leave time for one more poll before the deadline.
+            spare = deadline_at - self._clock() - self.min_call_seconds
+            if spare <= 0:
                 logger.warning(
                     "warehouse statement timed out",
                     extra={"statement_id": statement_id, "status": status},
                 )
                 raise QueryTimeout(statement_id=statement_id, internal=f"deadline passed in status {status}")
             # "Equal jitter": between half and all of the current delay, never past the deadline.
-            pause = min(delay * (0.5 + 0.5 * self._jitter()), remaining)
+            pause = min(delay * (0.5 + 0.5 * self._jitter()), spare)
             self._sleep(pause)
             delay = min(delay * 2, self.poll_max)
 
@@ -357,7 +367,7 @@ class RedshiftDataWarehouse:
         types: list[str] = []
         request: dict[str, Any] = {"Id": statement_id}
         while True:
-            page = self._call("GetStatementResult", statement_id, request)
+            page = self._call("GetStatementResult", statement_id, request, deadline_at)
             if page.get("ColumnMetadata"):
                 names = column_names(page["ColumnMetadata"])
                 types = [str(c.get("typeName") or "") for c in page["ColumnMetadata"]]
@@ -371,51 +381,123 @@ class RedshiftDataWarehouse:
             token = page.get("NextToken")
             if not token:
                 return rows
-            if self._clock() >= deadline_at:
-                raise QueryTimeout(
-                    statement_id=statement_id, internal="deadline passed while reading results"
-                )
             request = {"Id": statement_id, "NextToken": token}
 
     def _cancel(self, statement_id: str) -> None:
-        """Best effort: ask Redshift to stop a statement we no longer wait for."""
+        """Best effort: ask Redshift to stop a statement we no longer wait for (waited for briefly)."""
+        cancel = self.client.cancel_statement
         try:
-            self.client.cancel_statement(Id=statement_id)
+            _run_within(lambda: cancel(Id=statement_id), self.cancel_wait_seconds)
         except Exception:
             logger.warning(
                 "could not cancel warehouse statement", extra={"statement_id": statement_id}, exc_info=True
             )
 
-    def _call(self, operation: str, statement_id: str | None, request: dict[str, Any]) -> dict[str, Any]:
-        """Call one Data API operation, turning botocore's errors into typed warehouse errors."""
-        method = {
-            "ExecuteStatement": "execute_statement",
-            "DescribeStatement": "describe_statement",
-            "GetStatementResult": "get_statement_result",
-        }[operation]
+    def _call(
+        self, operation: str, statement_id: str | None, request: dict[str, Any], deadline_at: float
+    ) -> dict[str, Any]:
+        """Call one Data API operation within the deadline, turning failures into typed warehouse errors.
+
+        Never starts with less than `min_call_seconds` left; waits for the answer at most until the deadline."""
+        left = deadline_at - self._clock()
+        if left < self.min_call_seconds - 1e-6:  # (the polling pauses leave exactly min_call_seconds)
+            logger.warning(
+                "warehouse call not started: deadline too near",
+                extra={"statement_id": statement_id, "operation": operation, "remaining_ms": round(left * 1000, 1)},
+            )
+            raise QueryTimeout(
+                statement_id=statement_id, internal=f"{operation} not started: {max(left, 0):.3f} s left"
+            )
+        method = getattr(self.client, _METHODS[operation])
         try:
-            response: dict[str, Any] = getattr(self.client, method)(**request)
+            response: dict[str, Any] = _run_within(lambda: method(**request), left)
             return response
+        except _Overran:
+            logger.warning(
+                "warehouse call still running at the deadline",
+                extra={"statement_id": statement_id, "operation": operation, "duration_ms": round(left * 1000, 1)},
+            )
+            raise QueryTimeout(
+                statement_id=statement_id, internal=f"{operation}: no answer before the deadline"
+            ) from None
         except Exception as exc:
-            mapped = _map_error(exc, operation, statement_id)
-            if mapped is exc:
+            mapped = _map_error(exc, operation, statement_id, past_deadline=self._clock() >= deadline_at)
+            if mapped is None:
                 raise
             raise mapped from exc
 
 
-def _map_error(exc: Exception, operation: str, statement_id: str | None) -> Exception:
-    """The typed warehouse error for a botocore exception (anything else is returned unchanged)."""
+_METHODS = {
+    "ExecuteStatement": "execute_statement",
+    "DescribeStatement": "describe_statement",
+    "GetStatementResult": "get_statement_result",
+}
+
+
+def client_config(
+    *, connect_timeout: float = CONNECT_TIMEOUT, read_timeout: float = READ_TIMEOUT, max_attempts: int = MAX_ATTEMPTS
+) -> Any:
+    """The botocore `Config` of the `redshift-data` client: short timeouts, `max_attempts` attempts in all
+    (botocore's standard retry mode, which also retries throttling)."""
+    from botocore.config import Config
+
+    return Config(
+        connect_timeout=connect_timeout,
+        read_timeout=read_timeout,
+        retries={"mode": "standard", "total_max_attempts": int(max_attempts)},
+        user_agent_extra="concert-api",
+    )
+
+
+class _Overran(Exception):
+    """A call did not answer within the time it was given."""
+
+
+def _run_within(fn: Callable[[], T], seconds: float) -> T:
+    """`fn()` run on a daemon thread and waited for at most `seconds`: its result or its exception, or
+    `_Overran` if it is still running then (the thread is left to end by the client's own timeouts)."""
+    outcome: list[Any] = []
+    done = threading.Event()
+
+    def target() -> None:
+        try:
+            outcome.append((True, fn()))
+        except BaseException as exc:  # handed to the caller
+            outcome.append((False, exc))
+        finally:
+            done.set()
+
+    threading.Thread(target=target, name="redshift-data-call", daemon=True).start()
+    if not done.wait(max(seconds, 0.0)):
+        raise _Overran()
+    ok, value = outcome[0]
+    if not ok:
+        raise value
+    result: T = value
+    return result
+
+
+def _map_error(
+    exc: Exception, operation: str, statement_id: str | None, *, past_deadline: bool = False
+) -> WarehouseError | None:
+    """The typed warehouse error for a botocore exception; None for anything else (raised as it is).
+
+    A connect or read timeout that ends at or after the deadline is the deadline's doing: `QueryTimeout`."""
     from botocore.exceptions import (
         BotoCoreError,
         ClientError,
         ConnectionError,
+        ConnectTimeoutError,
         HTTPClientError,
         NoCredentialsError,
         PartialCredentialsError,
+        ReadTimeoutError,
     )
 
     error: WarehouseError
-    if isinstance(exc, ClientError):
+    if past_deadline and isinstance(exc, ConnectTimeoutError | ReadTimeoutError):
+        error = QueryTimeout(statement_id=statement_id, internal=f"{operation}: {exc} (at the deadline)")
+    elif isinstance(exc, ClientError):
         code = str(exc.response.get("Error", {}).get("Code", ""))
         message = str(exc.response.get("Error", {}).get("Message", ""))
         internal = f"{operation}: {code}: {message}"
@@ -435,7 +517,7 @@ def _map_error(exc: Exception, operation: str, statement_id: str | None) -> Exce
     elif isinstance(exc, BotoCoreError):
         error = QueryFailed(statement_id=statement_id, internal=f"{operation}: {exc}")
     else:
-        return exc
+        return None
     logger.error(
         "warehouse call failed",
         extra={"statement_id": statement_id, "operation": operation, "error": error.internal},

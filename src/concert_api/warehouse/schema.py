@@ -39,6 +39,8 @@ class Column:
     max: float | None = None
     choices: tuple[str, ...] | None = None
     references: str | None = None  # "table.column"
+    pattern: str | None = None  # a regular expression every value must match in full (checked on load)
+    pattern_hint: str | None = None  # what a matching value is, for the loader's messages
 
 
 @dataclass(frozen=True)
@@ -60,12 +62,15 @@ class Table:
 
 
 CONCERT_STATUSES = ("scheduled", "completed", "cancelled")
+STATE_PATTERN = "[A-Z]{2}"
+STATE_HINT = "a two-letter upper-case US state code such as 'TX'"
+"""Every `state` column holds the postal code: the API filters by it."""
 
 CITIES = Table(
     "cities",
     (
         Column("city", "text"),
-        Column("state", "text"),
+        Column("state", "text", pattern=STATE_PATTERN, pattern_hint=STATE_HINT),
         Column("latitude", "float", min=-90, max=90),
         Column("longitude", "float", min=-180, max=180),
         Column("population", "int", min=0),
@@ -82,7 +87,7 @@ ARTISTS = Table(
         Column("genre", "text"),
         Column("popularity", "float", min=0, max=100),
         Column("home_city", "text", nullable=True),
-        Column("home_state", "text", nullable=True),
+        Column("home_state", "text", nullable=True, pattern=STATE_PATTERN, pattern_hint=STATE_HINT),
     ),
     primary_key=("artist_id",),
     diststyle="ALL",
@@ -94,7 +99,7 @@ VENUES = Table(
         Column("venue_id", "id"),
         Column("name", "text"),
         Column("city", "text"),
-        Column("state", "text"),
+        Column("state", "text", pattern=STATE_PATTERN, pattern_hint=STATE_HINT),
         Column("latitude", "float", min=-90, max=90),
         Column("longitude", "float", min=-180, max=180),
         Column("capacity", "int", min=1, max=200_000),
@@ -139,7 +144,7 @@ USERS = Table(
     (
         Column("user_id", "id"),
         Column("home_city", "text"),
-        Column("home_state", "text"),
+        Column("home_state", "text", pattern=STATE_PATTERN, pattern_hint=STATE_HINT),
         Column("favorite_genres", "text"),  # comma-separated: Redshift has no array type worth joining on
     ),
     primary_key=("user_id",),

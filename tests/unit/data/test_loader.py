@@ -73,3 +73,35 @@ def test_progress_reaches_the_end(tiny_dir: Path) -> None:
     steps: list[int] = []
     load_directory(tiny_dir, RecordingWarehouse(), progress=lambda _s, done, _t: steps.append(done))
     assert steps[-1] == 4
+
+
+class MetadataWarehouse(RecordingWarehouse):
+    """A warehouse whose replace_all takes `metadata` (as DuckDB's does)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.metadata: list[dict[str, object]] = []
+
+    def replace_all(self, parquet_files: Mapping[str, Path], *, metadata: dict[str, object]) -> dict[str, int]:
+        self.metadata.append(metadata)
+        return super().replace_all(parquet_files)
+
+
+def test_the_load_hands_its_source_and_generation_to_a_warehouse_that_records_them(
+    tiny_dir: Path, csv_copy: Path
+) -> None:
+    warehouse = MetadataWarehouse()
+    load_directory(tiny_dir, warehouse)
+    load_directory(csv_copy, warehouse)
+    generated, own = warehouse.metadata
+    assert generated["source"] == str(tiny_dir.resolve())
+    assert generated["generation"]["seed"] == 11  # type: ignore[index]
+    assert own["source"] == str(csv_copy.resolve()) and "generation" not in own
+    assert own["files"]["concerts"] == "concerts.csv"  # type: ignore[index]
+
+
+def test_an_unreadable_generation_json_does_not_stop_a_load(csv_copy: Path) -> None:
+    (csv_copy / "generation.json").write_text("{not json")
+    warehouse = MetadataWarehouse()
+    load_directory(csv_copy, warehouse)
+    assert "generation" not in warehouse.metadata[0]

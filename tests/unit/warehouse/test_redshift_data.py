@@ -22,6 +22,10 @@ What AWS does that these fakes cannot:
 from __future__ import annotations
 
 import logging
+import socket
+import threading
+import time
+from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -42,7 +46,13 @@ from concert_api.warehouse.base import (
     WarehouseUnavailable,
 )
 from concert_api.warehouse.queries import recommendations, refresh, venues
-from concert_api.warehouse.redshift_data import RedshiftDataWarehouse, bind, decode_field, encode_value
+from concert_api.warehouse.redshift_data import (
+    RedshiftDataWarehouse,
+    bind,
+    client_config,
+    decode_field,
+    encode_value,
+)
 
 REGION = "us-east-1"
 STATEMENT_ID = "d9b6c0c9-0747-4bf4-b142-e8883122f766"
@@ -307,6 +317,20 @@ def test_decode_field(field: dict[str, Any], type_name: str, expected: Any) -> N
     assert decode_field(field, type_name) == expected
 
 
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [(b"56", 56), (b"-3", -3), (b"+7", 7), (b"1.50", 1.5), (b"1e3", 1000.0), (b"NaN", None), ("12", 12),
+     (b"0.0", 0.0), (memoryview(b"42"), 42), ("-0.25", -0.25)],
+)  # fmt: skip
+def test_numeric_value_is_shared_by_the_backends(text: Any, value: float | None) -> None:
+    """NUMERIC text (PostgreSQL's bytes, the Data API's stringValue): int when no fraction is written."""
+    result = base.numeric_value(text)
+    if value is None:
+        assert result != result  # NaN
+    else:
+        assert result == value and type(result) is type(value)
+
+
 # --- binding ---------------------------------------------------------------------------------------------
 
 
@@ -497,9 +521,10 @@ def test_client_is_created_lazily_with_timeouts_and_standard_retries(monkeypatch
     client = warehouse.client
     assert client is warehouse.client
     assert client.meta.region_name == "eu-west-1"
-    assert client.meta.config.connect_timeout == 3.0
-    assert client.meta.config.read_timeout == 10.0
-    assert client.meta.config.retries["mode"] == "standard"
+    # Short timeouts and 2 attempts in all: one call against a dead endpoint costs at most ~2 x (1 + 3) s.
+    assert client.meta.config.connect_timeout == 1.0
+    assert client.meta.config.read_timeout == 3.0
+    assert client.meta.config.retries == {"mode": "standard", "total_max_attempts": 2}
     warehouse.close()
     assert warehouse._client is None
 
@@ -600,15 +625,15 @@ def test_deadline_cancels_the_statement_and_raises_query_timeout(
     warehouse: RedshiftDataWarehouse, stubber: Any, clock: FakeClock
 ) -> None:
     expect_execute(stubber)
-    # 0.05 + 0.1 + 0.2 + 0.4 = 0.75 s of pauses, then the last pause is cut to the 0.25 s left.
+    # 0.05 + 0.1 + 0.2 + 0.4 = 0.75 s of pauses, then the last pause is cut to 0.2 s: the 0.25 s left minus
+    # the 0.05 s a last poll needs (min_call_seconds).
     expect_describe(stubber, *["STARTED"] * 6)
     stubber.add_response("cancel_statement", {"Status": True}, {"Id": STATEMENT_ID})
     with base.deadline(1.0), pytest.raises(QueryTimeout) as raised:
         warehouse.query("SELECT pg_sleep(60)")
     assert raised.value.statement_id == STATEMENT_ID
     assert raised.value.status_code == 504
-    assert sum(clock.sleeps) == pytest.approx(1.0, abs=0.01)
-    assert max(clock.sleeps) <= 1.0
+    assert clock.sleeps == pytest.approx([0.05, 0.1, 0.2, 0.4, 0.2], abs=1e-3)
 
 
 def test_without_a_request_deadline_the_default_timeout_applies(
@@ -616,18 +641,18 @@ def test_without_a_request_deadline_the_default_timeout_applies(
 ) -> None:
     warehouse = make_warehouse(client, clock, default_timeout=3.0)
     expect_execute(stubber)
-    expect_describe(stubber, *["STARTED"] * 8)  # 0.05+0.1+0.2+0.4+0.8+1.0, then 0.45 left
+    expect_describe(stubber, *["STARTED"] * 8)  # 0.05+0.1+0.2+0.4+0.8+1.0, then 0.45 left: a 0.4 s pause
     stubber.add_response("cancel_statement", {"Status": True}, {"Id": STATEMENT_ID})
     with pytest.raises(QueryTimeout):
         warehouse.query("SELECT 1")
-    assert sum(clock.sleeps) == pytest.approx(3.0, abs=0.01)
+    assert sum(clock.sleeps) == pytest.approx(3.0 - 0.05, abs=1e-3)
 
 
 def test_a_failing_cancel_still_raises_query_timeout(
     warehouse: RedshiftDataWarehouse, stubber: Any, clock: FakeClock
 ) -> None:
     expect_execute(stubber)
-    expect_describe(stubber, "STARTED", "STARTED", "STARTED")  # pauses of 0.05 s and the 0.05 s left
+    expect_describe(stubber, "STARTED", "STARTED")  # a pause of 0.05 s, then only min_call_seconds left
     stubber.add_client_error("cancel_statement", "ValidationException", "already finished")
     with base.deadline(0.1), pytest.raises(QueryTimeout):
         warehouse.query("SELECT 1")
@@ -660,6 +685,119 @@ def test_deadline_passing_between_result_pages(
     with base.deadline(2.0), pytest.raises(QueryTimeout) as raised:
         warehouse.query("SELECT a FROM t")
     assert raised.value.statement_id == STATEMENT_ID
+
+
+# --- the deadline bounds every HTTP call: a black-hole endpoint ---------------------------------------------
+
+
+@pytest.fixture
+def black_hole() -> Iterator[str]:
+    """An endpoint on 127.0.0.1 that accepts connections (the kernel's backlog does) and never answers."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen(16)
+        yield f"http://127.0.0.1:{server.getsockname()[1]}"
+
+
+def black_hole_client(endpoint: str, config: Config) -> Any:
+    return boto3.client(
+        "redshift-data",
+        region_name=REGION,
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+        endpoint_url=endpoint,
+        config=config,
+    )
+
+
+def test_a_black_hole_endpoint_answers_504_at_the_deadline_not_after_the_client_timeouts(black_hole: str) -> None:
+    # given the production client settings (1 s connect, 3 s read, 2 attempts: ~7 s per call) and a 0.5 s budget
+    client = black_hole_client(black_hole, client_config())
+    warehouse = RedshiftDataWarehouse(database="concerts", cluster_identifier="c", client=client)
+    started = time.monotonic()
+    # when the endpoint never answers
+    with base.deadline(0.5), pytest.raises(QueryTimeout) as raised:
+        warehouse.query("SELECT 1")
+    # then the request fails with a 504 at the deadline, not when botocore gives up
+    elapsed = time.monotonic() - started
+    assert 0.4 <= elapsed < 1.5
+    assert raised.value.status_code == 504
+    assert "ExecuteStatement" in (raised.value.internal or "")
+
+
+@pytest.mark.parametrize(
+    ("call_takes", "error", "status"),
+    [(1.0, WarehouseUnavailable, 503), (30.0, QueryTimeout, 504)],
+    ids=["timeout-before-the-deadline", "timeout-at-the-deadline"],
+)
+def test_a_client_timeout_is_a_504_only_when_it_ends_at_or_after_the_deadline(
+    black_hole: str, clock: FakeClock, call_takes: float, error: type[Exception], status: int
+) -> None:
+    # given a client that gives up after 0.2 s (real time), and a fake clock for which the call lasts `call_takes`
+    config = Config(connect_timeout=0.2, read_timeout=0.2, retries={"mode": "standard", "total_max_attempts": 1})
+    client = black_hole_client(black_hole, config)
+
+    def time_passes(**_: Any) -> None:
+        clock.now += call_takes
+
+    client.meta.events.register("before-send.redshift-data.ExecuteStatement", time_passes)
+    warehouse = make_warehouse(client, clock, default_timeout=25.0)
+    started = time.monotonic()
+    with pytest.raises(error) as raised:
+        warehouse.query("SELECT 1")
+    assert raised.value.status_code == status  # type: ignore[attr-defined]
+    assert time.monotonic() - started < 5
+
+
+def test_no_call_starts_when_it_could_not_finish_before_the_deadline(
+    client: Any, stubber: Any, clock: FakeClock
+) -> None:
+    # given an ExecuteStatement that leaves 30 ms, less than a call needs (min_call_seconds = 50 ms)
+    warehouse = make_warehouse(client, clock, default_timeout=1.0)
+    expect_execute(stubber)
+    stubber.add_response("cancel_statement", {"Status": True}, {"Id": STATEMENT_ID})
+
+    def slow_execute(**_: Any) -> None:
+        clock.now += 0.97
+
+    client.meta.events.register("before-parameter-build.redshift-data.ExecuteStatement", slow_execute)
+    # then no DescribeStatement is sent (the Stubber would fail on it), the statement is cancelled, 504
+    with pytest.raises(QueryTimeout) as raised:
+        warehouse.query("SELECT 1")
+    assert raised.value.statement_id == STATEMENT_ID
+    assert "DescribeStatement not started" in (raised.value.internal or "")
+
+
+class HangingCancelClient:
+    """A Data API client whose statements never finish and whose CancelStatement never answers."""
+
+    def __init__(self) -> None:
+        self.release = threading.Event()
+        self.cancels = 0
+
+    def execute_statement(self, **_: Any) -> dict[str, Any]:
+        return {"Id": STATEMENT_ID}
+
+    def describe_statement(self, **_: Any) -> dict[str, Any]:
+        return {"Id": STATEMENT_ID, "Status": "STARTED"}
+
+    def cancel_statement(self, **_: Any) -> dict[str, Any]:
+        self.cancels += 1
+        self.release.wait(10)
+        return {"Status": True}
+
+
+def test_a_cancel_that_hangs_is_waited_for_only_briefly(clock: FakeClock) -> None:
+    client = HangingCancelClient()
+    warehouse = make_warehouse(client, clock, cancel_wait_seconds=0.1)
+    started = time.monotonic()
+    try:
+        with base.deadline(0.5), pytest.raises(QueryTimeout):
+            warehouse.query("SELECT 1")
+        assert client.cancels == 1
+        assert time.monotonic() - started < 1.0
+    finally:
+        client.release.set()
 
 
 # --- through botocore's HTTP layer, on moto's backend ------------------------------------------------------
@@ -699,7 +837,8 @@ def test_moto_end_to_end_finished_statement(moto_backend: Any, clock: FakeClock)
 
 def test_moto_end_to_end_deadline_cancels_the_statement(moto_backend: Any, clock: FakeClock) -> None:
     warehouse = make_warehouse(None, clock, region=REGION)
-    with base.deadline(0.5), pytest.raises(QueryTimeout) as raised:
+    # (the fake clock only moves in the pauses; the budget also bounds each real HTTP call: leave moto time)
+    with base.deadline(3.0), pytest.raises(QueryTimeout) as raised:
         warehouse.query("SELECT 1")
     statement = moto_backend.statements[raised.value.statement_id]
     assert statement.status == "ABORTED"
