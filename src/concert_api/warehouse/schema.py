@@ -168,7 +168,6 @@ VENUE_METRICS = Table(
     (
         Column("venue_id", "id"),
         Column("total_concerts", "int"),
-        Column("completed_concerts", "int"),
         Column("avg_attendance_rate", "float"),
         Column("revenue_per_event", "float"),
         Column("booking_frequency", "float"),

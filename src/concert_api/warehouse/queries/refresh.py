@@ -17,7 +17,7 @@ DELETE_VENUE_METRICS = "DELETE FROM venue_metrics"
 
 INSERT_VENUE_METRICS = f"""
 INSERT INTO venue_metrics
-    (venue_id, total_concerts, completed_concerts, avg_attendance_rate, revenue_per_event,
+    (venue_id, total_concerts, avg_attendance_rate, revenue_per_event,
      booking_frequency, popularity_score)
 WITH per_concert AS (
     SELECT c.venue_id,
@@ -44,7 +44,6 @@ prior AS (
     SELECT AVG(attendance_rate) AS mean_rate FROM per_concert
 )
 SELECT v.venue_id,
-       COALESCE(p.n, 0),
        COALESCE(p.n, 0),
        COALESCE(p.avg_rate, 0.0),
        COALESCE(p.revenue_per_event, 0.0),
