@@ -10,7 +10,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from concert_api.errors import ServiceNotConfigured
 from concert_api.settings import Settings, get_settings
@@ -21,10 +21,9 @@ if TYPE_CHECKING:
     from concert_api.warehouse.base import Warehouse
 
 _lock = threading.RLock()  # re-entrant: building the assistant builds the warehouse
-_warehouse: Warehouse | None = None
-_ticket_predictor: TicketPredictor | None = None
-_venue_forecaster: VenueForecaster | None = None
-_assistant: Assistant | None = None
+_adapters: dict[str, Any] = {}
+"""The process-wide adapters by role: warehouse, ticket_predictor, venue_forecaster, assistant."""
+T = TypeVar("T")
 
 
 LOCAL_ONLY_LIBRARIES = frozenset({"duckdb", "numpy", "sklearn", "lightgbm", "rapidfuzz", "pyarrow", "scipy"})
@@ -72,14 +71,25 @@ def build_warehouse(settings: Settings) -> Warehouse:
     return PostgresWarehouse.from_settings(settings)
 
 
+def _once(role: str, build: Callable[[], T | None]) -> T | None:
+    """The process-wide adapter for `role`, built on first use; a `None` result is not kept (built again next
+    time, so a model trained meanwhile is picked up)."""
+    adapter = _adapters.get(role)
+    if adapter is None:
+        with _lock:
+            adapter = _adapters.get(role)
+            if adapter is None:
+                adapter = build()
+                if adapter is not None:
+                    _adapters[role] = adapter
+    return cast("T | None", adapter)
+
+
 def warehouse() -> Warehouse:
     """The process-wide warehouse adapter."""
-    global _warehouse
-    if _warehouse is None:
-        with _lock:
-            if _warehouse is None:
-                _warehouse = build_warehouse(get_settings())
-    return _warehouse
+    adapter = _once("warehouse", lambda: build_warehouse(get_settings()))
+    assert adapter is not None
+    return adapter
 
 
 def build_ticket_predictor(settings: Settings) -> TicketPredictor:
@@ -93,8 +103,7 @@ def build_ticket_predictor(settings: Settings) -> TicketPredictor:
 
     if artefacts.current_version_dir(settings.model_dir) is None:
         raise ServiceNotConfigured(
-            f"No ticket-sales model in {settings.model_dir}: {artefacts.TRAIN_HINT}, "
-            "or set SAGEMAKER_TICKET_ENDPOINT."
+            f"No ticket-sales model has been trained: {artefacts.TRAIN_HINT}, or set SAGEMAKER_TICKET_ENDPOINT."
         )
     from concert_api.ml.local_predictor import LocalTicketPredictor
 
@@ -103,12 +112,9 @@ def build_ticket_predictor(settings: Settings) -> TicketPredictor:
 
 def ticket_predictor() -> TicketPredictor:
     """The process-wide ticket-sales predictor (a missing model is not cached: train one and it is picked up)."""
-    global _ticket_predictor
-    if _ticket_predictor is None:
-        with _lock:
-            if _ticket_predictor is None:
-                _ticket_predictor = build_ticket_predictor(get_settings())
-    return _ticket_predictor
+    adapter = _once("ticket_predictor", lambda: build_ticket_predictor(get_settings()))
+    assert adapter is not None
+    return adapter
 
 
 def build_venue_forecaster(settings: Settings) -> VenueForecaster | None:
@@ -134,39 +140,30 @@ def build_venue_forecaster(settings: Settings) -> VenueForecaster | None:
 
 def venue_forecaster() -> VenueForecaster | None:
     """The process-wide venue forecaster, or None when no venue model is available (not cached)."""
-    global _venue_forecaster
-    if _venue_forecaster is None:
-        forecaster = build_venue_forecaster(get_settings())
-        with _lock:
-            if _venue_forecaster is None:
-                _venue_forecaster = forecaster
-    return _venue_forecaster
+    return _once("venue_forecaster", lambda: build_venue_forecaster(get_settings()))
 
 
 def assistant() -> Assistant:
     """The process-wide chat assistant: Bedrock Agent, Bedrock Converse or the local one (see
     `services.chat.factory`). The local assistant's session store lives in the data dir."""
-    global _assistant
-    if _assistant is None:
-        with _lock:
-            if _assistant is None:
-                from concert_api.services.chat.factory import build_assistant
 
-                with _local_backend("chat assistant", ASSISTANT_HINT):
-                    _assistant = build_assistant(get_settings())
-    return _assistant
+    def build() -> Assistant:
+        from concert_api.services.chat.factory import build_assistant
+
+        with _local_backend("chat assistant", ASSISTANT_HINT):
+            return build_assistant(get_settings())
+
+    adapter = _once("assistant", build)
+    assert adapter is not None
+    return adapter
 
 
 def reset() -> None:
     """Forget every adapter and the cached settings (tests, and the CLI after it changes the data dir)."""
-    global _warehouse, _ticket_predictor, _venue_forecaster, _assistant
     with _lock:
-        if _warehouse is not None:
-            _warehouse.close()
-        _warehouse = None
-        _ticket_predictor = None
-        _venue_forecaster = None
-        _assistant = None
+        if "warehouse" in _adapters:
+            _adapters["warehouse"].close()
+        _adapters.clear()
     get_settings.cache_clear()
 
 
@@ -194,8 +191,9 @@ def probes(settings: Settings) -> dict[str, Callable[[], None]]:
     if settings.sagemaker_venue_endpoint:
         checks["sagemaker_venue"] = aws.sagemaker_endpoint(settings.sagemaker_venue_endpoint, region)
     if settings.bedrock_agent_id and settings.bedrock_agent_alias_id:  # bedrock_agent_configured, for mypy
-        checks["bedrock_agent"] = aws.bedrock_agent_alias(settings.bedrock_agent_id, settings.bedrock_agent_alias_id,
-                                                          region)
+        checks["bedrock_agent"] = aws.bedrock_agent_alias(
+            settings.bedrock_agent_id, settings.bedrock_agent_alias_id, region
+        )
     return checks
 
 
