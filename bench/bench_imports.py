@@ -25,6 +25,15 @@ CLIENTS = {
     "health-check": None,
 }
 
+COMPONENTS = [
+    ("pydantic, first model built", "from pydantic import BaseModel\nclass A(BaseModel):\n    x: int\nA(x=1)"),
+    (
+        "pydantic-settings, first settings read",
+        "import pydantic_settings as p\nclass S(p.BaseSettings):\n    x: int = 1\nS()",
+    ),
+    ("Powertools Logger + Metrics", "from aws_lambda_powertools import Logger, Metrics"),
+]
+
 ENV = {
     "PYTHONPATH": f"{ROOT}{os.pathsep}{ROOT / 'src'}",
     "REDSHIFT_CLUSTER_ID": "concert-warehouse-dev",
@@ -59,8 +68,22 @@ def main() -> None:
         else:
             target = "target <= 80 ms"
         rows.append((route.key, f"{cost:.1f}", target))
+    health_cold = (
+        median(
+            time_fresh_interpreter(
+                "import api_lambda_handlers as m; m.health_check_handler({}, None)",
+                args.runs,
+                {**ENV, "POWERTOOLS_METRICS_DISABLED": "true", "LOG_LEVEL": "ERROR"},
+            )
+        )
+        - bare
+    )
+    parts = [(name, median(time_fresh_interpreter(code, args.runs, ENV)) - bare) for name, code in COMPONENTS]
     print(f"bare interpreter: {bare:.1f} ms (median of {args.runs})")
     print(markdown_table(["handler", "import over bare (ms, median)", "comparison"], rows))
+    print(f"\nhealth-check import + first invocation (the whole cold start, shallow check): {health_cold:.1f} ms")
+    print("\nWhat the health handler's import is made of (each alone, over bare):")
+    print(markdown_table(["library", "ms"], [(name, f"{cost:.1f}") for name, cost in parts]))
 
 
 if __name__ == "__main__":
