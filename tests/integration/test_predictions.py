@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner
 from tests.conftest import body_of, load_event
 
-from concert_api.ml import artefacts
+from concert_api.ml import artefacts, training_range
 
 
 def _predict(body, context):
@@ -133,6 +133,14 @@ def test_cli_train_evaluate_package(tiny_data_dir, tmp_path, monkeypatch):
     trained = runner.invoke(cli, ["model", "train", "--data-dir", str(data_dir)])
     assert trained.exit_code == 0, trained.output
     assert "noise floor" in trained.output
+    # By default the report goes under the data directory, never into the working directory's docs/
+    default = runner.invoke(cli, ["model", "evaluate", "--data-dir", str(data_dir), "--latency-requests", "0"])
+    assert default.exit_code == 0, default.output
+    default_report = data_dir / "reports" / "model.md"
+    assert default_report.is_file() and (data_dir / "reports" / "model_pred_vs_actual.png").is_file()
+    assert "](model_pred_vs_actual.png)" in default_report.read_text()
+    assert "model evaluate --report docs/model.md --plot docs/model_pred_vs_actual.png" in default_report.read_text()
+    assert "Extrapolation rule" in default_report.read_text() and "| stadium |" in default_report.read_text()
     report, plot = tmp_path / "model.md", tmp_path / "plot.png"
     evaluate = ["model", "evaluate", "--data-dir", str(data_dir), "--report", str(report), "--plot", str(plot),
                 "--latency-requests", "50"]  # fmt: skip
@@ -247,3 +255,138 @@ def test_tune_rounds_reads_only_the_training_rows(tiny_data_dir):
     assert tuned["validation_to"] == split.calibration_start.isoformat()  # nothing from calibration or hold-out
     assert tuned["fit_rows"] + tuned["validation_rows"] == int(
         (concerts.event_date < __import__("numpy").datetime64(split.calibration_start)).sum())
+
+
+# --- outside the training range ---------------------------------------------------------------------------
+
+
+def _stadium_pair(warehouse):
+    return warehouse.query(
+        "SELECT a.artist_id, v.venue_id FROM artists a CROSS JOIN venues v "
+        "WHERE v.venue_type = 'stadium' ORDER BY a.popularity DESC, v.venue_id LIMIT 1"
+    )[0]
+
+
+def _served_range(data_dir):
+    return artefacts.read_metadata(artefacts.current_version_dir(data_dir / "models"))["training_range"]
+
+
+@pytest.mark.parametrize("side", ["above", "below"])
+def test_a_price_outside_the_venue_types_range_is_answered_with_a_warning_and_less_confidence(
+    trained_env, lambda_context, side
+):
+    from concert_api import composition
+
+    pair = _stadium_pair(composition.warehouse())
+    lo, hi = _served_range(trained_env)["venue_types"]["stadium"]["ticket_price"]
+    bound, price = (hi, round(hi * 5, 2)) if side == "above" else (lo, round(lo / 5, 2))
+    request = {**pair, "event_date": (dt.date.today() + dt.timedelta(days=60)).isoformat()}
+    at_bound = body_of(_predict({**request, "ticket_price": bound}, lambda_context))
+    outside_response = _predict({**request, "ticket_price": price}, lambda_context)
+    outside = body_of(outside_response)
+    assert outside_response["statusCode"] == 200, outside
+    assert [w for w in outside["warnings"] if w.startswith("ticket_price ") and f" is {side} the list prices" in w]
+    assert "stadiums" in outside["warnings"][0] and "extrapolation" in outside["warnings"][0]
+    assert outside["predicted_sales"] == at_bound["predicted_sales"]  # what the model predicts at the bound
+    assert outside["prediction_interval"] == at_bound["prediction_interval"]
+    assert outside["confidence"] < at_bound["confidence"]
+    assert outside["features_used"]["ticket_price"] == price  # the request, as asked
+
+
+def test_inside_the_range_the_answer_has_no_warnings_and_is_what_it_was_before(trained_env):
+    from concert_api import composition
+    from concert_api.ml.local_predictor import LocalTicketPredictor
+    from concert_api.models import TicketPredictionRequest
+    from concert_api.services.predictions import predict_tickets
+
+    warehouse = composition.warehouse()
+    pair = _stadium_pair(warehouse)
+    lo, hi = _served_range(trained_env)["venue_types"]["stadium"]["ticket_price"]
+    now = LocalTicketPredictor.from_model_dir(trained_env / "models")
+    before = LocalTicketPredictor.from_model_dir(trained_env / "models")
+    before.model.training_range = None  # as the code answered before the range existed
+    today = dt.date.today()
+    unwarned = 0
+    for price in [lo, *(round(lo + (hi - lo) * k / 10, 2) for k in range(1, 10)), hi]:
+        request = TicketPredictionRequest(**pair, event_date=today + dt.timedelta(days=30), ticket_price=price)
+        got = predict_tickets(request, warehouse=warehouse, predictor=now, today=today)
+        old = predict_tickets(request, warehouse=warehouse, predictor=before, today=today)
+        # Inside the list-price range the prediction never changes (a price far from the artist's usual one may
+        # still be warned about, with a lower confidence)
+        assert (got.predicted_sales, got.prediction_interval) == (old.predicted_sales, old.prediction_interval)
+        assert not any(w.startswith(f"ticket_price {training_range.money(price)} is ") and " list prices " in w
+                       for w in got.warnings or [])  # fmt: skip
+        if got.warnings is None:  # inside every range: exactly the answer of before
+            unwarned += 1
+            assert got.model_dump(exclude={"timestamp"}) == old.model_dump(exclude={"timestamp"})
+        else:
+            assert got.confidence < old.confidence
+    assert unwarned >= 3
+
+
+def test_a_far_future_or_past_date_is_answered_with_a_warning(trained_env, lambda_context):
+    request = {"artist_id": "artist_001", "venue_id": "venue_001", "ticket_price": 75.0}
+    near = body_of(_predict({**request, "event_date": (dt.date.today() + dt.timedelta(days=30)).isoformat()},
+                            lambda_context))  # fmt: skip
+    for date in ("2099-01-01", "2020-01-01"):
+        body = body_of(_predict({**request, "event_date": date}, lambda_context))
+        assert any(w.startswith(f"event_date {date} is ") for w in body["warnings"]), body
+        assert body["confidence"] < near["confidence"] or near["confidence"] == 0
+    assert not any(w.startswith("event_date") for w in near.get("warnings") or [])
+
+
+def test_a_model_saved_before_the_range_existed_still_answers_without_warnings(trained_dir, tmp_path, monkeypatch,
+                                                                               lambda_context):  # fmt: skip
+    from concert_api import composition
+    from concert_api.ml.model import MODEL_FILE
+
+    data_dir = tmp_path / "data"
+    data_dir.mkdir()
+    shutil.copy(trained_dir / "warehouse.duckdb", data_dir / "warehouse.duckdb")
+    shutil.copytree(trained_dir / "models", data_dir / "models")
+    version_dir = artefacts.current_version_dir(data_dir / "models")
+    for name in (MODEL_FILE, artefacts.METADATA_FILE):
+        data = json.loads((version_dir / name).read_text())
+        data.pop("training_range")
+        (version_dir / name).write_text(json.dumps(data))
+    monkeypatch.setenv("CONCERT_DATA_DIR", str(data_dir))
+    composition.reset()
+    pair = _stadium_pair(composition.warehouse())
+    response = _predict({**pair, "event_date": "2099-01-01", "ticket_price": 99_999}, lambda_context)
+    body = body_of(response)
+    assert response["statusCode"] == 200, body
+    assert "warnings" not in body and 0 <= body["confidence"] <= 1
+
+
+def test_the_service_serves_the_predictors_warnings_and_lowers_confidence_by_its_factor():
+    """The SageMaker path: the endpoint (the packaged model) sends warnings and a factor; an older endpoint sends
+    neither and is served as before; anything else is a malformed answer."""
+    from concert_api.errors import DependencyError
+    from concert_api.models import TicketPredictionRequest
+    from concert_api.services.predictions import predict_tickets
+
+    class Endpoint:
+        backend = "test"
+
+        def __init__(self, extra):
+            self.extra = extra
+
+        def feature_row(self, warehouse, artist_id, venue_id, as_of):
+            return {"artist_id": artist_id, "venue_id": venue_id, "capacity": 1000}
+
+        def predict(self, instances):
+            return [{"predicted_sales": 900.0, "low": 800.0, "high": 1000.0, "coverage": 0.8, **self.extra}]
+
+        def ping(self):
+            pass
+
+    request = TicketPredictionRequest(artist_id="a", venue_id="v", event_date="2026-09-01", ticket_price=20)
+    today = dt.date(2026, 6, 1)
+    warned = predict_tickets(request, warehouse=None, today=today,
+                             predictor=Endpoint({"warnings": ["ticket_price $20 is below ..."],
+                                                 "confidence_factor": 0.5}))  # fmt: skip
+    assert warned.warnings == ["ticket_price $20 is below ..."] and warned.confidence == 0.4444  # 0.8889 × 0.5
+    older = predict_tickets(request, warehouse=None, today=today, predictor=Endpoint({}))
+    assert older.warnings is None and older.confidence == 0.8889
+    with pytest.raises(DependencyError):
+        predict_tickets(request, warehouse=None, today=today, predictor=Endpoint({"warnings": "not a list"}))

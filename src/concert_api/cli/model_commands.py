@@ -1,4 +1,4 @@
-"""`concert-api model ...`: train the ticket-sales model, evaluate it into docs/model.md, package it for SageMaker."""
+"""`concert-api model ...`: train the ticket-sales model, evaluate it into a report, package it for SageMaker."""
 
 from __future__ import annotations
 
@@ -58,7 +58,7 @@ def model() -> None:
     Quick start:
       concert-api data generate --scale medium
       concert-api model train          # versioned under <data dir>/models/ticket_sales/, made current
-      concert-api model evaluate       # docs/model.md and docs/model_pred_vs_actual.png
+      concert-api model evaluate       # <data dir>/reports/model.md and model_pred_vs_actual.png
       concert-api model package        # model.tar.gz for a SageMaker endpoint
     """
 
@@ -108,17 +108,22 @@ def train(data_dir: Path | None, no_current: bool) -> None:
 
 @model.command()
 @_data_dir_option
-@click.option("--report", type=click.Path(dir_okay=False, path_type=Path), default=Path("docs/model.md"),
-              show_default=True, help="Where the Markdown report goes.")
-@click.option("--plot", type=click.Path(dir_okay=False, path_type=Path),
-              default=Path("docs/model_pred_vs_actual.png"), show_default=True,
-              help="Where the predicted-vs-actual plot goes.")
+@click.option("--report", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Where the Markdown report goes (default: <data dir>/reports/model.md; the project's own report "
+                   "is regenerated with --report docs/model.md).")
+@click.option("--plot", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Where the predicted-vs-actual plot goes (default: model_pred_vs_actual.png beside the default "
+                   "report; the project's: --plot docs/model_pred_vs_actual.png).")
 @click.option("--latency-requests", type=click.IntRange(min=0), default=1000, show_default=True,
               help="Warm local predictions timed for the report (0: skip).")
-def evaluate(data_dir: Path | None, report: Path, plot: Path, latency_requests: int) -> None:
+def evaluate(data_dir: Path | None, report: Path | None, plot: Path | None, latency_requests: int) -> None:
     """Re-score the current model on its hold-out and write the report (MAE, MAPE, R² against two baselines and
-    the noise floor; interval coverage, overall and by sold-out status; warm prediction latency) and the
-    predicted-vs-actual plot.
+    the noise floor; interval coverage, overall and by sold-out status; the training range and the extrapolation
+    rule; warm prediction latency) and the predicted-vs-actual plot.
+
+    Both go under <data dir>/reports/ unless --report/--plot say otherwise, so evaluating never touches a clone's
+    files; the project's docs/model.md is regenerated with
+    `--report docs/model.md --plot docs/model_pred_vs_actual.png`.
 
     The report names the data snapshot the model was trained on (generation.json, kept in its metadata); a
     warning is printed, and stated in the report, when the data directory's generation.json differs from it."""
@@ -126,6 +131,8 @@ def evaluate(data_dir: Path | None, report: Path, plot: Path, latency_requests: 
     from concert_api.warehouse.base import WarehouseError
 
     data_dir, model_dir = _dirs(data_dir)
+    report = report or data_dir / "reports" / "model.md"
+    plot = plot or data_dir / "reports" / "model_pred_vs_actual.png"
     version_dir = artefacts.current_version_dir(model_dir)
     if version_dir is None:
         raise click.ClickException(f"No trained model in {model_dir}: run `concert-api model train` first.")

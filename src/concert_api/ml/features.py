@@ -83,16 +83,19 @@ def features_used(inst: Mapping[str, Any], artist_id: str, venue_id: str) -> dic
     }
 
 
-def confidence(predicted: float, low: float, high: float) -> float:
-    """The guide's `confidence` in 0-1 from the interval: 1 - (high - low) / (2 * predicted), clipped to [0, 1]
-    and rounded to 4 places; 0 when nothing is predicted to sell.
+def confidence(predicted: float, low: float, high: float, factor: float = 1.0) -> float:
+    """The guide's `confidence` in 0-1 from the interval: 1 - (high - low) / (2 * predicted), clipped to [0, 1],
+    times `factor`, rounded to 4 places; 0 when nothing is predicted to sell.
 
     It reads "the outcome lies within +/-(1 - confidence) of the prediction, at the interval's coverage": an
     interval of +/-20% gives 0.8; a sell-out that is all but certain (a narrow interval at capacity) nears 1.
-    The one implementation: the model (`TicketModel.predict`), the service and the evaluation all call it."""
+    `factor` (in (0, 1]) lowers it for a request outside the model's training range (`training_range`: 1.0
+    inside, where the confidence is exactly the interval's). The one implementation: the model
+    (`TicketModel.predict`), the service and the evaluation all call it."""
     if not predicted > 0:
         return 0.0
-    return round(min(1.0, max(0.0, 1.0 - (high - low) / (2.0 * predicted))), 4)
+    interval = min(1.0, max(0.0, 1.0 - (high - low) / (2.0 * predicted)))
+    return round(interval * min(1.0, max(0.0, float(factor))), 4)
 
 
 def served_interval(predicted: float, low: float, high: float, capacity: float) -> tuple[float, float, float]:

@@ -11,9 +11,14 @@ calibration concerts that did not sell out (|log residual|) and for those that d
 prediction from the sell-out boundary): label-conditional conformal, so the interval covers about 80% of the
 concerts that sell out and 80% of those that do not, not only 80% overall.
 
+Outside the range the model was trained on (`training_range`: list price per venue type, price relative to the
+artist's and the venue's usual price, event date), a prediction carries `warnings` and a `confidence_factor` below
+1 that lowers its confidence; a list price outside its range is predicted at the nearer bound. Inside, nothing
+changes. The range is stored in model.json, so the SageMaker inference script answers the same warnings.
+
 Loaded the same way by the local predictor and by the SageMaker inference script, so it depends only on numpy,
-lightgbm and the sibling modules `features` and `transform` (which the SageMaker package ships beside it). The
-artefact is text: LightGBM's model file and JSON, no pickle, so it loads across library versions.
+lightgbm and the sibling modules `features`, `transform` and `training_range` (which the SageMaker package ships
+beside it). The artefact is text: LightGBM's model file and JSON, no pickle, so it loads across library versions.
 """
 
 from __future__ import annotations
@@ -29,9 +34,10 @@ import lightgbm as lgb
 import numpy as np
 
 try:
-    from concert_api.ml import features, transform
+    from concert_api.ml import features, training_range, transform
 except ImportError:  # pragma: no cover - the SageMaker container, where the modules sit side by side
     import features  # type: ignore[no-redef]
+    import training_range  # type: ignore[no-redef]
     import transform  # type: ignore[no-redef]
 
 BOOSTER_FILE = "booster.txt"
@@ -73,14 +79,19 @@ class TicketModel:
     """Predicts sales (median), an interval and a confidence for batches of instances."""
 
     def __init__(self, booster: lgb.Booster, params: transform.TransformParams, calibration: Calibration,
-                 version: str) -> None:  # fmt: skip
+                 version: str, seen_range: training_range.TrainingRange | None = None) -> None:  # fmt: skip
         self.booster = booster
         self.params = params
         self.calibration = calibration
         self.version = version
+        self.training_range = seen_range
+        """What the trees were fit on; None for a model saved before ranges were recorded (no checks then)."""
 
     def log_sell_through(self, cols: Mapping[str, np.ndarray]) -> np.ndarray:
-        """The predicted median log sell-through (at most 0) of each instance."""
+        """The predicted median log sell-through (at most 0) of each instance; a list price outside its venue
+        type's training range is predicted at the nearer bound (`TrainingRange.clamp_prices`)."""
+        if self.training_range is not None:
+            cols = self.training_range.clamp_prices(cols)
         x = transform.design_matrix(cols, self.params)
         threads = 1 if len(x) < 1000 else 0
         return np.minimum(0.0, np.asarray(self.booster.predict(x, num_threads=threads), dtype=np.float64))
@@ -94,21 +105,25 @@ class TicketModel:
 
     def predict(self, instances: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
         """One prediction dict per instance (JSON-able): sell_through, predicted_sales, low, high, coverage,
-        confidence (`features.confidence`), model_version."""
+        confidence (`features.confidence`, times the confidence factor), model_version, warnings (plain sentences;
+        empty inside the training range) and confidence_factor (1.0 inside it; see `training_range`)."""
         if not instances:
             return []
         out = self.predict_columns(transform.columns_from_instances(instances))
         predictions = []
-        for i in range(len(instances)):
+        for i, inst in enumerate(instances):
             sales, low, high = (round(float(out[k][i]), 3) for k in ("predicted_sales", "low", "high"))
+            warnings, factor = self.training_range.assess(inst) if self.training_range is not None else ([], 1.0)
             predictions.append({
                 "sell_through": round(float(out["sell_through"][i]), 6),
                 "predicted_sales": sales,
                 "low": low,
                 "high": high,
                 "coverage": self.calibration.coverage,
-                "confidence": features.confidence(sales, low, high),
+                "confidence": features.confidence(sales, low, high, factor),
                 "model_version": self.version,
+                "warnings": warnings,
+                "confidence_factor": round(factor, 4),
             })  # fmt: skip
         return predictions
 
@@ -129,6 +144,7 @@ class TicketModel:
                 "quantiles": self.calibration.quantiles,
                 "sold_out_quantiles": self.calibration.sold_out_quantiles,
             },
+            "training_range": None if self.training_range is None else self.training_range.to_dict(),
         }
         (directory / MODEL_FILE).write_text(json.dumps(spec, indent=2) + "\n")
 
@@ -146,7 +162,8 @@ class TicketModel:
         calibration = Calibration(float(cal["coverage"]), [float(e) for e in cal["edges"]],
                                   [float(q) for q in cal["quantiles"]],
                                   None if sold_out is None else [float(q) for q in sold_out])  # fmt: skip
-        return cls(booster, transform.TransformParams.from_dict(spec["transform"]), calibration, spec["version"])
+        return cls(booster, transform.TransformParams.from_dict(spec["transform"]), calibration, spec["version"],
+                   training_range.TrainingRange.from_dict(spec.get("training_range")))  # fmt: skip
 
 
 def conformal_quantile(scores: np.ndarray, coverage: float) -> float:

@@ -3,7 +3,7 @@
     model.tar.gz
         booster.txt  model.json  metadata.json
         code/inference.py  (ml/sagemaker_inference.py)
-        code/model.py  code/transform.py  code/features.py
+        code/model.py  code/transform.py  code/features.py  code/training_range.py
         code/requirements.txt  (lightgbm only: installed by the scikit-learn container at start-up)
 
 Target: the SageMaker scikit-learn framework container `SKLEARN_FRAMEWORK_VERSION` (`py3`: Python
@@ -30,6 +30,7 @@ CODE_FILES = {
     "code/model.py": _ML_DIR / "model.py",
     "code/transform.py": _ML_DIR / "transform.py",
     "code/features.py": _ML_DIR / "features.py",
+    "code/training_range.py": _ML_DIR / "training_range.py",
 }
 
 

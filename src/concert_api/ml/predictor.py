@@ -14,7 +14,9 @@ from typing import Any, Protocol, runtime_checkable
 from concert_api.warehouse.base import Warehouse
 
 Prediction = dict[str, Any]
-"""sell_through, predicted_sales, low, high, coverage, confidence, model_version."""
+"""sell_through, predicted_sales, low, high, coverage, confidence, model_version; from a model that records its
+training range (and an endpoint running such a package) also warnings (list of sentences) and confidence_factor
+(see `training_range`)."""
 
 
 @runtime_checkable

@@ -1,4 +1,5 @@
-"""`concert-api model evaluate`: re-score a saved version on its hold-out and write docs/model.md with the plot."""
+"""`concert-api model evaluate`: re-score a saved version on its hold-out and write the report with the plot
+(`<data dir>/reports/` by default; the project's own is docs/model.md, regenerated with `--report`/`--plot`)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ import numpy as np
 from concert_api.ml import artefacts, dataset, transform
 from concert_api.ml.evaluation import Evaluation, evaluate, noise_free_demand, plot_predicted_vs_actual
 from concert_api.ml.model import TicketModel
+from concert_api.ml.training_range import money
 from concert_api.warehouse.base import Warehouse
 
 
@@ -89,8 +91,8 @@ def measure_latency(warehouse: Warehouse, version_dir: Path, *, requests: int = 
 def write_report(evaluation: Evaluation, metadata: dict[str, Any], report: Path, plot: Path, *,
                  data_differences: list[str] | None = None, latency: dict[str, Any] | None = None,
                  data_dir: Path | None = None) -> None:  # fmt: skip
-    """docs/model.md (every figure from `evaluation`, the version's metadata and `latency`) and the plot beside
-    it; `data_differences` (from `snapshot_differences`) are stated in the report."""
+    """The Markdown report (every figure from `evaluation`, the version's metadata and `latency`) and the plot
+    beside it; `data_differences` (from `snapshot_differences`) are stated in the report."""
     plot_predicted_vs_actual(evaluation, plot)
     report.parent.mkdir(parents=True, exist_ok=True)
     try:
@@ -117,8 +119,11 @@ def render(evaluation: Evaluation, metadata: dict[str, Any], plot_ref: str, *,
                     f"--as-of {snap.get('as_of')}")  # fmt: skip
     else:
         generate = f"concert-api{dd} data generate  # the model records no snapshot: scale and seed unknown"
-    reproduce = (f"    {generate}\n    concert-api{dd} model train\n    concert-api{dd} model evaluate\n"
-                 f"    .venv/bin/python bench/bench_predict.py{dd} --tune   # round curve, training, latency")
+    reproduce = (f"    {generate}\n    concert-api{dd} model train\n"
+                 f"    concert-api{dd} model evaluate --report docs/model.md --plot docs/model_pred_vs_actual.png\n"
+                 f"    .venv/bin/python bench/bench_predict.py{dd} --tune   # round curve, training, latency\n\n"
+                 "(`model evaluate` without `--report`/`--plot` writes `<data dir>/reports/model.md` and "
+                 "`model_pred_vs_actual.png`,\nleaving a clone's docs/ alone.)")
     floor = evaluation.noise_floor
     better_name, better = min((("venue average", evaluation.venue_baseline), ("capacity × artist sell-through",
                                evaluation.artist_baseline)), key=lambda kv: kv[1]["mae"])  # fmt: skip
@@ -231,7 +236,7 @@ model predicts a sell-out. Sold-out status is an outcome, not known when predict
 **Confidence rule**: `confidence = clip(1 - (high - low) / (2 × predicted_sales), 0, 1)`, read as "the outcome is
 within ±(1 - confidence) of the prediction, {evaluation.nominal_coverage * 100:.0f}% of the time": an interval of
 ±20% gives 0.80, a near-certain sell-out nears 1, an interval wider than twice the prediction gives 0.
-
+{extrapolation_section(metadata.get("training_range"))}
 ## The model
 
 * Target: log sell-through, `log(min(1, max(tickets, 1) / capacity))`; L1 loss, so the trees estimate the
@@ -255,8 +260,8 @@ within ±(1 - confidence) of the prediction, {evaluation.nominal_coverage * 100:
   as the row's own sell-through rises, and the trees learned that (training MAE below the noise floor, hold-out
   MAE twice it). Point-in-time aggregates fixed it.
 * Artefact: `<data dir>/models/ticket_sales/<version>/` holds `booster.txt`, `model.json` (transform parameters,
-  calibration) and `metadata.json` (data snapshot, features, split, metrics, timings); `current` names the
-  version served. `concert-api model package` builds `model.tar.gz` for SageMaker.
+  calibration, training range) and `metadata.json` (data snapshot, features, split, metrics, timings, training
+  range); `current` names the version served. `concert-api model package` builds `model.tar.gz` for SageMaker.
 * Serving: features are the aggregates as of the earlier of today and the event date, so a concert that has
   already happened is predicted from what was known before it (point in time, as in training).
 * Venue forecast (`forecast_attendance_rate` in `POST /venues/popularity`): the mean predicted sell-through of the
@@ -264,6 +269,70 @@ within ±(1 - confidence) of the prediction, {evaluation.nominal_coverage * 100:
   `SAGEMAKER_VENUE_ENDPOINT`); omitted for a venue with nothing scheduled.
 
 """ + DEPLOYING
+
+
+def _ordinal(x: float) -> str:
+    n = f"{x:g}"
+    if not n.isdigit():
+        return n + "th"
+    suffix = "th" if 10 <= int(n) % 100 <= 20 else {"1": "st", "2": "nd", "3": "rd"}.get(n[-1], "th")
+    return n + suffix
+
+
+def extrapolation_section(seen: dict[str, Any] | None) -> str:
+    """The report's account of the training range and of the extrapolation rule (next to the confidence rule)."""
+    rule = """
+**Extrapolation rule** (`ml/training_range.py`): outside the range the model was trained on, the answer carries
+`warnings`, plain sentences naming the field (`ticket_price`, `event_date`), and a lower confidence:
+`confidence = clip(1 - (high - low) / (2 × predicted_sales), 0, 1) × price factor × date factor`, where
+
+* price factor = `exp(-d)`, d the largest distance outside the list-price range or a price-ratio range, in log
+  price: bound / price above a range, price / bound below it (0.5 at twice the highest list price seen, 0.1 at ten
+  times); 0.5 for a venue type the model was trained on no concerts of;
+* date factor = `0.5 ^ (days outside / 365)`: halved for each year before the earliest concert of the training
+  data, or beyond 18 months (548 days) after the latest.
+
+Inside every range both factors are exactly 1: the confidence rule above applies unchanged, and so does the
+prediction. Outside, trees cannot extrapolate (beyond the highest price they were fit on, every price gets the same
+answer), so:
+
+* a list price outside its venue type's range is predicted at the nearer bound, exactly what the model predicts
+  there, and the warning says so (above the range fewer tickets may sell, below it more);
+* a price far from the artist's or the venue's usual one (the features `price_vs_artist`, `price_vs_venue`: the
+  price over the geometric mean of their past list prices), judged at the price the trees are given, and a date
+  outside the span, are warned about; the prediction is left as the model makes it.
+
+The interval is not widened: its coverage is calibrated inside the range only, which the warning and the lower
+confidence say. The hold-out above is scored on the predictions as served (a price outside its range held at the
+bound, as for a request).
+The range is stored in `model.json` (and copied into `metadata.json`), so it travels in `model.tar.gz`: the
+SageMaker inference script answers the same `warnings` and `confidence_factor` as the local predictor, and the API
+serves them (the API never sees the artefact on that path, so it could not compute them itself). A model, or an
+endpoint's package, from before the range was recorded loads and predicts as before, without warnings.
+"""
+    if not seen:
+        return rule + "\nThis model version records no training range (trained before it was recorded): no warnings.\n"
+    first, last = seen["event_date"]["first"], seen["event_date"]["last"]
+    horizon = dt.date.fromisoformat(last) + dt.timedelta(days=int(seen["event_date"].get("horizon_days", 548)))
+    q = seen.get("quantiles", [0.01, 0.99])
+
+    def ratio(bounds: list[float] | None) -> str:
+        return "n/a" if bounds is None else f"{bounds[0]:.2f}–{bounds[1]:.2f}×"
+
+    rows = "\n".join(
+        f"| {name} | {r['rows']:,} | {money(r['ticket_price'][0])}–{money(r['ticket_price'][1])} | "
+        f"{ratio(r.get('price_vs_artist'))} | {ratio(r.get('price_vs_venue'))} |"
+        for name, r in seen["venue_types"].items()
+    )
+    span = f"{_ordinal(q[0] * 100)} to {_ordinal(q[1] * 100)} percentile"
+    return rule + f"""
+This model's range, from the rows the trees were fit on ({span} per venue type); dates from {first} to
+{last} (the training data's earliest and latest concert), so a date after {horizon} is warned about:
+
+| venue type | fitting rows | list price | price vs artist's usual | price vs venue's usual |
+|---|---:|---|---|---|
+{rows}
+"""
 
 
 DEPLOYING = """

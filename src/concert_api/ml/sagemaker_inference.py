@@ -1,9 +1,9 @@
 """SageMaker inference script for the ticket-sales model, in the SageMaker scikit-learn container's conventions.
 
 `concert-api model package` puts this file in `model.tar.gz` as `code/inference.py`, beside `features.py`,
-`transform.py`, `model.py` and a `requirements.txt` (a lightgbm range only), with the model files at the
-archive's root. Deploy it with the scikit-learn framework container 1.4-2, py3 (entry point `inference.py`);
-the container calls:
+`transform.py`, `training_range.py`, `model.py` and a `requirements.txt` (a lightgbm range only), with the model
+files at the archive's root. Deploy it with the scikit-learn framework container 1.4-2, py3 (entry point
+`inference.py`); the container calls:
 
     model_fn(model_dir)                       -> the TicketModel
     input_fn(body, content_type)              -> a list of instances   (application/json only)
@@ -12,7 +12,12 @@ the container calls:
 
 Request:  {"instances": [{...instance...}, ...]}   (or one instance object, or a bare list)
 Response: {"predictions": [{"sell_through", "predicted_sales", "low", "high", "coverage", "confidence",
-                            "model_version"}, ...]}
+                            "model_version", "warnings", "confidence_factor"}, ...]}
+
+`warnings` and `confidence_factor` come from the training range stored in model.json (`training_range`): the
+endpoint says, as the local predictor does, when a request lies outside what the model was trained on. The API
+serves them as they come; an endpoint deployed from a package built before the range was recorded sends neither,
+and the API then adds no warning (re-train, re-package and re-deploy to get them).
 
 Errors. The container wraps every exception raised by these functions into its own error class and answers 500,
 which InvokeEndpoint reports to the caller as `ModelError` (OriginalStatusCode 500). So a malformed request is

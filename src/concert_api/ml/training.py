@@ -8,7 +8,10 @@ The hold-out only scores the finished model: no choice is made on it. The number
 (`tune_rounds`) on a validation slice carved from the training rows alone.
 
 Every concert's features are the aggregates as of the start of its 91-day period (point in time; see
-`dataset.point_in_time_columns`). The artefact saved is exactly the model evaluated.
+`dataset.point_in_time_columns`). The artefact saved is exactly the model evaluated. It records the range of what
+the trees were fit on (`training_range`: per venue type, the 1st-99th percentile of list prices and of the price
+over the artist's and the venue's usual price; the date span of the data), against which every prediction is
+checked.
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ from typing import Any
 import lightgbm as lgb
 import numpy as np
 
-from concert_api.ml import artefacts, dataset, transform
+from concert_api.ml import artefacts, dataset, training_range, transform
 from concert_api.ml.evaluation import Evaluation, evaluate, noise_free_demand
 from concert_api.ml.model import Calibration, TicketModel, calibrate
 from concert_api.warehouse.base import Warehouse
@@ -119,7 +122,9 @@ def train(
     booster = _fit(sub["train"], y["train"], params, NUM_ROUNDS, num_threads)
     fit_seconds = time.perf_counter() - fit_started
     version = artefacts.new_version()
-    model = TicketModel(booster, params, Calibration(COVERAGE, [], [0.0]), version)  # calibrated next
+    seen = training_range.fit(sub["train"], first_date=split.first,
+                              last_date=split.end - dt.timedelta(days=1))  # fmt: skip
+    model = TicketModel(booster, params, Calibration(COVERAGE, [], [0.0]), version, seen)  # calibrated next
 
     report(STEPS[3], 3, len(STEPS) - 1)
     m_cal = model.log_sell_through(sub["calibration"])
@@ -159,6 +164,7 @@ def train(
                      "coverage": COVERAGE, "edges": model.calibration.edges,
                      "half_widths": model.calibration.quantiles,
                      "sold_out_distances": model.calibration.sold_out_quantiles},
+        "training_range": seen.to_dict(),
         "baseline_fallbacks": {"tickets": float(y["train"].mean()), "sell_through": params.prior_st},
         "metrics": evaluation.summary(),
         "timings_seconds": {"features": round(features_seconds, 2), "fit": round(fit_seconds, 2),

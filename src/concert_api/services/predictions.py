@@ -4,6 +4,14 @@ The predictor decides where features and model live (in process, or Redshift plu
 service holds the rules: unknown artist or venue -> 404 naming which, sales never above the venue's capacity, an
 interval around the prediction and a confidence derived from it (`ml.features.confidence`, the one
 implementation of the rule), features as of the earlier of today and the event date (point in time).
+
+Outside the model's training range (a list price beyond what it saw for the venue type, a price far from the
+artist's or the venue's usual one, a date before its data or more than 18 months after), the prediction carries
+`warnings` and a `confidence_factor` below 1, which lowers `confidence` (`ml.training_range`). The model computes
+both, locally and in the SageMaker inference script alike (the range travels in the model artefact, which this
+service never sees on the SageMaker path); the service passes the warnings on and applies the factor to the
+confidence it derives from the served interval. A prediction without them (a model or an endpoint older than the
+range) is served as before, without warnings.
 """
 
 from __future__ import annotations
@@ -39,14 +47,20 @@ def predict_tickets(
         sales, low, high = features.served_interval(prediction["predicted_sales"], prediction["low"],
                                                     prediction["high"], float(inst["capacity"] or 0))  # fmt: skip
         coverage = float(prediction.get("coverage", 0.8))
+        factor = float(prediction.get("confidence_factor", 1.0))
+        raw_warnings = prediction.get("warnings") or []
+        if not isinstance(raw_warnings, list):
+            raise TypeError(f"warnings is a {type(raw_warnings).__name__}, not a list")
+        warnings = [str(w) for w in raw_warnings]
     except (KeyError, TypeError, ValueError) as exc:
         raise DependencyError("The prediction model returned an unexpected answer.", internal=str(exc)) from exc
     return TicketPredictionResponse(
         predicted_sales=sales,
-        confidence=features.confidence(sales, low, high),
+        confidence=features.confidence(sales, low, high, factor),
         features_used=features.features_used(inst, request.artist_id, request.venue_id),
         prediction_interval=PredictionInterval(low=low, high=high, coverage=coverage),
         model_version=prediction.get("model_version"),
+        warnings=warnings or None,
         timestamp=utc_now_iso(),
     )
 

@@ -29,6 +29,13 @@ def test_feature_sql_columns_are_the_instance_aggregates():
 )
 def test_confidence_rule(predicted, low, high, expected):
     assert features.confidence(predicted, low, high) == pytest.approx(expected)
+    assert features.confidence(predicted, low, high, 1.0) == features.confidence(predicted, low, high)
+
+
+def test_the_extrapolation_factor_scales_the_interval_confidence():
+    assert features.confidence(1000, 800, 1200, 0.5) == 0.4
+    assert features.confidence(1000, 800, 1200, 0.0) == 0.0
+    assert features.confidence(1000, 800, 1200, 3.0) == 0.8  # never raised above the interval's
 
 
 def _row(**overrides):
@@ -149,5 +156,6 @@ def test_the_model_derives_confidence_with_the_one_rule(trained_dir):
            "venue_type": "theater", "city_population": 961_855, "a_n": 4, "a_sum_st": 3.9, "v_n": 0}  # fmt: skip
     instances = [features.instance(row, event_date="2026-08-01", ticket_price=p) for p in (10.0, 60.0, 400.0)]
     for p in model.predict(instances):
-        assert p["confidence"] == features.confidence(p["predicted_sales"], p["low"], p["high"])
+        assert p["confidence"] == features.confidence(p["predicted_sales"], p["low"], p["high"],
+                                                      p["confidence_factor"])  # fmt: skip
         assert p["low"] <= p["predicted_sales"] <= p["high"] <= 2000

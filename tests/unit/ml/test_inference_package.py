@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import subprocess
@@ -41,7 +42,8 @@ def test_packaged_model_answers_like_the_local_model(trained_dir, tmp_path):
         names = set(tar.getnames())
         tar.extractall(tmp_path / "model", filter="data")
     assert {"booster.txt", "model.json", "metadata.json", "code/inference.py", "code/model.py",
-            "code/transform.py", "code/features.py", "code/requirements.txt"} <= names  # fmt: skip
+            "code/transform.py", "code/features.py", "code/training_range.py",
+            "code/requirements.txt"} <= names  # fmt: skip
     assert (tmp_path / "model" / "code" / "requirements.txt").read_text() == requirements()
 
     local = LocalTicketPredictor(version_dir)
@@ -51,13 +53,19 @@ def test_packaged_model_answers_like_the_local_model(trained_dir, tmp_path):
                           check=True, timeout=120)  # fmt: skip
     content_type, body = done.stdout.strip().split("\n", 1)
     assert content_type == "application/json"
-    assert json.loads(body)["predictions"] == local.predict(instances)
+    predictions = json.loads(body)["predictions"]
+    assert predictions == local.predict(instances)
+    # The endpoint says what the local predictor says outside the training range (the range is in model.json)
+    assert predictions[0]["warnings"] == [] and predictions[0]["confidence_factor"] == 1.0
+    assert any(w.startswith("ticket_price $5,000 is above") for w in predictions[2]["warnings"])
+    assert predictions[2]["confidence_factor"] < 1.0
 
 
 def _instances():
     row = {"genre": "pop", "popularity": 80.0, "city": "Chicago", "state": "IL", "capacity": 15000,
            "venue_type": "arena", "city_population": 2_746_388, "a_n": 10, "a_sum_st": 9.0, "v_n": 0}  # fmt: skip
-    return [features.instance(row, event_date="2026-08-01", ticket_price=p) for p in (40.0, 120.0)]
+    return [features.instance(row, event_date=dt.date.today().isoformat(), ticket_price=p)
+            for p in (120.0, 40.0, 5000.0)]  # the last above any list price the model was trained on
 
 
 def test_requirements_name_only_a_lightgbm_range_never_numpy_or_scikit_learn():
@@ -107,8 +115,9 @@ def test_packaged_model_installs_and_answers_under_the_containers_python(trained
     expected = LocalTicketPredictor(version_dir).predict(instances)
     for g, e in zip(got, expected, strict=True):
         assert g["model_version"] == e["model_version"]
-        for key in ("predicted_sales", "low", "high", "confidence"):
+        for key in ("predicted_sales", "low", "high", "confidence", "confidence_factor"):
             assert g[key] == pytest.approx(e[key], rel=1e-6, abs=1e-3)
+        assert g["warnings"] == e["warnings"]
 
 
 def test_a_malformed_request_is_carried_to_output_fn_not_raised():

@@ -111,8 +111,9 @@ def test_a_read_timeout_is_a_504():
     assert error_response(caught.value)[0] == 504
 
 
+@pytest.mark.parametrize("price", [None, 99_999.0])
 def test_handler_on_the_sagemaker_path_reads_features_from_the_warehouse(aws, trained_env, monkeypatch,
-                                                                         lambda_context):  # fmt: skip
+                                                                         lambda_context, price):  # fmt: skip
     import api_lambda_handlers
 
     from concert_api.ml.local_predictor import LocalTicketPredictor
@@ -121,6 +122,9 @@ def test_handler_on_the_sagemaker_path_reads_features_from_the_warehouse(aws, tr
     # Given the endpoint answers what the packaged model answers for the instance the warehouse yields
     event = load_event("http_ticket_prediction.json")
     request = json.loads(event["body"])
+    if price is not None:  # far above any list price the model was trained on
+        request["ticket_price"] = price
+        event["body"] = json.dumps(request)
     local = LocalTicketPredictor.from_model_dir(trained_env / "models")
     from concert_api import composition
 
@@ -143,4 +147,11 @@ def test_handler_on_the_sagemaker_path_reads_features_from_the_warehouse(aws, tr
     assert body["predicted_sales"] == pytest.approx(expected["predicted_sales"], abs=0.1)
     assert body["predicted_sales"] <= body["features_used"]["venue_capacity"]
     assert body["model_version"] == local.model_version
+    # and so do the warnings the packaged model gives outside its training range, and the confidence they lower
+    assert body.get("warnings") == (expected["warnings"] or None)
+    if price is not None:
+        assert body["warnings"][0].startswith("ticket_price $99,999 is above the list prices")
+        assert body["confidence"] == features.confidence(body["predicted_sales"], body["prediction_interval"]["low"],
+                                                         body["prediction_interval"]["high"],
+                                                         expected["confidence_factor"])  # fmt: skip
     assert composition.backends(composition.get_settings())["predictor"] == "sagemaker"
