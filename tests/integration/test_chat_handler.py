@@ -82,6 +82,21 @@ def test_cli_ask_continues_a_session_across_processes(local_chat, tiny_data_dir)
     assert (tiny_data_dir / "chat_sessions.sqlite3").exists()
 
 
+def test_the_requests_user_id_reaches_the_recommendations(local_chat, lambda_context):
+    """`{"message": ..., "user_id": ...}` over HTTP and `chat ask --user` personalise; an unknown user is said."""
+    from concert_api.cli.chat_commands import chat
+    from concert_api.handlers.chat import chatbot_handler
+
+    response = chatbot_handler({"body": json.dumps({"message": "any concerts you'd recommend for me?",
+                                                    "user_id": "user_001"})}, lambda_context)
+    body = body_of(response)
+    assert body["intent"] == "recommendations" and body["data"]["parameters"]["user_id"] == "user_001"
+    printed = CliRunner().invoke(chat, ["ask", "any concerts you'd recommend for me?", "--user", "user_999999",
+                                        "--json"])
+    reply = _printed_response(printed.output)
+    assert reply["message"].startswith("I don't know user user_999999") and reply["data"]["result"]
+
+
 def _printed_response(output: str) -> dict:
     """The response `ask --json` printed (indented JSON), after any log lines that went to the same stdout (the
     entry point sends logs to stderr, but this test calls the command group directly)."""

@@ -27,6 +27,7 @@ def names(assistant):
     ("Tell me about popular artists", "artist_lookup", "artist_lookup"),
     ("tell me about {artist}", "artist_lookup", "artist_lookup"),
     ("most popular venues in {city}", "venue_popularity", "venue_rankings"),
+    ("what's the capacity of {venue}?", "venue_lookup", "venue_lookup"),
     ("concerts in {city} next month", "concert_search", "concert_search"),
     ("how many tickets would {artist} sell at {venue} on Dec 31 at $75", "ticket_prediction", "ticket_prediction"),
     ("recommend some rock concerts near {city}", "recommendations", "recommendations"),
@@ -111,9 +112,11 @@ def test_an_ambiguous_name_gets_a_clarifying_question(shared_assistant):
 
 
 def test_every_suggestion_can_be_answered(shared_assistant):
-    artist, city, _ = names(shared_assistant)
+    artist, city, venue = names(shared_assistant)
+    other = next(v for v in shared_assistant.catalog.venues if v["venue_id"] != venue["venue_id"])
     for opener in (f"tell me about {artist}", f"most popular venues in {city}", f"concerts in {city}",
-                   "which artist sold the most tickets?", "hi"):
+                   "which artist sold the most tickets?", "hi", f"tell me about {venue['name']}",
+                   f"compare {venue['name']} and {other['name']}"):
         session = f"t-{uuid.uuid4().hex}"
         first = ask(shared_assistant, opener, session)
         for suggestion in first.suggestions:

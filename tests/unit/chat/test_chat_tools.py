@@ -14,8 +14,8 @@ def one(warehouse, sql, **params):
 
 
 def test_every_tool_has_an_intent_a_description_and_a_model():
-    assert {t.intent for t in TOOLS} == {"venue_popularity", "artist_lookup", "concert_search", "ticket_prediction",
-                                         "recommendations", "sales_query"}
+    assert {t.intent for t in TOOLS} == {"venue_popularity", "venue_lookup", "artist_lookup", "concert_search",
+                                         "ticket_prediction", "recommendations", "sales_query"}
     assert all(len(t.description) > 40 and t.input_model.model_json_schema()["type"] == "object" for t in TOOLS)
 
 
@@ -49,6 +49,29 @@ def test_artist_lookup_profile_and_top_list(tool_context, chat_warehouse):
     completed = one(chat_warehouse, """SELECT COUNT(*) AS n FROM concerts c JOIN artists a ON a.artist_id = c.artist_id
         WHERE a.name = :name AND c.status = 'completed'""", name=top)["n"]
     assert profile["name"] == top and profile["completed_concerts"] == completed
+
+
+def test_venue_lookup_matches_the_ranking_and_a_direct_query(tool_context, chat_warehouse):
+    ranking = run_tool("venue_rankings", {"top_n": 100}, tool_context).result["venues"]
+    ranked = ranking[len(ranking) // 2]
+    venue = run_tool("venue_lookup", {"venue": ranked["name"]}, tool_context).result["venue"]
+    assert venue["popularity_rank"] == ranked["popularity_rank"] and venue["ranked_venues"] == len(ranking)
+    assert venue["capacity"] == ranked["capacity"] and venue["venue_type"] == ranked["venue_type"]
+    upcoming = one(chat_warehouse, """SELECT COUNT(*) AS n FROM concerts WHERE venue_id = :venue_id
+        AND status = 'scheduled' AND event_date >= CAST(:today AS DATE)""", venue_id=ranked["venue_id"],
+                   today=AS_OF.isoformat())["n"]
+    assert venue["upcoming_concerts"] == upcoming and len(venue["next_concerts"]) == min(3, upcoming)
+    other = ranking[0]
+    both = run_tool("venue_lookup", {"venue": ranked["venue_id"], "compare_with": other["venue_id"]},
+                    tool_context).result
+    assert (both["venue"]["name"], both["compared_with"]["name"]) == (ranked["name"], other["name"])
+
+
+def test_artist_lookup_compares_two_artists(tool_context, chat_warehouse):
+    first, second = (r["name"] for r in chat_warehouse.query(
+        "SELECT name FROM artists ORDER BY popularity DESC, artist_id LIMIT 2", {}))
+    result = run_tool("artist_lookup", {"artist": first, "compare_with": second}, tool_context).result
+    assert (result["artist"]["name"], result["compared_with"]["name"]) == (first, second)
 
 
 def test_venue_rankings_and_recommendations_reuse_the_services(tool_context):

@@ -9,6 +9,7 @@ from concert_api.models import ChatRequest, ChatResponse
 INTENTS: tuple[str, ...] = (
     "artist_lookup",
     "venue_popularity",
+    "venue_lookup",
     "concert_search",
     "ticket_prediction",
     "recommendations",

@@ -72,6 +72,16 @@ class ArtistLookupInput(ToolInput):
                                description="Artist name or id. Omit to list the most popular artists.")
     genre: Genre | None = Field(None, description="Only artists of this genre (when no artist is named).")
     top_n: int = Field(5, ge=1, le=50, description="How many artists to list when no artist is named.")
+    compare_with: str | None = Field(None, min_length=1, max_length=120,
+                                     description="A second artist (name or id) to compare with the first, side by "
+                                                 "side.")
+
+
+class VenueLookupInput(ToolInput):
+    venue: str = Field(min_length=1, max_length=120, description="Venue name or id.")
+    compare_with: str | None = Field(None, min_length=1, max_length=120,
+                                     description="A second venue (name or id) to compare with the first, side by "
+                                                 "side.")
 
 
 class ConcertSearchInput(ToolInput):
@@ -186,14 +196,54 @@ def _artist_lookup(args: ArtistLookupInput, ctx: ToolContext) -> dict[str, Any]:
         rows = ctx.warehouse.query(q.TOP_ARTISTS, {"today": ctx.today.isoformat(), "genre": args.genre or "",
                                                    "top_n": args.top_n})
         return {"artists": [_top_artist(r) for r in rows], "total_artists": len(rows)}
-    artist = resolve_artist(args.artist, ctx.warehouse)
+    result: dict[str, Any] = {"artist": _artist_profile(args.artist, ctx)}
+    if args.compare_with:
+        result["compared_with"] = _artist_profile(args.compare_with, ctx)
+    return result
+
+
+def _artist_profile(name: str, ctx: ToolContext) -> dict[str, Any]:
+    artist = resolve_artist(name, ctx.warehouse)
     rows = ctx.warehouse.query(q.ARTIST_PROFILE, {"artist_id": artist["artist_id"], "today": ctx.today.isoformat()})
     profile = _profile(rows[0])
     upcoming = search_concerts(ctx, artist_id=artist["artist_id"], date_from=ctx.today,
                                date_to=ctx.today + dt.timedelta(days=UPCOMING_HORIZON_DAYS), status="scheduled",
                                limit=3)
     profile["next_concerts"] = upcoming["concerts"]
-    return {"artist": profile}
+    return profile
+
+
+def _venue_lookup(args: VenueLookupInput, ctx: ToolContext) -> dict[str, Any]:
+    result: dict[str, Any] = {"venue": venue_profile(args.venue, ctx)}
+    if args.compare_with:
+        result["compared_with"] = venue_profile(args.compare_with, ctx)
+    return result
+
+
+def venue_profile(name: str, ctx: ToolContext) -> dict[str, Any]:
+    """A venue's capacity, type and place, its rank in the popularity ranking (among venues with at least the
+    ranking's default number of concerts), its attendance and revenue per event, and its next concerts."""
+    venue = resolve_venue(name, ctx.warehouse)
+    min_events = int(VenuePopularityRequest.model_fields["min_events"].default)
+    row = ctx.warehouse.query(q.VENUE_PROFILE, {"venue_id": venue["venue_id"], "today": ctx.today.isoformat(),
+                                                "min_events": min_events})[0]
+    rate = row["avg_attendance_rate"]
+    profile: dict[str, Any] = {
+        "venue_id": row["venue_id"], "name": row["name"], "city": row["city"], "state": row["state"],
+        "capacity": int(row["capacity"]), "venue_type": row["venue_type"],
+        "total_concerts": int(row["total_concerts"] or 0),
+        "avg_attendance_rate": None if rate is None else round(float(rate), 4),
+        "revenue_per_event": None if row["revenue_per_event"] is None else round(float(row["revenue_per_event"]), 2),
+        "popularity_rank": None if row["popularity_rank"] is None else int(row["popularity_rank"]),
+        "ranked_venues": None if row["ranked_venues"] is None else int(row["ranked_venues"]),
+        "ranking_min_events": min_events,
+        "upcoming_concerts": int(row["upcoming_concerts"] or 0),
+    }
+    upcoming = search_concerts(ctx, venue_id=venue["venue_id"], date_from=ctx.today,
+                               date_to=ctx.today + dt.timedelta(days=UPCOMING_HORIZON_DAYS), status="scheduled",
+                               limit=3)
+    profile["next_concerts"] = upcoming["concerts"]
+    return profile
 
 
 def _concert_search(args: ConcertSearchInput, ctx: ToolContext) -> dict[str, Any]:
@@ -276,8 +326,14 @@ TOOLS: tuple[Tool, ...] = (
          VenuePopularityRequest, _venue_rankings, VENUE_RANKING_NOTES),
     Tool("artist_lookup", "artist_lookup",
          "Look up an artist by name: genre, popularity (0-100), home city, concerts played, tickets sold, revenue, "
-         "average attendance and next concerts. Without a name, list the most popular artists.",
+         "average attendance and next concerts; with compare_with, a second artist side by side. Without a name, "
+         "list the most popular artists.",
          ArtistLookupInput, _artist_lookup),
+    Tool("venue_lookup", "venue_lookup",
+         "Look up a venue by name or id: capacity, type, city and state, rank in the popularity ranking, concerts, "
+         "average attendance, revenue per event, upcoming concerts and the next ones; with compare_with, a second "
+         "venue side by side.",
+         VenueLookupInput, _venue_lookup),
     Tool("concert_search", "concert_search",
          "Find concerts by artist, venue, city, state, genre, date range and maximum ticket price. Upcoming "
          "(scheduled) concerts by default; past (completed) ones with when='past'.",

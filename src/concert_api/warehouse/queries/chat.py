@@ -174,3 +174,33 @@ SELECT * FROM (
 WHERE sales_rank <= CAST(:top_n AS INTEGER)
 ORDER BY sales_rank
 """
+
+# --- Venues ----------------------------------------------------------------------------------------------
+
+# The rank is the popularity ranking's (queries.venues.VENUE_POPULARITY: same order, same `min_events` floor)
+# over every venue, so "ranks 112th of 140" holds however long the ranking the user last saw was.
+VENUE_PROFILE = """
+SELECT v.venue_id, v.name, v.city, v.state, v.capacity, v.venue_type,
+       m.total_concerts, m.avg_attendance_rate, m.revenue_per_event,
+       r.popularity_rank, r.ranked_venues,
+       COALESCE(u.upcoming_concerts, 0) AS upcoming_concerts
+FROM venues v
+LEFT JOIN venue_metrics m ON m.venue_id = v.venue_id
+LEFT JOIN (
+    SELECT mm.venue_id,
+           ROW_NUMBER() OVER (ORDER BY mm.popularity_score DESC, mm.total_concerts DESC, mm.venue_id)
+               AS popularity_rank,
+           COUNT(*) OVER () AS ranked_venues
+    FROM venue_metrics mm
+    WHERE mm.total_concerts >= CAST(:min_events AS INTEGER)
+) r ON r.venue_id = v.venue_id
+LEFT JOIN (
+    SELECT c.venue_id, COUNT(*) AS upcoming_concerts
+    FROM concerts c
+    WHERE c.venue_id = CAST(:venue_id AS VARCHAR)
+      AND c.status = 'scheduled'
+      AND c.event_date >= CAST(:today AS DATE)
+    GROUP BY c.venue_id
+) u ON u.venue_id = v.venue_id
+WHERE v.venue_id = CAST(:venue_id AS VARCHAR)
+"""

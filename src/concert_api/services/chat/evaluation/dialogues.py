@@ -20,6 +20,8 @@ class Step:
     tool: str | None = None
     parameters: dict[str, Any] = field(default_factory=dict)
     clarifies: bool = False
+    suggestions_within: tuple[str, ...] = ()
+    """When given, every suggestion of the reply must be one of these (e.g. the venues of a place)."""
 
 
 @dataclass(frozen=True)
@@ -100,6 +102,41 @@ def build_dialogues(fillers: Fillers, ambiguous: tuple[str, list[str]] | None, s
             Step("and at $60?", "ticket_prediction", "ticket_prediction",
                  {"artist": artist, "venue": chosen_id, "ticket_price": 60.0}),
         )))
+    # From a user test (not from the test set): dates and years read against the conversation, a place's venues
+    # when a prediction lacks one, and two venues side by side.
+    dialogues.append(Dialogue("relative dates follow the date being discussed", (
+        Step(f"how many tickets would {artist} sell at {venue_name} on 10 Apr 2027 at $80?", "ticket_prediction",
+             "ticket_prediction", {"venue": venue_id, "event_date": "2027-04-10"}),
+        Step("what about the following saturday?", "ticket_prediction", "ticket_prediction",
+             {"venue": venue_id, "event_date": "2027-04-17", "ticket_price": 80.0}),
+        Step("and 2 weeks later?", "ticket_prediction", "ticket_prediction",
+             {"venue": venue_id, "event_date": "2027-05-01", "ticket_price": 80.0}),
+    )))
+    dialogues.append(Dialogue("a year alone keeps the month being discussed", (
+        Step(f"what were sales for concerts in december 2024 in {city}", "sales_query", "sales_figures",
+             {"city": city, "date_from": "2024-12-01", "date_to": "2024-12-31"}),
+        Step("and 2023?", "sales_query", "sales_figures",
+             {"city": city, "date_from": "2023-12-01", "date_to": "2023-12-31"}),
+    )))
+    if crowded:
+        place = rng.choice(crowded)
+        in_place = fillers.venues_by_city[place]
+        chosen_name, chosen_id = rng.choice(in_place)
+        dialogues.append(Dialogue("a prediction in a place suggests that place's venues", (
+            Step(f"predict ticket sales for {artist} in {place}", "ticket_prediction", None, clarifies=True,
+                 suggestions_within=tuple(name for name, _ in in_place)),
+            Step(chosen_name, "ticket_prediction", None, clarifies=True),
+            Step("on December 31st", "ticket_prediction", None, clarifies=True),
+            Step("$80", "ticket_prediction", "ticket_prediction",
+                 {"artist": artist, "venue": chosen_id, "ticket_price": 80.0}),
+        )))
+    other_name, other_id = rng.choice([v for v in fillers.venues if v[1] != venue_id])
+    dialogues.append(Dialogue("a venue, another venue, then both side by side", (
+        Step(f"what's the capacity of {venue_name}?", "venue_lookup", "venue_lookup", {"venue": venue_id}),
+        Step(f"and {other_name}?", "venue_lookup", "venue_lookup", {"venue": other_id}),
+        Step(f"how do {venue_name} and {other_name} differ?", "venue_lookup", "venue_lookup",
+             {"venue": venue_id, "compare_with": other_id}),
+    )))
     if ambiguous:
         word, names = ambiguous
         dialogues.append(Dialogue("an ambiguous name is clarified", (

@@ -138,6 +138,8 @@ def run_dialogue(assistant: LocalAssistant, dialogue: Dialogue) -> tuple[str, in
             problem = f"ran {r.data['tool']} instead of asking"
         elif step.tool and r.data.get("tool") != step.tool:
             problem = f"tool {r.data.get('tool')!r}, expected {step.tool!r}"
+        elif step.suggestions_within and not set(r.suggestions) <= set(step.suggestions_within):
+            problem = f"suggested {sorted(set(r.suggestions) - set(step.suggestions_within))}"
         elif step.tool:
             params = r.data.get("parameters", {})
             wrong = {k: params.get(k) for k, v in step.parameters.items() if params.get(k) != v}

@@ -164,6 +164,19 @@ TEMPLATES: dict[str, tuple[str, ...]] = {
         "what's the news today", "how do magnets work", "what should I cook for dinner", "what is the time in tokyo",
         "how long do cats live", "is it safe to swim after eating",
     ),
+    "venue_lookup": (
+        "what's {venue} like as a venue", "how many seats are there at {venue}", "{venue} - what sort of place is it?",
+        "fill me in on {venue}", "what's the seating capacity at {venue}?", "where's {venue} located",
+        "size of {venue}?", "quick profile of {venue}", "is {venue} a big place", "{venue} - how many can it hold",
+        "background on the venue {venue}", "I'd like to learn about the {venue} venue", "stats for {venue} please",
+        "everything about {venue}", "how many people can {venue} hold", "{venue} overview", "rundown on {venue}",
+        "key facts: {venue}", "what should I know about {venue}", "how large a crowd fits in {venue}",
+        "whereabouts is {venue}", "what's the max attendance {venue} can take",
+        "can you describe the venue {venue}",
+        "tell me a bit about {venue}", "profile the venue {venue}", "{venue} in a nutshell",
+        "give me the gist of {venue}", "the lowdown on {venue}", "venue facts for {venue}", "how roomy is {venue}",
+        "what's the setup at {venue}", "what are the basics of {venue}",
+    ),
 }
 
 EXPECTED_TYPES = ("artist", "venue", "city", "state", "genre", "date", "price", "count")

@@ -24,6 +24,7 @@ from rapidfuzz import fuzz, process
 
 from concert_api.errors import BadRequest, NotFound, utc_now_iso
 from concert_api.models import ChatRequest, ChatResponse
+from concert_api.services.chat.local import dates as date_parser
 from concert_api.services.chat.local import replies
 from concert_api.services.chat.local.catalog import US_STATES as US_STATE_NAMES
 from concert_api.services.chat.local.catalog import Catalog
@@ -44,8 +45,8 @@ from concert_api.services.chat.sessions import SessionStore, new_session_id
 from concert_api.services.chat.tools import TOOL_FOR_INTENT, AmbiguousName, ToolContext, run_tool
 from concert_api.warehouse.base import Warehouse
 
-TOOL_INTENTS = ("artist_lookup", "venue_popularity", "concert_search", "ticket_prediction", "recommendations",
-                "sales_query")
+TOOL_INTENTS = ("artist_lookup", "venue_popularity", "venue_lookup", "concert_search", "ticket_prediction",
+                "recommendations", "sales_query")
 OUT_OF_SCOPE_BELOW = 0.40
 """A message whose best intent is less likely than this, and that names nothing in the catalog, is out of scope."""
 CATALOG_TTL_SECONDS = 300.0
@@ -54,6 +55,10 @@ CATALOG_NAMES = frozenset({"artist", "venue"})
 
 FOLLOW_UP_OPENERS = re.compile(r"^\s*(and|what about|how about|what if|same|now|then|ok(ay)?|instead|also|try|"
                                r"switch|make it|just)\b", re.IGNORECASE)
+COMPARE = re.compile(r"\b(compare[sd]?|comparing|comparison|vs|versus|side by side|differences? between|differ|"
+                     r"which (one )?is (bigger|larger|better|more popular))\b", re.IGNORECASE)
+"""Words that, with two artists or two venues named, ask for the two side by side."""
+WHOLE_YEAR = re.compile(r"\b(all|whole|entire|full|complete)\b", re.IGNORECASE)
 FAREWELL = re.compile(r"\b(thanks?|thank you|cheers|bye|goodbye|see you)\b", re.IGNORECASE)
 ORDINALS = {"first": 0, "1st": 0, "one": 0, "1": 0, "second": 1, "2nd": 1, "two": 1, "2": 1, "third": 2,
             "3rd": 2, "three": 2, "3": 2, "last": -1}
@@ -63,17 +68,19 @@ ENTITY_INTENTS = (("artist", "artist_lookup"), ("venue", "concert_search"), ("ci
 EXAMPLE_PRICES = (50.0, 75.0)
 MAX_VENUE_OPTIONS = 4
 INTENT_NOUNS = {
-    "artist_lookup": "An artist lookup", "venue_popularity": "A venue ranking", "concert_search": "A concert search",
+    "artist_lookup": "An artist lookup", "venue_popularity": "A venue ranking", "venue_lookup": "A venue lookup",
+    "concert_search": "A concert search",
     "ticket_prediction": "A ticket-sales prediction", "recommendations": "A recommendation",
     "sales_query": "A sales report",
 }  # fmt: skip
 SLOT_NOUNS = {
     "artist": "artist", "venue": "venue", "city": "city", "state": "state", "genres": "genre", "vtype": "venue type",
     "date": "a date", "price": "a ticket price", "count": "a number of results", "user": "a user",
+    "compare": "a comparison",
 }  # fmt: skip
 SLOT_QUESTIONS = {
     "artist": "Which artist should I predict ticket sales for?",
-    "venue": "At which venue?",
+    "venue": "Which venue?",
     "date": "On what date?",
     "price": "At what ticket price?",
 }
@@ -106,20 +113,22 @@ class LocalAssistant:
         """Answer one message in its session."""
         session_id = request.session_id or new_session_id()
         state = self.sessions.get(session_id) or {}
+        if request.user_id:  # the request's user (HTTP `user_id`, `chat ask --user`), kept for the session
+            state["user_id"] = request.user_id
         turn = Turn(self, request.message, state, self.today())
         response = turn.run()
         state = turn.next_state()
         state["turns"] = int(state.get("turns", 0)) + 1
-        if request.user_id:
-            state["user_id"] = request.user_id
         self.sessions.put(session_id, state)
         return ChatResponse(message=response.message, session_id=session_id, intent=response.intent,
                             confidence=round(min(1.0, max(0.0, response.confidence)), 4), data=response.data,
                             suggestions=response.suggestions, timestamp=utc_now_iso())
 
-    def understand(self, message: str, today: dt.date | None = None) -> tuple[Extraction, Prediction]:
-        """The entities and the classifier's prediction for one message, without dialogue (evaluation)."""
-        extraction = self.matcher().extract(message, today=today or self.today())
+    def understand(self, message: str, today: dt.date | None = None,
+                   anchor: tuple[dt.date, dt.date] | None = None) -> tuple[Extraction, Prediction]:
+        """The entities and the classifier's prediction for one message (`anchor`: the date being discussed, for
+        "2 weeks later" and the like)."""
+        extraction = self.matcher().extract(message, today=today or self.today(), anchor=anchor)
         return extraction, self.classifier.predict(extraction.delexicalised)
 
     def matcher(self) -> EntityMatcher:
@@ -158,12 +167,17 @@ class Turn:
         self.state = state
         self.today = today
         self.catalog = assistant.catalog
-        self.extraction, self.prediction = assistant.understand(message, today)
+        self.previous: Slots = (state.get("pending") or {}).get("slots") or state.get("slots") or {}
+        self.anchor = _span(self.previous.get("date"))
+        self.extraction, self.prediction = assistant.understand(message, today, self.anchor)
+        self.user_id: str | None = state.get("user_id")
         self.intent: str | None = None
         self.slots: Slots = {}
         self.pending: dict[str, Any] | None = None
         self.follow_up = False
         self.new_slots: Slots = {}
+        self.notes: list[str] = []
+        self.extra: dict[str, Any] = {}
 
     # --- the decision ------------------------------------------------------------------------------------
 
@@ -182,6 +196,11 @@ class Turn:
     def _intent(self) -> tuple[str, float]:
         p = self.prediction
         last = self.state.get("intent")
+        comparison = self._comparison()
+        if comparison is not None:
+            self.slots = slots_from(self.extraction)
+            return comparison, max(p.probabilities.get(comparison, 0.0), p.confidence if p.intent == comparison
+                                   else 0.0)
         names_something = any(e.type in {"artist", "venue", "city", "state", "genre", "date", "price", "count",
                                          "user", "vtype"} for e in self.extraction.entities)
         looks_like_follow_up = p.intent == FOLLOW_UP or (
@@ -193,6 +212,7 @@ class Turn:
             dimension = group_by(self.message)
             if dimension:
                 self.new_slots["group_by"] = dimension
+            self._keep_the_month()
             if "venue" in self.new_slots and not inapplicable(last, {"venue": 1}):
                 for place in ("city", "state"):  # "at X in Chicago": the venue says where
                     if inapplicable(last, {place: 1}):
@@ -216,6 +236,39 @@ class Turn:
         if p.intent in TOOL_INTENTS:
             self.slots = carried(self.state.get("slots") or {}, self.slots, p.intent, self.message)
         return p.intent, p.confidence
+
+    def _comparison(self) -> str | None:
+        """"Compare X and Y", "X vs Y": two artists (or two venues) named with a comparing word are looked up
+        side by side."""
+        if not COMPARE.search(self.message):
+            return None
+        for kind, intent in (("venue", "venue_lookup"), ("artist", "artist_lookup")):
+            named = {e.value for e in self.extraction.of(kind) if not e.ambiguous}
+            if len(named) >= 2:
+                return intent
+        return None
+
+    def _keep_the_month(self) -> None:
+        """A follow-up naming only a year ("and 2024?") after a month, a season or a day keeps that part of the
+        calendar in the new year (December 2025 -> December 2024) and says so; "all of 2024" is the year."""
+        entity = self.extraction.first("date")
+        previous = _span(self.previous.get("date"))
+        if (entity is None or entity.mention is None or entity.mention.kind not in date_parser.YEAR_KINDS
+                or previous is None or date_parser.whole_year(previous) or WHOLE_YEAR.search(self.message)
+                or "date" not in self.new_slots):
+            return
+        year = int(entity.mention.match.group("year"))
+        start, end = date_parser.with_year(previous, year)
+        whole_month = start.day == 1 and (end + dt.timedelta(days=1)).day == 1 and start.month == end.month
+        kept = f"{start:%B}" if whole_month else "the same dates"
+        said = f"{start:%B} {year}" if whole_month else "the same dates that year"
+        self.new_slots["date"] = {"date_from": start.isoformat(), "date_to": end.isoformat(),
+                                  "text": f"{entity.label} ({kept})"}
+        self.extra["date_reading"] = {"said": entity.label, "year": year, "kept": kept,
+                                      "date_from": start.isoformat(), "date_to": end.isoformat()}
+        what = "month" if whole_month else "dates"
+        self.notes.append(f"I read \"{entity.label}\" as {said}, keeping the {what} of the last question "
+                          f"(ask for \"all of {year}\" for the whole year).")
 
     def _answers_pending(self, pending: dict[str, Any]) -> bool:
         slot, options = pending["slot"], pending.get("options") or []
@@ -265,8 +318,9 @@ class Turn:
         if lacking:
             return self._ask_for(intent, confidence, lacking)
         arguments = arguments_for(intent, self.slots, message=self.message, extraction=self.extraction,
-                                  today=self.today)
-        tool = TOOL_FOR_INTENT[intent].name
+                                  today=self.today, user_id=self.user_id)
+        # A ranking question about one venue ("how does X rank?") is answered by its profile, which holds its rank.
+        tool = "venue_lookup" if intent == "venue_popularity" and "venue" in arguments else TOOL_FOR_INTENT[intent].name
         context = self.assistant._tool_context(self.today)
         try:
             result = run_tool(tool, arguments, context)
@@ -275,15 +329,34 @@ class Turn:
                             "options": [[c, c] for c in exc.candidates]}
             message = f"Which {exc.kind} do you mean: {_either(exc.candidates)}?"
             return Reply(message, intent, confidence, self._data(clarification=self.pending), exc.candidates[:4])
-        except (NotFound, BadRequest) as exc:
-            return Reply(f"{exc.details} Try one of the suggestions.", intent, confidence,
-                         self._data(tool=tool, parameters=arguments, error=exc.details),
-                         replies._pick([], self.catalog))
+        except NotFound as exc:
+            if tool == "recommendations" and arguments.get("user_id") and str(exc.details).startswith("user_id"):
+                return self._unknown_user(intent, confidence, arguments)
+            return self._failed(intent, confidence, tool, arguments, exc)
+        except BadRequest as exc:
+            return self._failed(intent, confidence, tool, arguments, exc)
         if result.parameters.get("group_by"):
             self.slots["group_by"] = result.parameters["group_by"]
         labels = self._labels(result.parameters)
         message, suggestions = replies.render(tool, result.parameters, result.result, labels, self.catalog)
+        message = " ".join([*self.notes, message])
         return Reply(message, intent, confidence, self._data(**result.as_data()), suggestions)
+
+    def _failed(self, intent: str, confidence: float, tool: str, arguments: dict[str, Any],
+                exc: NotFound | BadRequest) -> Reply:
+        return Reply(f"{exc.details} Try one of the suggestions.", intent, confidence,
+                     self._data(tool=tool, parameters=arguments, error=exc.details), replies._pick([], self.catalog))
+
+    def _unknown_user(self, intent: str, confidence: float, arguments: dict[str, Any]) -> Reply:
+        """Personal recommendations for a user the data does not have: say so, and recommend without a
+        history."""
+        user = str(arguments["user_id"])
+        self.slots.pop("user", None)
+        self.user_id = None
+        self.notes.append(f"I don't know user {user}, so these recommendations don't use a listening history.")
+        reply = self._execute(intent, confidence)
+        reply.data["unknown_user"] = user
+        return reply
 
     def _clarify_ambiguous(self, intent: str, confidence: float, entity: Entity) -> Reply:
         options = [[value, label] for value, label in entity.candidates]
@@ -299,8 +372,7 @@ class Turn:
         if slot == "artist":
             options = [[a["name"], a["name"]] for a in self.catalog.artists[:3]]
         elif slot == "venue":
-            venues = sorted(self.catalog.venues, key=lambda v: -int(v["capacity"]))[:3]
-            options = [[v["venue_id"], v["name"]] for v in venues]
+            return self._ask_for_venue(intent, confidence, lacking)
         elif slot == "date":
             examples = ["next Friday", "Dec 31"]
         elif slot == "price":
@@ -316,6 +388,38 @@ class Turn:
         if slot == "price":
             clarification["example_prices"] = list(EXAMPLE_PRICES)
         return Reply(message, intent, confidence, self._data(clarification=clarification), shown[:4])
+
+    def _ask_for_venue(self, intent: str, confidence: float, lacking: list[str]) -> Reply:
+        """Which venue? When the message (or the question) names a place, that place's venues, largest first
+        (its only venue is taken); otherwise the largest venues."""
+        city, state = self.slots.get("city"), self.slots.get("state")
+        place = city or (US_STATE_NAMES.get(str(state), str(state)) if state else None)
+        venues = [v for v in self.catalog.venues
+                  if (city is None or v["city"] == city) and (state is None or v["state"] == state)]
+        venues.sort(key=lambda v: (-int(v["capacity"] or 0), v["name"]))
+        note = ""
+        if place and len(venues) == 1:
+            self.slots.update(venue=venues[0]["venue_id"], venue_label=venues[0]["name"])
+            reply = self._execute(intent, confidence)
+            reply.message = f"{venues[0]['name']} is the only venue in {place} in the data. {reply.message}"
+            return reply
+        if place and not venues:
+            note = f"I have no venues in {place} in the data. "
+            place = None
+        if not place:
+            venues = sorted(self.catalog.venues, key=lambda v: (-int(v["capacity"] or 0), v["name"]))
+        options = [[v["venue_id"], v["name"]] for v in venues]
+        self.pending = {"intent": intent, "slot": "venue", "slots": self.slots, "options": options}
+        shown = [str(o[1]) for o in options[:3]]
+        known = ", ".join(f"{k}: {self._show(k)}" for k in ("artist", "date", "price") if k in self.slots)
+        message = (f"I have {known}. " if known else "") + note
+        if place:
+            choices = shown + (["another one there"] if len(options) > len(shown) else [])
+            message += f"Which venue in {place}? For example {_either(choices)}."
+        else:
+            message += f"Which venue? For example {_either(shown)}."
+        clarification = {**self.pending, "missing": lacking, "examples": shown, "place": place}
+        return Reply(message, intent, confidence, self._data(clarification=clarification), shown)
 
     def _not_applicable(self, intent: str, confidence: float) -> Reply:
         """A follow-up naming a slot the last question cannot take: a place for a prediction asks which venue
@@ -403,7 +507,7 @@ class Turn:
         return state
 
     def _data(self, **extra: Any) -> dict[str, Any]:
-        data: dict[str, Any] = {"backend": "local", **extra}
+        data: dict[str, Any] = {"backend": "local", **self.extra, **extra}
         data["entities"] = [{"type": e.type, "text": e.label if e.type in {"date", "price", "count"} else
                              _said(self.message, e), "value": e.value,
                              **({"candidates": [c[1] for c in e.candidates]} if e.ambiguous else {})}
@@ -415,8 +519,6 @@ class Turn:
         labels: dict[str, str] = {}
         if self.slots.get("venue"):
             labels["venue"] = str(self.slots.get("venue_label") or self.slots["venue"])
-            if self.intent == "venue_popularity":
-                labels["venue_id"] = str(self.slots["venue"])
         if parameters.get("artist"):
             labels["artist"] = str(parameters["artist"])
         return labels
@@ -430,6 +532,14 @@ class Turn:
         if slot == "price":
             return replies.money(float(value))
         return str(value)
+
+
+def _span(date: Any) -> tuple[dt.date, dt.date] | None:
+    """A date slot's range."""
+    if not isinstance(date, dict) or not date.get("date_from"):
+        return None
+    start = dt.date.fromisoformat(str(date["date_from"])[:10])
+    return start, dt.date.fromisoformat(str(date.get("date_to") or date["date_from"])[:10])
 
 
 def _either(options: list[str]) -> str:

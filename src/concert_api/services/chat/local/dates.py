@@ -3,7 +3,12 @@
 Handled: ISO dates, "12/31", "Dec 31", "December 31st", "31 December", with or without a year; "today",
 "tonight", "tomorrow"; weekdays ("Friday", "this Friday", "next Friday" = the first Friday after today);
 "this/next weekend", "this/next/last week|month|year"; month names ("in July", "July 2024"); seasons ("this
-summer", "last winter"); years ("in 2024"); "next|last|past N days|weeks|months"; "new year's eve".
+summer", "last winter"); years ("in 2024", and a bare "2024"); "next|last|past N days|weeks|months"; "new year's
+eve".
+
+Dates relative to the conversation rather than to today take an `anchor` (the date being discussed): "the
+following Saturday" (the first Saturday after it), "2 weeks later", "a month earlier", "the day after", "the
+following week". Without an anchor they count from today.
 
 A date without a year, a bare month or a bare season is the next one to come, or the last one gone when
 `prefer="past"` (sales questions look back).
@@ -36,7 +41,20 @@ _YEAR = r"(?:,?\s+(?P<year>(?:19|20)\d\d))?"
 _WEEKDAY = r"(?P<weekday>mon(?:day)?|tue(?:s|sday)?|wed(?:nesday)?|thu(?:rs|rsday)?|fri(?:day)?|" \
            r"sat(?:urday)?|sun(?:day)?)"
 
+_COUNT = r"(?P<n>\d+|an?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)"
+ANCHORED_KINDS = frozenset({"shift", "following_weekday", "following_period"})
+"""Kinds of date expression that count from the date being discussed (the `anchor`), not from today."""
+YEAR_KINDS = frozenset({"year", "bare_year"})
+
 PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple((kind, re.compile(p, re.IGNORECASE)) for kind, p in (
+    ("shift", rf"\b{_COUNT}\s+(?P<unit>day|week|month|year)s?\s+"
+              r"(?P<dir>later|after(?:wards)?|on|earlier|before|sooner|prior)\b"),
+    ("following_weekday", rf"\b(?:the\s+)?(?:following|subsequent)\s+{_WEEKDAY}\b"),
+    ("following_weekday", rf"\bthe\s+{_WEEKDAY}\s+after(?:\s+(?:that|it))?\b"),
+    ("following_period", r"\bthe\s+(?P<dir>following|subsequent|previous|preceding)\s+"
+                         r"(?P<unit>day|week|weekend|month|year)\b"),
+    ("following_period", r"\bthe\s+(?P<unit>day|week|weekend|month|year)\s+(?P<dir>after|before)"
+                         r"(?:\s+(?:that|it))?\b(?!\s+(?:tomorrow|today|next|last))"),
     ("iso", r"\b(?P<year>(?:19|20)\d\d)-(?P<month>[01]?\d)-(?P<day>[0-3]?\d)\b"),
     ("slash", r"\b(?P<month>[01]?\d)/(?P<day>[0-3]?\d)(?:/(?P<year>(?:19|20)?\d\d))?\b"),
     ("new_years_eve", r"\bnew\s+year'?s'?\s+eve\b"),
@@ -52,6 +70,8 @@ PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple((kind, re.compile(p, r
     ("day_word", r"\b(?P<word>today|tonight|tomorrow)\b"),
     ("month", rf"\b(?:(?P<dir>in|this|next|last|during)\s+)?{_MONTH}(?:\s+(?P<year>(?:19|20)\d\d))?\b"),
     ("year", r"\b(?:in|during|for|of|since)\s+(?P<year>(?:19|20)\d\d)\b"),
+    ("bare_year", r"(?<![$\d.,/:-])\b(?P<year>(?:19|20)\d\d)\b(?![-/:.,]\d)(?!\s*(?:dollars|bucks|usd|"
+                  r"tickets?|seats?|people|fans|concerts?|shows?|venues?|artists?|times)\b)"),
 ))
 
 
@@ -104,18 +124,51 @@ def find_dates(text: str) -> list[DateMention]:
     return sorted(found, key=lambda d: d.start)
 
 
-def resolve(mention: DateMention, today: dt.date, prefer: Prefer = "future") -> DateRange | None:
-    """The range a date expression means relative to `today`; None when it names no real date."""
+def resolve(mention: DateMention, today: dt.date, prefer: Prefer = "future",
+            anchor: tuple[dt.date, dt.date] | None = None) -> DateRange | None:
+    """The range a date expression means relative to `today` (or, for "2 weeks later" and the like, to the
+    `anchor` range being discussed); None when it names no real date."""
     try:
-        span = _resolve(mention, today, prefer)
-    except ValueError:  # e.g. February 30th
+        if mention.kind in ANCHORED_KINDS:
+            span = _anchored(mention, anchor or (today, today))
+        else:
+            span = _resolve(mention, today, prefer)
+    except (ValueError, OverflowError):  # e.g. February 30th
         return None
     return None if span is None else DateRange(span[0], span[1], mention.text)
 
 
-def parse_dates(text: str, today: dt.date, prefer: Prefer = "future") -> list[DateRange]:
+def parse_dates(text: str, today: dt.date, prefer: Prefer = "future",
+                anchor: tuple[dt.date, dt.date] | None = None) -> list[DateRange]:
     """Every date expression of the message, resolved."""
-    return [r for m in find_dates(text) if (r := resolve(m, today, prefer)) is not None]
+    return [r for m in find_dates(text) if (r := resolve(m, today, prefer, anchor)) is not None]
+
+
+def shift(span: tuple[dt.date, dt.date], n: int, unit: str) -> tuple[dt.date, dt.date]:
+    """The range moved by `n` units (day, week, month, year), keeping its shape: a day stays a day, and a whole
+    month (or year) becomes the whole month (or year) `n` units away."""
+    start, end = span
+    if unit in {"day", "week"}:
+        delta = dt.timedelta(days=n * (7 if unit == "week" else 1))
+        return start + delta, end + delta
+    months = n * (12 if unit == "year" else 1)
+    whole_months = start.day == 1 and end == _month_end(end.year, end.month)
+    new_start = _add_months(start, months)
+    if whole_months:
+        last = _add_months(dt.date(end.year, end.month, 1), months)
+        return new_start, _month_end(last.year, last.month)
+    return new_start, _add_months(end, months)
+
+
+def with_year(span: tuple[dt.date, dt.date], year: int) -> tuple[dt.date, dt.date]:
+    """The same part of the calendar (a month, a season, a day) in another year."""
+    return shift(span, year - span[0].year, "year")
+
+
+def whole_year(span: tuple[dt.date, dt.date]) -> bool:
+    """Whether the range is exactly one calendar year, or more."""
+    start, end = span
+    return (end - start).days >= 364
 
 
 def _plausible_month(m: re.Match[str]) -> bool:
@@ -196,10 +249,38 @@ def _resolve(mention: DateMention, today: dt.date, prefer: Prefer) -> tuple[dt.d
                 else:
                     year = today.year if last >= today else today.year + 1
         return dt.date(year, month, 1), _month_end(year, month)
-    if kind == "year":
+    if kind in YEAR_KINDS:
         year = int(m.group("year"))
         return dt.date(year, 1, 1), dt.date(year, 12, 31)
     return None
+
+
+def _anchored(mention: DateMention, anchor: tuple[dt.date, dt.date]) -> tuple[dt.date, dt.date] | None:
+    m, kind = mention.match, mention.kind
+    direction = (m.groupdict().get("dir") or "").lower()
+    backwards = direction in {"earlier", "before", "sooner", "prior", "previous", "preceding"}
+    if kind == "shift":
+        n_text = m.group("n").lower()
+        n = int(n_text) if n_text.isdigit() else NUMBER_WORDS.get(n_text, 1)
+        return shift(anchor, -n if backwards else n, m.group("unit").lower())
+    if kind == "following_weekday":
+        target = WEEKDAYS[m.group("weekday").lower()[:3]]
+        after = anchor[1]
+        return _single(after + dt.timedelta(days=(target - after.weekday() - 1) % 7 + 1))
+    unit = m.group("unit").lower()
+    if unit == "weekend":
+        if backwards:
+            saturday = anchor[0] - dt.timedelta(days=(anchor[0].weekday() - 5) % 7 or 7)
+        else:
+            saturday = anchor[1] + dt.timedelta(days=(5 - anchor[1].weekday() - 1) % 7 + 1)
+        return saturday, saturday + dt.timedelta(days=1)
+    return shift(anchor, -1 if backwards else 1, unit)
+
+
+def _add_months(day: dt.date, months: int) -> dt.date:
+    index = day.year * 12 + day.month - 1 + months
+    year, month = divmod(index, 12)
+    return dt.date(year, month + 1, min(day.day, calendar.monthrange(year, month + 1)[1]))
 
 
 def _single(day: dt.date) -> tuple[dt.date, dt.date]:

@@ -63,12 +63,19 @@ FUNCTION_WORDS = frozenset((
 ))  # fmt: skip
 """Words a name never starts or ends with (a fuzzy window bounded by one is not compared)."""
 
-CITY_ALIASES = {"nyc": "New York", "new york city": "New York", "philly": "Philadelphia", "vegas": "Las Vegas",
-                "sf": "San Francisco", "san fran": "San Francisco", "la": "Los Angeles", "l a": "Los Angeles"}
+CITY_ALIASES: dict[str, tuple[str, str]] = {
+    "nyc": ("New York", "NY"), "new york city": ("New York", "NY"), "philly": ("Philadelphia", "PA"),
+    "vegas": ("Las Vegas", "NV"), "sf": ("San Francisco", "CA"), "san fran": ("San Francisco", "CA"),
+    "la": ("Los Angeles", "CA"), "l a": ("Los Angeles", "CA"), "dc": ("Washington", "DC"),
+    "d c": ("Washington", "DC"),
+}  # fmt: skip
+"""Nicknames of cities, used only when that city has venues in the data: then "in LA" is Los Angeles, not
+Louisiana (the state spelled out stays the state), and "DC" is Washington."""
 AMBIGUOUS_STATE_CODES = frozenset({"OK", "ME", "OR", "IN", "HI", "OH", "DE", "LA", "PA", "MA", "AL", "ID", "CO"})
 
 _TOKEN = re.compile(r"[A-Za-z0-9]+(?:['’][A-Za-z]+)?|&")
 _STATE_CODE = re.compile(r"(?P<lead>,\s*|\bin\s+|\bof\s+)?\b(?P<code>[A-Z]{2})\b")
+_CATALOG_ID = re.compile(r"\b(?P<kind>artist|venue)_(?P<number>\d{1,9})\b", re.IGNORECASE)
 MAX_WINDOW = 6
 TYPE_ORDER = {"artist": 0, "venue": 1, "city": 2, "state": 3, "genre": 4, "vtype": 5}
 
@@ -177,8 +184,13 @@ class EntityMatcher:
         venue_count_by_city = {(c["city"], c["state"]): int(c["venues"] or 0) for c in self.catalog.cities}
         for c in self.catalog.cities:
             self._add_exact(c["city"], _Target("city", c["city"], c["city"]))
-        for alias, city in CITY_ALIASES.items():
-            self._add_exact(alias, _Target("city", city, city))
+        self.city_nicknames: dict[str, str] = {}
+        for alias, (city, state) in CITY_ALIASES.items():
+            if venue_count_by_city.get((city, state), 0) > 0:
+                self._add_exact(alias, _Target("city", city, city))
+                self.city_nicknames[alias.replace(" ", "")] = city
+        self.artist_ids = {str(a["artist_id"]).lower(): a for a in self.catalog.artists}
+        self.venue_ids = {str(v["venue_id"]).lower(): v for v in self.catalog.venues}
         for code, name in US_STATES.items():
             # "New York" and "Washington" are cities with venues before they are states.
             is_city = any(t.type == "city" for t in self.exact.get(normalise(name), []))
@@ -229,24 +241,45 @@ class EntityMatcher:
 
     # --- matching ----------------------------------------------------------------------------------------
 
-    def extract(self, text: str, *, today: dt.date) -> Extraction:
-        """The entities of a message (dates resolved against `today`, looking ahead)."""
+    def extract(self, text: str, *, today: dt.date, anchor: tuple[dt.date, dt.date] | None = None) -> Extraction:
+        """The entities of a message (dates resolved against `today`, looking ahead; "2 weeks later" and the like
+        against `anchor`, the date being discussed, when there is one)."""
         entities: list[Entity] = []
         names = [e for e in self._names(text, [], exact_only=True) if e.type in {"artist", "venue"}]
         for mention in date_parser.find_dates(text):
             if any(n.start <= mention.start and mention.end <= n.end for n in names):
                 continue  # "Summer Room" is a venue, not a season
-            resolved = date_parser.resolve(mention, today)
+            resolved = date_parser.resolve(mention, today, anchor=anchor)
             if resolved is not None:
                 entities.append(Entity("date", resolved.as_dict(), mention.text, mention.start, mention.end,
                                        mention=mention))
         for quantity in find_quantities(text):
             if not any(quantity.start < e.end and e.start < quantity.end for e in entities):
                 entities.append(Entity(quantity.kind, quantity.value, quantity.text, quantity.start, quantity.end))
+        entities.extend(self._catalog_ids(text, entities))
         entities.extend(self._state_codes(text, entities))
         entities.extend(self._names(text, entities))
         entities.sort(key=lambda e: e.start)
         return Extraction(text, entities, _delexicalise(text, entities))
+
+    def _catalog_ids(self, text: str, taken: list[Entity]) -> list[Entity]:
+        """Ids written as such ("venue_025", "artist_001"): the artist or venue with that id. An id the data
+        does not have is still an entity (the tool then says it does not know it) rather than nothing."""
+        out = []
+        for m in _CATALOG_ID.finditer(text):
+            start, end = m.span()
+            if any(start < e.end and e.start < end for e in taken):
+                continue
+            key = m.group(0).lower()
+            if m.group("kind").lower() == "venue":
+                venue = self.venue_ids.get(key)
+                out.append(Entity("venue", venue["venue_id"] if venue else key, venue["name"] if venue else key,
+                                  start, end))
+            else:
+                artist = self.artist_ids.get(key)
+                out.append(Entity("artist", artist["name"] if artist else key, artist["name"] if artist else key,
+                                  start, end))
+        return out
 
     def _state_codes(self, text: str, taken: list[Entity]) -> list[Entity]:
         out = []
@@ -254,6 +287,8 @@ class EntityMatcher:
             code = m.group("code")
             if code not in US_STATES or (code in AMBIGUOUS_STATE_CODES and not m.group("lead")):
                 continue
+            if code.lower() in self.city_nicknames:
+                continue  # "in LA" is Los Angeles when it has venues (matched as a city alias below)
             start, end = m.span("code")
             if not any(start < e.end and e.start < end for e in taken):
                 out.append(Entity("state", code, US_STATES[code], start, end))

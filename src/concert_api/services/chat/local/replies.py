@@ -10,7 +10,7 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
-from concert_api.services.chat.local.catalog import Catalog
+from concert_api.services.chat.local.catalog import US_STATES, Catalog
 
 MAX_LISTED = 10
 """Lines a list reply shows at most (the local assistant asks the tools for 5 unless told "top N")."""
@@ -37,6 +37,11 @@ def count(value: int) -> str:
     return f"{value:,}"
 
 
+def plural(n: int, word: str, many: str | None = None) -> str:
+    """A count with its noun in the right number: '1 concert', '2 concerts', '1,200 tickets'."""
+    return f"{count(n)} {word if n == 1 else (many or word + 's')}"
+
+
 def pct(rate_0_to_1: float) -> str:
     """0.8538 -> '85.4%'."""
     return f"{100 * rate_0_to_1:.1f}%"
@@ -56,8 +61,8 @@ def _where(params: dict[str, Any], labels: dict[str, str]) -> str:
         parts.append(f"at {labels.get('venue', params['venue'])}")
     if params.get("city"):
         parts.append(f"in {params['city']}")
-    elif params.get("state"):
-        parts.append(f"in {params['state']}")
+    elif params.get("state"):  # "in Louisiana", never a bare "in LA" that reads like Los Angeles
+        parts.append(f"in {US_STATES.get(str(params['state']).upper(), params['state'])}")
     if params.get("genre"):
         parts.append(f"({params['genre']})")
     return (" " + " ".join(parts)) if parts else ""
@@ -78,7 +83,7 @@ def render(tool: str, params: dict[str, Any], result: dict[str, Any], labels: di
            catalog: Catalog) -> tuple[str, list[str]]:
     """The message and the suggestions for one tool result."""
     renderer = {
-        "venue_rankings": _venues, "artist_lookup": _artist, "concert_search": _concerts,
+        "venue_rankings": _venues, "artist_lookup": _artist, "venue_lookup": _venue, "concert_search": _concerts,
         "ticket_prediction": _prediction, "recommendations": _recommendations, "sales_figures": _sales,
     }[tool]
     message, suggestions = renderer(params, result, labels, catalog)
@@ -88,27 +93,16 @@ def render(tool: str, params: dict[str, Any], result: dict[str, Any], labels: di
 def _venues(params: dict[str, Any], result: dict[str, Any], labels: dict[str, str],
             catalog: Catalog) -> tuple[str, list[str]]:
     venues = result["venues"]
-    wanted = labels.get("venue_id")
-    if wanted:
-        venue = next((v for v in venues if v["venue_id"] == wanted), None)
-        if venue is None:
-            return (f"{labels.get('venue', wanted)} has no completed concerts yet, so it is not ranked.",
-                    ["Most popular venues"])
-        message = (f"{venue['name']} ({venue['city']}, {venue['state']}) ranks {ordinal(venue['popularity_rank'])} "
-                   f"of {count(result['total_venues'])} venues: {count(venue['total_concerts'])} concerts, "
-                   f"{pct(venue['avg_attendance_rate'])} average attendance, {money(venue['revenue_per_event'])} "
-                   "revenue per event.")
-        return message, [f"Upcoming concerts at {venue['name']}", f"Ticket sales at {venue['name']}",
-                         f"Most popular venues in {venue['city']}"]
     scope = _where(params, labels) + (f" ({params['venue_type']}s)" if params.get("venue_type") else "")
     if not venues:
         return (f"I found no venues{scope} with enough concerts to rank.",
                 ["Most popular venues", *_city_suggestions(catalog, "Most popular venues in {}")])
     lines = [f"{v['popularity_rank']}. {v['name']} ({v['city']}, {v['state']}) - {pct(v['avg_attendance_rate'])} "
-             f"attendance over {count(v['total_concerts'])} concerts" for v in venues[:MAX_LISTED]]
+             f"attendance over {plural(v['total_concerts'], 'concert')}" for v in venues[:MAX_LISTED]]
     # A count is stated only when the data holds it (the ranking's `top_n`): a list's length is not a figure.
     size = f" {count(len(venues))}" if len(venues) == params.get("top_n") and len(venues) <= MAX_LISTED else ""
-    message = f"The{size} most popular venues{scope}:\n" + "\n".join(lines)
+    noun = "venue" if len(venues) == 1 else "venues"
+    message = f"The{size if len(venues) > 1 else ''} most popular {noun}{scope}:\n" + "\n".join(lines)
     top = venues[0]
     other = [c for c in _city_suggestions(catalog, "What about {}?") if top["city"] not in c]
     return message, [f"Upcoming concerts at {top['name']}", f"Ticket sales at {top['name']}", *other[:1]]
@@ -121,24 +115,28 @@ def _artist(params: dict[str, Any], result: dict[str, Any], labels: dict[str, st
         if not artists:
             return "I found no artists for that genre.", ["Tell me about popular artists"]
         lines = [f"{a['rank']}. {a['name']} ({a['genre']}) - popularity {a['popularity']:.1f}, "
-                 f"{count(a['upcoming_concerts'])} upcoming concerts" for a in artists[:MAX_LISTED]]
+                 f"{plural(a['upcoming_concerts'], 'upcoming concert')}" for a in artists[:MAX_LISTED]]
         genre = f" {params['genre']}" if params.get("genre") else ""
-        message = f"The {count(len(artists))} most popular{genre} artists:\n" + "\n".join(lines)
+        head = (f"The {count(len(artists))} most popular{genre} artists" if len(artists) > 1
+                else f"The most popular{genre} artist")
+        message = head + ":\n" + "\n".join(lines)
         top = artists[0]
         return message, [f"Tell me about {top['name']}", f"When is {top['name']} playing next?",
                          f"Most popular {top['genre']} artists" if not genre else "Tell me about popular artists"]
+    if result.get("compared_with"):
+        return _artists_side_by_side(result["artist"], result["compared_with"])
     a = result["artist"]
     home = f" from {a['home_city']}, {a['home_state']}" if a.get("home_city") else ""
     article = "an" if a["genre"][:1] in "aeiou" else "a"
     parts = [f"{a['name']} is {article} {a['genre']} artist{home} with popularity {a['popularity']:.1f}."]
     if a["completed_concerts"]:
         attendance = f" at {a['avg_attendance_pct']:.1f}% average attendance" if a.get("avg_attendance_pct") else ""
-        parts.append(f"They have played {count(a['completed_concerts'])} concerts, selling "
-                     f"{count(a['tickets_sold'])} tickets for {money(a['revenue'])}{attendance}.")
+        parts.append(f"They have played {plural(a['completed_concerts'], 'concert')}, selling "
+                     f"{plural(a['tickets_sold'], 'ticket')} for {money(a['revenue'])}{attendance}.")
     upcoming = a.get("next_concerts") or []
     if upcoming:
         nxt = upcoming[0]
-        parts.append(f"{count(a['upcoming_concerts'])} upcoming concerts; next: {day(nxt['event_date'])} at "
+        parts.append(f"{plural(a['upcoming_concerts'], 'upcoming concert')}; next: {day(nxt['event_date'])} at "
                      f"{nxt['venue_name']}, {nxt['city']} ({money(nxt['ticket_price'])}).")
     else:
         parts.append("No upcoming concerts are scheduled.")
@@ -151,24 +149,118 @@ def _artist(params: dict[str, Any], result: dict[str, Any], labels: dict[str, st
     return " ".join(parts), suggestions
 
 
+def _artists_side_by_side(a: dict[str, Any], b: dict[str, Any]) -> tuple[str, list[str]]:
+    def home(x: dict[str, Any]) -> str:
+        return f"{x['home_city']}, {x['home_state']}" if x.get("home_city") else "unknown"
+
+    def attendance(x: dict[str, Any]) -> str:
+        return f"{x['avg_attendance_pct']:.1f}%" if x.get("avg_attendance_pct") is not None else "none yet"
+
+    rows = [
+        ("Genre", a["genre"], b["genre"]),
+        ("Popularity", f"{a['popularity']:.1f}", f"{b['popularity']:.1f}"),
+        ("Home", home(a), home(b)),
+        ("Concerts played", count(a["completed_concerts"]), count(b["completed_concerts"])),
+        ("Tickets sold", count(a["tickets_sold"]), count(b["tickets_sold"])),
+        ("Revenue", money(a["revenue"]), money(b["revenue"])),
+        ("Average attendance", attendance(a), attendance(b)),
+        ("Upcoming concerts", count(a["upcoming_concerts"]), count(b["upcoming_concerts"])),
+    ]
+    message = f"{a['name']} and {b['name']} side by side:\n" + "\n".join(f"- {label}: {x} vs {y}"
+                                                                          for label, x, y in rows)
+    if a["popularity"] != b["popularity"]:
+        more = a if a["popularity"] > b["popularity"] else b
+        message += f"\n{more['name']} is the more popular of the two."
+    return message, [f"Tell me about {a['name']}", f"Tell me about {b['name']}",
+                     f"When is {a['name']} playing next?"]
+
+
+def _venue(params: dict[str, Any], result: dict[str, Any], labels: dict[str, str],
+           catalog: Catalog) -> tuple[str, list[str]]:
+    if result.get("compared_with"):
+        return _venues_side_by_side(result["venue"], result["compared_with"])
+    v = result["venue"]
+    article = "an" if v["venue_type"][:1] in "aeiou" else "a"
+    parts = [f"{v['name']} is {article} {v['venue_type']} in {v['city']}, {v['state']} with "
+             f"{plural(v['capacity'], 'seat')}."]
+    if v.get("popularity_rank"):
+        parts.append(f"It ranks {ordinal(v['popularity_rank'])} of {plural(v['ranked_venues'], 'venue')} by "
+                     f"popularity, with {plural(v['total_concerts'], 'concert')}, "
+                     f"{pct(v['avg_attendance_rate'])} average attendance and "
+                     f"{money(v['revenue_per_event'])} revenue per event.")
+    else:
+        played = f": it has had {plural(v['total_concerts'], 'concert')}" if v.get("total_concerts") else ""
+        parts.append(f"It is not in the popularity ranking, which needs {plural(v['ranking_min_events'], 'concert')} "
+                     f"or more{played}.")
+    upcoming = v.get("next_concerts") or []
+    if upcoming:
+        nxt = upcoming[0]
+        parts.append(f"{plural(v['upcoming_concerts'], 'upcoming concert')}; next: {day(nxt['event_date'])}, "
+                     f"{nxt['artist_name']} ({money(nxt['ticket_price'])}).")
+    else:
+        parts.append("No upcoming concerts are scheduled there.")
+    suggestions = [f"Upcoming concerts at {v['name']}", f"Ticket sales at {v['name']}"]
+    if upcoming:
+        nxt = upcoming[0]
+        suggestions.append(f"Predict ticket sales for {nxt['artist_name']} at {v['name']} on {nxt['event_date']} at "
+                           f"{money(nxt['ticket_price'])}")
+    suggestions.append(f"Most popular venues in {v['city']}")
+    return " ".join(parts), suggestions
+
+
+def _venues_side_by_side(a: dict[str, Any], b: dict[str, Any]) -> tuple[str, list[str]]:
+    def rank(x: dict[str, Any]) -> str:
+        return f"{ordinal(x['popularity_rank'])} of {count(x['ranked_venues'])}" if x.get("popularity_rank") \
+            else "not ranked"
+
+    def rate(x: dict[str, Any]) -> str:
+        return pct(x["avg_attendance_rate"]) if x.get("avg_attendance_rate") is not None else "none yet"
+
+    def revenue(x: dict[str, Any]) -> str:
+        return money(x["revenue_per_event"]) if x.get("revenue_per_event") is not None else "none yet"
+
+    rows = [
+        ("Capacity", f"{count(a['capacity'])} seats", f"{count(b['capacity'])} seats"),
+        ("Type", a["venue_type"], b["venue_type"]),
+        ("Place", f"{a['city']}, {a['state']}", f"{b['city']}, {b['state']}"),
+        ("Popularity rank", rank(a), rank(b)),
+        ("Concerts", count(a["total_concerts"]), count(b["total_concerts"])),
+        ("Average attendance", rate(a), rate(b)),
+        ("Revenue per event", revenue(a), revenue(b)),
+        ("Upcoming concerts", count(a["upcoming_concerts"]), count(b["upcoming_concerts"])),
+    ]
+    message = f"{a['name']} and {b['name']} side by side:\n" + "\n".join(f"- {label}: {x} vs {y}"
+                                                                          for label, x, y in rows)
+    larger = None if a["capacity"] == b["capacity"] else (a if a["capacity"] > b["capacity"] else b)["name"]
+    higher = None
+    if a.get("popularity_rank") and b.get("popularity_rank"):
+        higher = (a if a["popularity_rank"] < b["popularity_rank"] else b)["name"]
+    if larger and larger == higher:
+        message += f"\n{larger} is the larger of the two and ranks higher."
+    elif larger or higher:
+        message += "\n" + "; ".join(x for x in (larger and f"{larger} is the larger of the two",
+                                                 higher and f"{higher} ranks higher") if x) + "."
+    return message, [f"Tell me about {a['name']}", f"Tell me about {b['name']}", f"Upcoming concerts at {a['name']}"]
+
+
 def _concerts(params: dict[str, Any], result: dict[str, Any], labels: dict[str, str],
               catalog: Catalog) -> tuple[str, list[str]]:
     concerts = result["concerts"]
-    kind = {"upcoming": "upcoming concerts", "past": "past concerts"}.get(params.get("when", ""), "concerts")
+    kind = {"upcoming": "upcoming concert", "past": "past concert"}.get(params.get("when", ""), "concert")
     price = f" at {money(params['max_price'])} or less" if params.get("max_price") else ""
     scope = _where(params, labels) + _period(result, params) + price
     if not concerts:
-        return (f"I found no {kind}{scope}.",
+        return (f"I found no {kind}s{scope}.",
                 ["Upcoming concerts", *_city_suggestions(catalog, "Concerts in {}")])
     lines = []
     for c in concerts[:MAX_LISTED]:
         line = (f"- {day(c['event_date'])}: {c['artist_name']} at {c['venue_name']}, {c['city']} "
                 f"({money(c['ticket_price'])})")
         if c.get("tickets_sold") is not None:
-            line += f", {count(c['tickets_sold'])} tickets sold"
+            line += f", {plural(c['tickets_sold'], 'ticket')} sold"
         lines.append(line)
     shown = min(len(concerts), MAX_LISTED)
-    head = f"{count(result['total_matches'])} {kind}{scope}"
+    head = f"{plural(result['total_matches'], kind)}{scope}"
     if result["total_matches"] > shown:
         head += f"; the first {count(shown)}:" if shown == params.get("limit") else "; the first few:"
     else:
@@ -192,8 +284,8 @@ def _prediction(params: dict[str, Any], result: dict[str, Any], labels: dict[str
         return message, [f"Ticket sales at {venue}", f"Tell me about {artist}", f"Upcoming concerts at {venue}"]
     sold = round(result["predicted_sales"])
     capacity = result["venue"]["capacity"]
-    message = (f"{artist} at {venue} ({result['venue']['city']}) on {when}: about {count(sold)} tickets "
-               f"of {count(capacity)} seats (confidence {result['confidence']:.2f}).")
+    message = (f"{artist} at {venue} ({result['venue']['city']}) on {when}: about {plural(sold, 'ticket')} "
+               f"of {plural(capacity, 'seat')} (confidence {result['confidence']:.2f}).")
     interval = result.get("prediction_interval")
     if interval:
         message += (f" Likely range {count(round(interval['low']))}-{count(round(interval['high']))} "
@@ -209,7 +301,11 @@ def _recommendations(params: dict[str, Any], result: dict[str, Any], labels: dic
         return "I found no upcoming concerts to recommend for that.", ["Recommend concerts", "Upcoming concerts"]
     lines = [f"- {r['artist_name']} ({r['genre']}) at {r['venue_name']}, {r['city']} on {day(r['event_date'])} - "
              f"{r['reasoning'].rstrip('.')}." for r in recs[:MAX_LISTED]]
-    head = f"{count(len(recs))} concerts I'd recommend"
+    head = f"{plural(len(recs), 'concert')} I'd recommend"
+    if params.get("user_id") and result.get("recommendation_type") == "personalized":
+        head += f" for {params['user_id']}, from their history"
+    elif params.get("user_id"):
+        head += f" for {params['user_id']} (who has no history to go on yet)"
     if params.get("genres"):
         head += f" for {' and '.join(params['genres'])}"
     if params.get("location"):
@@ -226,8 +322,8 @@ def _sales(params: dict[str, Any], result: dict[str, Any], labels: dict[str, str
     scope = _where(params, labels) + _period(result, params)
     if not t["concerts"]:
         return f"I found no completed concerts{scope}.", ["Total ticket sales", "Which artist sold the most tickets?"]
-    message = (f"Completed concerts{scope}: {count(t['concerts'])} concerts, {count(t['tickets_sold'])} tickets sold, "
-               f"{money(t['revenue'])} revenue")
+    message = (f"Completed concerts{scope}: {plural(t['concerts'], 'concert')}, {plural(t['tickets_sold'], 'ticket')} "
+               f"sold, {money(t['revenue'])} revenue")
     if t.get("avg_price_paid") is not None:
         message += f", {money(t['avg_price_paid'])} average price paid"
     if t.get("avg_attendance_pct") is not None:
@@ -236,8 +332,8 @@ def _sales(params: dict[str, Any], result: dict[str, Any], labels: dict[str, str
     suggestions: list[str] = []
     breakdown = result.get("breakdown") or []
     if breakdown:
-        lines = [f"{b['rank']}. {b['name']} - {money(b['revenue'])} from {count(b['tickets_sold'])} tickets "
-                 f"({count(b['concerts'])} concerts)" for b in breakdown[:MAX_LISTED]]
+        lines = [f"{b['rank']}. {b['name']} - {money(b['revenue'])} from {plural(b['tickets_sold'], 'ticket')} "
+                 f"({plural(b['concerts'], 'concert')})" for b in breakdown[:MAX_LISTED]]
         message += f"\nBy {result['group_by']}:\n" + "\n".join(lines)
         if result["group_by"] == "artist":
             suggestions.append(f"Tell me about {breakdown[0]['name']}")
@@ -256,6 +352,7 @@ def _sales(params: dict[str, Any], result: dict[str, Any], labels: dict[str, str
 
 CAPABILITIES = (
     "look up artists and the most popular ones",
+    "look up and compare venues",
     "rank venues by popularity",
     "find concerts by artist, venue, place, genre, date or price",
     "predict ticket sales for a concert",

@@ -12,20 +12,25 @@ from concert_api.services.chat.local.entities import Entity, Extraction
 
 Slots = dict[str, Any]
 """JSON-ready: artist (name), venue (id), venue_label, city, state, genres (list), vtype, date
-({date_from, date_to, text}), price, count, user."""
+({date_from, date_to, text}), price, count, user, compare (a second artist or venue named in the same message:
+{type, value, label})."""
 
 SLOT_TYPES = ("artist", "venue", "city", "state", "genre", "vtype", "date", "price", "count", "user")
-REQUIRED: dict[str, tuple[str, ...]] = {"ticket_prediction": ("artist", "venue", "date", "price")}
+REQUIRED: dict[str, tuple[str, ...]] = {"ticket_prediction": ("artist", "venue", "date", "price"),
+                                         "venue_lookup": ("venue",)}
 ACCEPTS: dict[str, frozenset[str]] = {
     "artist_lookup": frozenset({"artist", "genres", "count"}),
     "venue_popularity": frozenset({"venue", "city", "state", "vtype", "count"}),
+    "venue_lookup": frozenset({"venue"}),
     "concert_search": frozenset({"artist", "venue", "city", "state", "genres", "price", "date", "count"}),
     "ticket_prediction": frozenset({"artist", "venue", "date", "price"}),
     "recommendations": frozenset({"genres", "city", "state", "user", "count"}),
     "sales_query": frozenset({"artist", "venue", "city", "state", "genres", "date", "count", "group_by"}),
 }
-"""The slots each intent's tool can use (`venue_label` goes with `venue`). A follow-up naming any other slot
-("what about Chicago?" during a prediction, which needs a venue) is answered plainly, never silently dropped."""
+"""The slots each intent's tool can use (`venue_label` goes with `venue`; `compare` with an artist or a venue
+lookup). A follow-up naming any other slot ("what about Chicago?" during a prediction, which needs a venue) is
+answered plainly, never silently dropped."""
+UNCHECKED = frozenset({"venue_label", "compare"})
 MODIFIER_TYPES = frozenset({"date", "price", "count", "vtype"})
 """Entities that only modify the question being discussed: a message made of them (and a `group_by`) alone, such as
 "by genre", "under $50", "next month", "top 3" or "only arenas", continues the last question."""
@@ -70,6 +75,9 @@ def _set(slots: Slots, e: Entity) -> None:
         genres = slots.setdefault("genres", [])
         if e.value not in genres:
             genres.append(e.value)
+    elif e.type in {"venue", "artist"} and e.type in slots:
+        if slots[e.type] != e.value and "compare" not in slots:  # "compare X and Y": Y goes beside X
+            slots["compare"] = {"type": e.type, "value": e.value, "label": e.label}
     elif e.type == "venue":
         slots["venue"], slots["venue_label"] = e.value, e.label
     elif e.type in {"date", "price", "count", "user", "artist", "city", "state", "vtype"}:
@@ -88,6 +96,8 @@ def merge(previous: Slots, new: Slots) -> Slots:
     if ("city" in new or "state" in new) and "venue" not in new:
         merged.pop("venue", None)
         merged.pop("venue_label", None)
+    if ("venue" in new or "artist" in new) and "compare" not in new:
+        merged.pop("compare", None)
     if "venue" in new:
         merged.pop("venue_label", None)
         if "city" not in new and "state" not in new:
@@ -100,7 +110,7 @@ def merge(previous: Slots, new: Slots) -> Slots:
 def inapplicable(intent: str, slots: Slots) -> list[str]:
     """The slots in `slots` that the intent's tool cannot use."""
     accepts = ACCEPTS.get(intent, frozenset())
-    return [k for k in slots if k != "venue_label" and k not in accepts]
+    return [k for k in slots if k not in UNCHECKED and k not in accepts]
 
 
 def only_modifiers(message: str, extraction: Extraction) -> bool:
@@ -139,20 +149,27 @@ def missing(intent: str, slots: Slots) -> list[str]:
     return [k for k in REQUIRED.get(intent, ()) if k not in slots]
 
 
+def compared(slots: Slots, kind: str) -> str | None:
+    """The second artist or venue to show beside the first, if the message named one."""
+    other = slots.get("compare")
+    return str(other["value"]) if isinstance(other, dict) and other.get("type") == kind else None
+
+
 def arguments_for(intent: str, slots: Slots, *, message: str, extraction: Extraction | None,
-                  today: dt.date) -> dict[str, Any]:
-    """The tool arguments for an intent from the slots."""
+                  today: dt.date, user_id: str | None = None) -> dict[str, Any]:
+    """The tool arguments for an intent from the slots (`user_id`: the request's, when the message names none)."""
     count = int(slots.get("count") or DEFAULT_COUNT)
     genre = (slots.get("genres") or [None])[0]
     date = slots.get("date")
+    if intent == "venue_lookup" or (intent == "venue_popularity" and slots.get("venue")):
+        return _clean({"venue": slots["venue"], "compare_with": compared(slots, "venue")})
     if intent == "venue_popularity":
-        if slots.get("venue"):
-            return {"top_n": 100, "min_events": 0}
         return _clean({"top_n": count, "city": slots.get("city"), "state": slots.get("state"),
                        "venue_type": slots.get("vtype")})
     if intent == "artist_lookup":
-        return _clean({"artist": slots.get("artist"), "genre": None if slots.get("artist") else genre,
-                       "top_n": count})
+        artist = slots.get("artist")
+        return _clean({"artist": artist, "genre": None if artist else genre, "top_n": count,
+                       "compare_with": compared(slots, "artist") if artist else None})
     if intent == "concert_search":
         when = "upcoming"
         if date and date["date_to"] < today.isoformat():
@@ -172,8 +189,8 @@ def arguments_for(intent: str, slots: Slots, *, message: str, extraction: Extrac
         location = slots.get("city") or slots.get("state")
         if slots.get("city") and slots.get("state"):
             location = f"{slots['city']}, {slots['state']}"
-        return _clean({"genres": slots.get("genres") or None, "location": location, "user_id": slots.get("user"),
-                       "top_n": count})
+        return _clean({"genres": slots.get("genres") or None, "location": location,
+                       "user_id": slots.get("user") or user_id, "top_n": count})
     if intent == "sales_query":
         date = _looking_back(slots, extraction, today)
         return _clean({"artist": slots.get("artist"), "venue": slots.get("venue"), "city": slots.get("city"),
@@ -193,10 +210,12 @@ def group_by(message: str) -> str | None:
 
 
 def _looking_back(slots: Slots, extraction: Extraction | None, today: dt.date) -> dict[str, str] | None:
-    """Sales look back: "in July" is the last July, not the next one."""
+    """Sales look back: "in July" is the last July, not the next one. A date read against the conversation ("2
+    weeks later", or "2024" keeping the month being discussed) is kept as it is."""
     if extraction is not None:
         entity = extraction.first("date")
-        if entity is not None and entity.mention is not None:
+        if (entity is not None and entity.mention is not None and entity.value == slots.get("date")
+                and entity.mention.kind not in date_parser.ANCHORED_KINDS):
             resolved = date_parser.resolve(entity.mention, today, prefer="past")
             if resolved is not None:
                 return resolved.as_dict()
