@@ -12,9 +12,11 @@ BENCH_DATA = ROOT / "bench" / ".data"
 
 
 def data_dir_for(scale: str, seed: int = 42) -> Path:
-    """A data directory with the `scale` data set loaded into DuckDB, generating it when missing."""
+    """A data directory with the `scale` data set loaded into DuckDB and a trained ticket model, made when
+    missing."""
     from concert_api.data.generator import generate
     from concert_api.data.loader import load_directory
+    from concert_api.ml import artefacts, training
     from concert_api.warehouse.duckdb import DuckDBWarehouse
 
     data_dir = BENCH_DATA / f"{scale}-{seed}"
@@ -24,6 +26,13 @@ def data_dir_for(scale: str, seed: int = 42) -> Path:
         warehouse = DuckDBWarehouse(data_dir / "warehouse.duckdb", read_only=False)
         load_directory(data_dir / "generated", warehouse)
         warehouse.close()
+    if artefacts.current_version_dir(data_dir / "models") is None:
+        print(f"training the ticket-sales model in {data_dir} ...", flush=True)
+        warehouse = DuckDBWarehouse(data_dir / "warehouse.duckdb")
+        try:
+            training.save(training.train(warehouse), data_dir / "models")
+        finally:
+            warehouse.close()
     return data_dir
 
 

@@ -3,15 +3,21 @@
     .venv/bin/python bench/bench_handlers.py [--scale small] [--requests 2000]
 
 Each endpoint's handler is called in-process with a REST API event, as Lambda calls it, with INFO logging and
-EMF metrics on (their output goes to /dev/null). A timing proxy around the warehouse adapter separates the
-time spent in queries from the handler's own overhead (parsing, validation, scoring, serialisation, logging).
-Target (issue 3): handler overhead (everything but the warehouse) 1 ms or less at p99.
+EMF metrics on (their output goes to /dev/null). Timing proxies split each invocation three ways:
+
+* warehouse: time in warehouse queries (a proxy around the adapter);
+* service: the service's own work outside the warehouse (scoring, model inference, the assistant's NLU);
+* entry point: everything else — event parsing, validation, the exception mapping, serialisation, logs, metrics.
+
+Target (issue 3): handler overhead 1 ms or less at p99. Both readings are reported: the entry point alone, and
+everything but the warehouse (entry point + service).
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import importlib
 import json
 import os
 import sys
@@ -40,6 +46,35 @@ BODIES: dict[str, dict[str, Any] | None] = {
     },
     "chatbot": {"message": "What are the top 5 venues in Chicago?"},
 }
+
+
+class Stopwatch:
+    """Adds up the time spent inside wrapped callables (the outermost call only: the assistant calls services)."""
+
+    def __init__(self) -> None:
+        self.elapsed = 0.0
+        self.depth = 0
+
+    def wrap(self, fn: Any) -> Any:
+        def timed(*args: Any, **kwargs: Any) -> Any:
+            self.depth += 1
+            started = time.perf_counter()
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                self.depth -= 1
+                if self.depth == 0:
+                    self.elapsed += time.perf_counter() - started
+
+        return timed
+
+
+SERVICE_CALLS = [  # (module, attribute): the one service call each handler makes
+    ("concert_api.services.venues", "rank_venues"),
+    ("concert_api.services.recommendations", "recommend"),
+    ("concert_api.services.predictions", "predict_tickets"),
+    ("concert_api.services.health", "check"),
+]
 
 
 class TimingWarehouse:
@@ -76,7 +111,13 @@ def main() -> None:
     from concert_api.server.lambda_bridge import LocalContext, rest_event
 
     timing = TimingWarehouse(composition.build_warehouse(composition.get_settings()))
-    composition._adapters["warehouse"] = timing  # the benchmark's probe; the handlers are unchanged
+    composition._adapters["warehouse"] = timing  # the benchmark's probes; the handlers are unchanged
+    service = Stopwatch()
+    for module, attribute in SERVICE_CALLS:
+        target = importlib.import_module(module)
+        setattr(target, attribute, service.wrap(getattr(target, attribute)))
+    assistant = composition.assistant()
+    assistant.reply = service.wrap(assistant.reply)  # type: ignore[method-assign]
 
     rows = []
     for name, body in BODIES.items():
@@ -90,11 +131,11 @@ def main() -> None:
             query=[],
             body=json.dumps(body).encode() if body is not None else b"",
         )
-        totals, queries = [], []
+        totals, queries, services = [], [], []
         status = 0
         with open(os.devnull, "w") as sink, contextlib.redirect_stdout(sink):
             for i in range(args.requests + 50):
-                timing.elapsed = 0.0
+                timing.elapsed = service.elapsed = 0.0
                 started = time.perf_counter()
                 response = handler(event, LocalContext.for_route(r))
                 total = time.perf_counter() - started
@@ -102,7 +143,9 @@ def main() -> None:
                 if i >= 50:  # warm-up
                     totals.append(total * 1000)
                     queries.append(timing.elapsed * 1000)
-        overhead = [t - q for t, q in zip(totals, queries, strict=True)]
+                    services.append(service.elapsed * 1000)
+        entry = [t - s for t, s in zip(totals, services, strict=True)]
+        outside = [t - q for t, q in zip(totals, queries, strict=True)]
         rows.append(
             (
                 name,
@@ -110,16 +153,15 @@ def main() -> None:
                 f"{percentile(totals, 50):.3f}",
                 f"{percentile(totals, 99):.3f}",
                 f"{percentile(queries, 50):.3f}",
-                f"{percentile(overhead, 50):.3f}",
-                f"{percentile(overhead, 99):.3f}",
+                f"{percentile(entry, 50):.3f}",
+                f"{percentile(entry, 99):.3f}",
+                f"{percentile(outside, 99):.3f}",
             )
         )
     print(f"scale {args.scale}, {args.requests} warm invocations per endpoint, times in ms")
-    print(
-        markdown_table(
-            ["endpoint", "status", "total p50", "total p99", "warehouse p50", "overhead p50", "overhead p99"], rows
-        )
-    )
+    headers = ["endpoint", "status", "total p50", "total p99", "warehouse p50", "entry point p50", "entry point p99",
+               "all but warehouse p99"]  # fmt: skip
+    print(markdown_table(headers, rows))
 
 
 if __name__ == "__main__":

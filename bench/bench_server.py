@@ -108,6 +108,11 @@ def main() -> None:
         base = f"http://127.0.0.1:{port}"
         _wait(f"{base}/health")
         rows = []
+        for _, method, path, body in CASES:  # warm-up: first requests build caches (e.g. the venue forecasts)
+            data = json.dumps(body).encode() if body is not None else None
+            warm = urllib.request.Request(base + path, data=data, method=method,
+                                          headers={"Content-Type": "application/json"})  # fmt: skip
+            urllib.request.urlopen(warm, timeout=60).read()
         for name, method, path, body in CASES:
             result = _wrk(base + path, method, body, args.duration, args.connections)
             rows.append((name, result["rps"], result["p50"], result["p99"], result["non2xx"]))
