@@ -6,8 +6,10 @@ Distribution and sort keys (Redshift only; DuckDB and PostgreSQL ignore them):
   (concerts x ticket_sales, attendance x concerts) are co-located on each slice.
 * `concerts` SORTKEY(event_date, venue_id): the API reads upcoming concerts (a date range) and venue histories.
 * The dimension tables (`artists`, `venues`, `cities`, `users`) are small: DISTSTYLE ALL copies them to every node.
-* `venue_metrics` is the summary table refreshed on every load (see `queries.REFRESH_VENUE_METRICS`): the
-  popularity endpoint reads a few thousand pre-aggregated rows instead of scanning every sale.
+* `venue_metrics` is the summary table refreshed on every load (see `queries.refresh`): the popularity
+  endpoint reads a few thousand pre-aggregated rows instead of scanning every sale.
+* `user_artists` (refreshed on load too) is each user's attendance per artist, DISTKEY(artist_id) for the "users
+  like you" self-join on artist: recommendations read it instead of joining attendance to concerts per request.
 """
 
 from __future__ import annotations
@@ -178,7 +180,24 @@ VENUE_METRICS = Table(
     loaded=False,
 )
 
-TABLES: tuple[Table, ...] = (CITIES, ARTISTS, VENUES, CONCERTS, TICKET_SALES, USERS, ATTENDANCE, VENUE_METRICS)
+USER_ARTISTS = Table(
+    "user_artists",
+    (
+        Column("user_id", "id"),
+        Column("artist_id", "id"),
+        Column("genre", "text"),
+        Column("times_attended", "int"),
+    ),
+    primary_key=("user_id", "artist_id"),
+    diststyle="KEY",
+    distkey="artist_id",
+    sortkey=("user_id", "artist_id"),
+    loaded=False,
+)
+
+TABLES: tuple[Table, ...] = (
+    CITIES, ARTISTS, VENUES, CONCERTS, TICKET_SALES, USERS, ATTENDANCE, VENUE_METRICS, USER_ARTISTS,
+)  # fmt: skip
 """In load order: every table comes after the tables it references."""
 
 LOADED_TABLES: tuple[Table, ...] = tuple(t for t in TABLES if t.loaded)

@@ -33,37 +33,33 @@ WHERE user_id = CAST(:user_id AS VARCHAR)
 """
 
 USER_HISTORY = """
-SELECT c.artist_id, a.genre, COUNT(*) AS times_attended
-FROM attendance t
-JOIN concerts c ON c.concert_id = t.concert_id
-JOIN artists a ON a.artist_id = c.artist_id
-WHERE t.user_id = CAST(:user_id AS VARCHAR)
-GROUP BY c.artist_id, a.genre
-ORDER BY times_attended DESC, c.artist_id
+SELECT artist_id, genre, times_attended
+FROM user_artists
+WHERE user_id = CAST(:user_id AS VARCHAR)
+ORDER BY times_attended DESC, artist_id
 """
 
-# Users who went to the same artists, and the other artists they went to, weighted by the overlap.
+# Users who went to the same artists, and the other artists they went to, weighted by the overlap. Reads the
+# `user_artists` summary (see `queries.refresh`), not attendance x concerts.
 PEER_ARTISTS = """
 WITH mine AS (
-    SELECT DISTINCT c.artist_id
-    FROM attendance t JOIN concerts c ON c.concert_id = t.concert_id
-    WHERE t.user_id = CAST(:user_id AS VARCHAR)
+    SELECT artist_id FROM user_artists WHERE user_id = CAST(:user_id AS VARCHAR)
 ),
 peers AS (
-    SELECT t.user_id, COUNT(DISTINCT c.artist_id) AS overlap
-    FROM attendance t JOIN concerts c ON c.concert_id = t.concert_id
-    WHERE c.artist_id IN (SELECT artist_id FROM mine) AND t.user_id <> CAST(:user_id AS VARCHAR)
-    GROUP BY t.user_id
-    ORDER BY overlap DESC, t.user_id
+    SELECT u.user_id, COUNT(*) AS overlap
+    FROM user_artists u
+    JOIN mine m ON m.artist_id = u.artist_id
+    WHERE u.user_id <> CAST(:user_id AS VARCHAR)
+    GROUP BY u.user_id
+    ORDER BY overlap DESC, u.user_id
     LIMIT 50
 )
-SELECT c.artist_id, SUM(p.overlap) AS weight
+SELECT u.artist_id, SUM(p.overlap) AS weight
 FROM peers p
-JOIN attendance t ON t.user_id = p.user_id
-JOIN concerts c ON c.concert_id = t.concert_id
-WHERE c.artist_id NOT IN (SELECT artist_id FROM mine)
-GROUP BY c.artist_id
-ORDER BY weight DESC, c.artist_id
+JOIN user_artists u ON u.user_id = p.user_id
+WHERE u.artist_id NOT IN (SELECT artist_id FROM mine)
+GROUP BY u.artist_id
+ORDER BY weight DESC, u.artist_id
 LIMIT 50
 """
 
