@@ -103,6 +103,23 @@ ORDER BY c.event_date, c.concert_id
 """
 """The training rows: every completed concert before `:as_of`, oldest first, with its outcome."""
 
+_FEATURE_COLUMNS = """a.artist_id, a.genre, a.popularity,
+       v.venue_id, v.city, v.state, v.capacity, v.venue_type, COALESCE(ci.population, 0) AS city_population,
+       COALESCE(aa.a_n, 0) AS a_n, aa.a_sum_st, aa.a_sum_log_st, aa.a_sum_sold_out, aa.a_sum_log_price,
+       aa.a_sum_log_capacity,
+       COALESCE(va.v_n, 0) AS v_n, va.v_sum_st, va.v_sum_log_st, va.v_sum_tickets, va.v_sum_log_price,
+       va.v_sum_popularity,
+       COALESCE(gca.gc_n, 0) AS gc_n, gca.gc_sum_st, gca.gc_sum_log_st,
+       COALESCE(ga.g_n, 0) AS g_n, ga.g_sum_st, ga.g_sum_log_st"""
+"""The feature columns every feature query returns (aliases `a` artist, `v` venue, `ci` city, `aa`/`va`/`gca`/`ga`
+the artist, venue, genre-city and genre aggregates)."""
+
+_GENRE_JOINS = f"""
+LEFT JOIN (SELECT genre, city, state, {_GENRE_CITY_SUMS} FROM history GROUP BY genre, city, state) gca
+       ON gca.genre = a.genre AND gca.city = v.city AND gca.state = v.state
+LEFT JOIN (SELECT genre, {_GENRE_SUMS} FROM history GROUP BY genre) ga ON ga.genre = a.genre"""
+"""The genre-city and genre aggregates, joined the same way by every feature query."""
+
 SCHEDULED_CONCERT_FEATURES = f"""
 WITH {_HISTORY},
 upcoming AS (
@@ -114,14 +131,7 @@ upcoming AS (
            OR POSITION(',' || c.venue_id || ',' IN CAST(:venue_ids AS VARCHAR)) > 0)
 )
 SELECT u.concert_id, u.event_date, u.ticket_price,
-       a.artist_id, a.genre, a.popularity,
-       v.venue_id, v.city, v.state, v.capacity, v.venue_type, COALESCE(ci.population, 0) AS city_population,
-       COALESCE(aa.a_n, 0) AS a_n, aa.a_sum_st, aa.a_sum_log_st, aa.a_sum_sold_out, aa.a_sum_log_price,
-       aa.a_sum_log_capacity,
-       COALESCE(va.v_n, 0) AS v_n, va.v_sum_st, va.v_sum_log_st, va.v_sum_tickets, va.v_sum_log_price,
-       va.v_sum_popularity,
-       COALESCE(gca.gc_n, 0) AS gc_n, gca.gc_sum_st, gca.gc_sum_log_st,
-       COALESCE(ga.g_n, 0) AS g_n, ga.g_sum_st, ga.g_sum_log_st
+       {_FEATURE_COLUMNS}
 FROM upcoming u
 JOIN artists a ON a.artist_id = u.artist_id
 JOIN venues v ON v.venue_id = u.venue_id
@@ -130,9 +140,7 @@ LEFT JOIN (SELECT artist_id, {_ARTIST_SUMS} FROM history
            WHERE artist_id IN (SELECT artist_id FROM upcoming) GROUP BY artist_id) aa ON aa.artist_id = a.artist_id
 LEFT JOIN (SELECT venue_id, {_VENUE_SUMS} FROM history
            WHERE venue_id IN (SELECT venue_id FROM upcoming) GROUP BY venue_id) va ON va.venue_id = v.venue_id
-LEFT JOIN (SELECT genre, city, state, {_GENRE_CITY_SUMS} FROM history GROUP BY genre, city, state) gca
-       ON gca.genre = a.genre AND gca.city = v.city AND gca.state = v.state
-LEFT JOIN (SELECT genre, {_GENRE_SUMS} FROM history GROUP BY genre) ga ON ga.genre = a.genre
+{_GENRE_JOINS}
 ORDER BY u.venue_id, u.event_date, u.concert_id
 """
 """Each scheduled concert in [`:start`, `:end`), optionally only at the venues of the comma-framed `:venue_ids`
@@ -149,14 +157,7 @@ WHERE c.status = 'completed'
 
 REQUEST_FEATURES = f"""
 WITH {_HISTORY}
-SELECT a.artist_id, a.genre, a.popularity,
-       v.venue_id, v.city, v.state, v.capacity, v.venue_type, COALESCE(ci.population, 0) AS city_population,
-       COALESCE(aa.a_n, 0) AS a_n, aa.a_sum_st, aa.a_sum_log_st, aa.a_sum_sold_out, aa.a_sum_log_price,
-       aa.a_sum_log_capacity,
-       COALESCE(va.v_n, 0) AS v_n, va.v_sum_st, va.v_sum_log_st, va.v_sum_tickets, va.v_sum_log_price,
-       va.v_sum_popularity,
-       COALESCE(gca.gc_n, 0) AS gc_n, gca.gc_sum_st, gca.gc_sum_log_st,
-       COALESCE(ga.g_n, 0) AS g_n, ga.g_sum_st, ga.g_sum_log_st
+SELECT {_FEATURE_COLUMNS}
 FROM (SELECT 1 AS one) k
 LEFT JOIN artists a ON a.artist_id = CAST(:artist_id AS VARCHAR)
 LEFT JOIN venues v ON v.venue_id = CAST(:venue_id AS VARCHAR)
@@ -165,9 +166,7 @@ LEFT JOIN (SELECT artist_id, {_ARTIST_SUMS} FROM history
            WHERE artist_id = CAST(:artist_id AS VARCHAR) GROUP BY artist_id) aa ON aa.artist_id = a.artist_id
 LEFT JOIN (SELECT venue_id, {_VENUE_SUMS} FROM history
            WHERE venue_id = CAST(:venue_id AS VARCHAR) GROUP BY venue_id) va ON va.venue_id = v.venue_id
-LEFT JOIN (SELECT genre, city, state, {_GENRE_CITY_SUMS} FROM history GROUP BY genre, city, state) gca
-       ON gca.genre = a.genre AND gca.city = v.city AND gca.state = v.state
-LEFT JOIN (SELECT genre, {_GENRE_SUMS} FROM history GROUP BY genre) ga ON ga.genre = a.genre
+{_GENRE_JOINS}
 """
 """Exactly one row for (`:artist_id`, `:venue_id`, `:as_of`): the artist's and the venue's attributes and the
 aggregates of the history before `:as_of`. A NULL `artist_id` (or `venue_id`) in it means no such artist (venue)."""
