@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from concert_api.models import VENUE_TYPES
+from concert_api.vocabulary import STATE_CODES
 
 ColumnType = Literal["id", "text", "int", "float", "date", "bool"]
 Dialect = Literal["redshift", "postgres", "duckdb"]
@@ -64,9 +65,9 @@ class Table:
 
 
 CONCERT_STATUSES = ("scheduled", "completed", "cancelled")
-STATE_PATTERN = "[A-Z]{2}"
+STATE_PATTERN = "|".join(sorted(STATE_CODES))
 STATE_HINT = "a two-letter upper-case US state code such as 'TX'"
-"""Every `state` column holds the postal code: the API filters by it."""
+"""Every `state` column holds a US postal code (the 50 states and DC): the API filters by it."""
 
 CITIES = Table(
     "cities",

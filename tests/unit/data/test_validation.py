@@ -207,9 +207,9 @@ def test_ticket_sales_of_a_concert_that_is_not_completed_are_rejected(
 @pytest.mark.parametrize(
     ("file", "column", "value"),
     [("venues.csv", "state", "Texas"), ("cities.csv", "state", "tx"), ("users.csv", "home_state", "T"),
-     ("artists.csv", "home_state", "TEX")],
+     ("artists.csv", "home_state", "TEX"), ("venues.csv", "state", "ZZ")],
 )  # fmt: skip
-def test_states_must_be_two_letter_upper_case_codes(csv_copy: Path, file: str, column: str, value: str) -> None:
+def test_states_must_be_us_postal_codes(csv_copy: Path, file: str, column: str, value: str) -> None:
     edit_csv_line(csv_copy / file, 2, column, value)
     report = validate_directory(csv_copy)
     assert ValidationIssue(
