@@ -67,7 +67,7 @@ PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple((kind, re.compile(p, r
     ("season", r"\b(?:(?P<dir>this|next|last|coming)\s+)?(?P<season>spring|summer|fall|autumn|winter)"
                r"(?:\s+(?P<year>(?:19|20)\d\d))?\b"),
     ("weekday", rf"\b(?:(?P<dir>this|next|on|coming)\s+)?{_WEEKDAY}\b"),
-    ("day_word", r"\b(?P<word>today|tonight|tomorrow)\b"),
+    ("day_word", r"\b(?P<word>the\s+day\s+after\s+tomorrow|today|tonight|tomorrow)\b"),
     ("month", rf"\b(?:(?P<dir>in|this|next|last|during)\s+)?{_MONTH}(?:\s+(?P<year>(?:19|20)\d\d))?\b"),
     ("year", r"\b(?:in|during|for|of|since)\s+(?P<year>(?:19|20)\d\d)\b"),
     ("bare_year", r"(?<![$\d.,/:-])\b(?P<year>(?:19|20)\d\d)\b(?![-/:.,]\d)(?!\s*(?:dollars|bucks|usd|"
@@ -205,8 +205,9 @@ def _resolve(mention: DateMention, today: dt.date, prefer: Prefer) -> tuple[dt.d
     if kind == "new_years_eve":
         return _single(_next_or_last(today, 12, 31, prefer))
     if kind == "day_word":
-        word = m.group("word").lower()
-        return _single(today + dt.timedelta(days=1 if word == "tomorrow" else 0))
+        word = " ".join(m.group("word").lower().split())
+        days = {"tomorrow": 1, "the day after tomorrow": 2}.get(word, 0)
+        return _single(today + dt.timedelta(days=days))
     if kind == "weekday":
         target = WEEKDAYS[m.group("weekday").lower()[:3]]
         ahead = (target - today.weekday()) % 7
