@@ -87,10 +87,10 @@ def _data_dir(explicit: Path | None, scratch: Path) -> Path:
     print(f"No warehouse in {chosen}; generating the tiny data set and a model in {scratch} ...", file=sys.stderr)
     import datetime as dt
 
-    from concert_api.data.generator import generate
-    from concert_api.data.loader import load_directory
-    from concert_api.ml import training
-    from concert_api.warehouse.duckdb import DuckDBWarehouse
+    from concert_api.adapters.warehouse.duckdb import DuckDBWarehouse
+    from concert_tools.data.generator import generate
+    from concert_tools.data.loader import load_directory
+    from concert_tools.model import training
 
     generate("tiny", 7, scratch / "generated", as_of=dt.date.today())
     warehouse = DuckDBWarehouse(scratch / "warehouse.duckdb", read_only=False)

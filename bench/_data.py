@@ -14,10 +14,11 @@ BENCH_DATA = ROOT / "bench" / ".data"
 def data_dir_for(scale: str, seed: int = 42) -> Path:
     """A data directory with the `scale` data set loaded into DuckDB and a trained ticket model, made when
     missing."""
-    from concert_api.data.generator import generate
-    from concert_api.data.loader import load_directory
-    from concert_api.ml import artefacts, training
-    from concert_api.warehouse.duckdb import DuckDBWarehouse
+    from concert_api.adapters.warehouse.duckdb import DuckDBWarehouse
+    from concert_api.ml import artefacts
+    from concert_tools.data.generator import generate
+    from concert_tools.data.loader import load_directory
+    from concert_tools.model import training
 
     data_dir = BENCH_DATA / f"{scale}-{seed}"
     if not (data_dir / "warehouse.duckdb").exists():

@@ -21,10 +21,10 @@ from pathlib import Path
 
 sys.path.insert(0, os.path.dirname(__file__))
 from _util import ROOT, markdown_table, percentile
+from concert_api.adapters.sessions.embedded import MemorySessionStore
 from concert_api.models import ChatRequest
-from concert_api.services.chat.evaluation.test_set import build_examples
 from concert_api.services.chat.local.builder import build_local_assistant
-from concert_api.services.chat.sessions import MemorySessionStore
+from concert_tools.chat_evaluation.test_set import build_examples
 
 AS_OF = dt.date(2025, 6, 1)
 SECTION = "## Chat assistant"
@@ -38,9 +38,9 @@ NOTE = ("The test set now has 352 utterances (32 for the new `venue_lookup` inte
 
 def measure(scale: str, rounds: int, seed: int) -> dict[str, float]:
     """Latencies (ms) for one scale, on a freshly generated data set."""
-    from concert_api.data.generator import generate
-    from concert_api.data.loader import load_directory
-    from concert_api.warehouse.duckdb import DuckDBWarehouse
+    from concert_api.adapters.warehouse.duckdb import DuckDBWarehouse
+    from concert_tools.data.generator import generate
+    from concert_tools.data.loader import load_directory
 
     with tempfile.TemporaryDirectory(prefix="bench-chat-") as tmp:
         directory = Path(tmp)

@@ -21,9 +21,9 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from concert_api.data.generator import generate
-from concert_api.data.loader import load_directory
-from concert_api.warehouse.duckdb import DuckDBWarehouse
+from concert_api.adapters.warehouse.duckdb import DuckDBWarehouse
+from concert_tools.data.generator import generate
+from concert_tools.data.loader import load_directory
 
 AS_OF = dt.date(2025, 6, 1)
 SEED = 42

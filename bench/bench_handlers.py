@@ -70,10 +70,10 @@ class Stopwatch:
 
 
 SERVICE_CALLS = [  # (module, attribute): the one service call each handler makes
-    ("concert_api.services.venues", "rank_venues"),
+    ("concert_api.services.venue_popularity", "rank_venues"),
     ("concert_api.services.recommendations", "recommend"),
-    ("concert_api.services.predictions", "predict_tickets"),
-    ("concert_api.services.health", "check"),
+    ("concert_api.services.ticket_prediction", "predict_tickets"),
+    ("concert_api.services.health_check", "check"),
 ]
 
 

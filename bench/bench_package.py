@@ -26,7 +26,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from concert_api.deploy.package import (  # noqa: E402
+from concert_tools.deploy.package import (  # noqa: E402
     HANDLER_NAMES,
     build_package,
     find_python,

@@ -29,16 +29,16 @@ from pathlib import Path
 
 sys.path.insert(0, os.path.dirname(__file__))
 from _util import markdown_table, percentile
-from concert_api.ml import training
-from concert_api.ml.local_predictor import LocalTicketPredictor
+from concert_api.adapters.predictors.local import LocalTicketPredictor
+from concert_api.adapters.warehouse.duckdb import DuckDBWarehouse
 from concert_api.models import TicketPredictionRequest
-from concert_api.services.predictions import predict_tickets
-from concert_api.warehouse.duckdb import DuckDBWarehouse
+from concert_api.services.ticket_prediction import predict_tickets
+from concert_tools.model import training
 
 
 def _generate(scale: str, data_dir: Path) -> None:
-    from concert_api.data.generator import generate
-    from concert_api.data.loader import load_directory
+    from concert_tools.data.generator import generate
+    from concert_tools.data.loader import load_directory
 
     generate(scale, 42, data_dir / "generated", as_of=dt.date.today())
     warehouse = DuckDBWarehouse(data_dir / "warehouse.duckdb", read_only=False)

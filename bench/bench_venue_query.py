@@ -24,11 +24,11 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from concert_api.data.generator import generate
-from concert_api.data.loader import load_directory
-from concert_api.warehouse.duckdb import DuckDBWarehouse
-from concert_api.warehouse.queries.refresh import POPULARITY_PRIOR_WEIGHT
-from concert_api.warehouse.queries.venues import VENUE_POPULARITY
+from concert_api.adapters.warehouse.duckdb import DuckDBWarehouse
+from concert_api.adapters.warehouse.queries.refresh import POPULARITY_PRIOR_WEIGHT
+from concert_api.adapters.warehouse.queries.venues import VENUE_POPULARITY
+from concert_tools.data.generator import generate
+from concert_tools.data.loader import load_directory
 
 PARAMS = {"top_n": 10, "min_events": 5, "city": "", "state": "", "venue_type": ""}
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Deploy the concert-api Lambda functions (the guide's Python route).
 
-A thin entry point over `concert_api.deploy` (package builder, IAM policy builder, deployer); run it with
+A thin entry point over `concert_tools.deploy` (package builder, IAM policy builder, deployer); run it with
 `--help` for every flag. Works from a checkout without installing the project.
 """
 
@@ -14,7 +14,7 @@ _SRC = Path(__file__).resolve().parents[1] / "src"
 if str(_SRC) not in sys.path:
     sys.path.insert(0, str(_SRC))
 
-from concert_api.deploy.cli import main  # noqa: E402
+from concert_tools.deploy.cli import main  # noqa: E402
 
 if __name__ == "__main__":
     raise SystemExit(main())

@@ -80,9 +80,9 @@ def tiny_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     freshly generated data set does."""
     import datetime as dt
 
-    from concert_api.data.generator import generate
-    from concert_api.data.loader import load_directory
-    from concert_api.warehouse.duckdb import DuckDBWarehouse
+    from concert_api.adapters.warehouse.duckdb import DuckDBWarehouse
+    from concert_tools.data.generator import generate
+    from concert_tools.data.loader import load_directory
 
     data_dir = tmp_path_factory.mktemp("tiny-data")
     generate("tiny", TINY_SEED, data_dir / "generated", as_of=dt.date.today())
@@ -106,8 +106,8 @@ def tiny_warehouse(tiny_data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
 def trained_dir(tiny_data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A data dir with the tiny warehouse, its generated files and a trained, current model (models/ only here,
     so other tests' shared data dir stays model-free)."""
-    from concert_api.ml import training
-    from concert_api.warehouse.duckdb import DuckDBWarehouse
+    from concert_api.adapters.warehouse.duckdb import DuckDBWarehouse
+    from concert_tools.model import training
 
     data_dir = tmp_path_factory.mktemp("ml-data")
     shutil.copy(tiny_data_dir / "warehouse.duckdb", data_dir / "warehouse.duckdb")

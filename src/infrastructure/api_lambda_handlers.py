@@ -3,11 +3,11 @@
 The handlers live in `concert_api.handlers`; see the top-level `api_lambda_handlers` module.
 """
 
-from concert_api.handlers.chat import chatbot_handler
-from concert_api.handlers.health import health_check_handler
-from concert_api.handlers.predictions import ticket_prediction_handler
+from concert_api.handlers.chatbot import chatbot_handler
+from concert_api.handlers.health_check import health_check_handler
 from concert_api.handlers.recommendations import recommendations_handler
-from concert_api.handlers.venues import venue_popularity_handler
+from concert_api.handlers.ticket_prediction import ticket_prediction_handler
+from concert_api.handlers.venue_popularity import venue_popularity_handler
 
 __all__ = [
     "chatbot_handler",

@@ -11,7 +11,7 @@ import boto3
 import pytest
 from botocore.config import Config
 
-from concert_api.deploy.package import build_package
+from concert_tools.deploy.package import build_package
 
 REGION = "us-east-1"
 
@@ -81,7 +81,7 @@ class Recorder:
 
     def writes(self) -> list[tuple[str, str]]:
         """Calls whose operation is not a read (Get/List/Describe/Head)."""
-        from concert_api.deploy.deployer import READ_ONLY_PREFIXES
+        from concert_tools.deploy.deployer import READ_ONLY_PREFIXES
 
         return [(s, op) for s, op in self.calls if not op.startswith(READ_ONLY_PREFIXES)]
 

@@ -16,8 +16,8 @@ ROOT = Path(__file__).resolve().parents[2]
     [
         [sys.executable, str(ROOT / "infrastructure" / "deploy_api_lambdas.py"), "--help"],
         ["bash", str(ROOT / "infrastructure" / "deploy_api_lambdas.sh"), "--help"],
-        [sys.executable, "-m", "concert_api.deploy.package", "--help"],
-        [sys.executable, "-m", "concert_api.deploy.sam", "--help"],
+        [sys.executable, "-m", "concert_tools.deploy.package", "--help"],
+        [sys.executable, "-m", "concert_tools.deploy.sam", "--help"],
         [sys.executable, str(ROOT / "bench" / "bench_package.py"), "--help"],
     ],
     ids=["deploy.py", "deploy.sh", "package", "sam", "bench"],

@@ -11,8 +11,8 @@ import boto3
 import pytest
 from tests.deploy.conftest import REGION, Recorder
 
-from concert_api.deploy.cli import main
-from concert_api.deploy.spec import FUNCTIONS
+from concert_tools.deploy.cli import main
+from concert_tools.deploy.spec import FUNCTIONS
 
 ENV = """\
 # the guide's .env

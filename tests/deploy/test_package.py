@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from concert_api.deploy.package import (
+from concert_tools.deploy.package import (
     HANDLER_NAMES,
     PackageError,
     build_package,
@@ -20,7 +20,7 @@ from concert_api.deploy.package import (
     runtime_provided_dir,
     select_sources,
 )
-from concert_api.deploy.spec import AGENT_ACTION_GROUP_HANDLER
+from concert_tools.deploy.spec import AGENT_ACTION_GROUP_HANDLER
 
 PYVER = f"{sys.version_info.major}.{sys.version_info.minor}"
 TAG = f"cpython-{sys.version_info.major}{sys.version_info.minor}"

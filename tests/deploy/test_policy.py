@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from concert_api.deploy.policy import PolicyContext, function_policy
-from concert_api.deploy.spec import (
+from concert_tools.deploy.policy import PolicyContext, function_policy
+from concert_tools.deploy.spec import (
     AGENT_ACTION_GROUP,
     ALL_FUNCTIONS,
     FUNCTIONS,

@@ -12,8 +12,8 @@ from typing import Any
 import boto3
 from botocore.stub import Stubber
 
-from concert_api.deploy.deployer import DeployConfig, Deployer, FunctionResult
-from concert_api.deploy.spec import FUNCTIONS_BY_KEY
+from concert_tools.deploy.deployer import DeployConfig, Deployer, FunctionResult
+from concert_tools.deploy.spec import FUNCTIONS_BY_KEY
 
 NAME = "concert-api-chatbot"
 

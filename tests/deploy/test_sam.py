@@ -15,16 +15,16 @@ from typing import Any
 import pytest
 import yaml
 
-from concert_api.deploy.policy import PolicyContext, function_policy
-from concert_api.deploy.sam import TEMPLATE_PATH, build_template, render
-from concert_api.deploy.spec import AGENT_ACTION_GROUP, ALL_FUNCTIONS
+from concert_tools.deploy.policy import PolicyContext, function_policy
+from concert_tools.deploy.sam import TEMPLATE_PATH, build_template, render
+from concert_tools.deploy.spec import AGENT_ACTION_GROUP, ALL_FUNCTIONS
 
 ROOT = Path(__file__).resolve().parents[2]
 ACCOUNT = "123456789012"
 
 
 def test_template_is_up_to_date() -> None:
-    assert TEMPLATE_PATH.read_text(encoding="utf-8") == render(), "run: python -m concert_api.deploy.sam"
+    assert TEMPLATE_PATH.read_text(encoding="utf-8") == render(), "run: python -m concert_tools.deploy.sam"
 
 
 def test_cfn_lint_passes() -> None:
@@ -161,7 +161,7 @@ CONFIGS = {
 def test_template_policies_equal_the_deployers(config: str, stage_suffix: str) -> None:
     env = CONFIGS[config]
     template = yaml.safe_load(TEMPLATE_PATH.read_text(encoding="utf-8"))
-    from concert_api.deploy.sam import ENV_PARAMETERS
+    from concert_tools.deploy.sam import ENV_PARAMETERS
 
     params: dict[str, Any] = {name: p.get("Default", "") for name, p in template["Parameters"].items()}
     params.update({ENV_PARAMETERS[k]: v for k, v in env.items()})

@@ -66,7 +66,7 @@ def test_wrong_method_on_the_openapi_document_is_a_json_405(live_server):
 def test_serve_on_a_busy_port_says_what_to_do(live_server):
     from click.testing import CliRunner
 
-    from concert_api.cli.main import cli
+    from concert_tools.cli.main import cli
 
     port = live_server.rsplit(":", 1)[1]
     result = CliRunner().invoke(cli, ["serve", "--port", port])

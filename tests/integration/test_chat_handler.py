@@ -36,7 +36,7 @@ def local_chat(monkeypatch, tiny_data_dir):
 
 
 def test_chat_handler_answers_the_guides_request_and_continues_the_session(local_chat, lambda_context):
-    from concert_api.handlers.chat import chatbot_handler
+    from concert_api.handlers.chatbot import chatbot_handler
 
     response = chatbot_handler(load_event("rest_chat.json"), lambda_context)
     assert response["statusCode"] == 200, response["body"]
@@ -48,14 +48,14 @@ def test_chat_handler_answers_the_guides_request_and_continues_the_session(local
 
 
 def test_chat_handler_rejects_a_bad_request(local_chat, lambda_context):
-    from concert_api.handlers.chat import chatbot_handler
+    from concert_api.handlers.chatbot import chatbot_handler
 
     response = chatbot_handler({"body": json.dumps({"message": ""})}, lambda_context)
     assert response["statusCode"] == 400 and "message" in body_of(response)["details"]
 
 
 def test_the_factory_chooses_the_backend_from_the_settings(monkeypatch):
-    from concert_api.services.chat.factory import backend_name
+    from concert_api.composition.assistants import backend_name
     from concert_api.settings import Settings
 
     assert backend_name(Settings()) == "local"
@@ -67,7 +67,7 @@ def test_the_factory_chooses_the_backend_from_the_settings(monkeypatch):
 
 
 def test_cli_ask_continues_a_session_across_processes(local_chat, tiny_data_dir):
-    from concert_api.cli.chat_commands import chat
+    from concert_tools.cli.chat_commands import chat
 
     runner = CliRunner()
     first = runner.invoke(chat, ["ask", "Tell me about popular artists", "--json"])
@@ -84,8 +84,8 @@ def test_cli_ask_continues_a_session_across_processes(local_chat, tiny_data_dir)
 
 def test_the_requests_user_id_reaches_the_recommendations(local_chat, lambda_context):
     """`{"message": ..., "user_id": ...}` over HTTP and `chat ask --user` personalise; an unknown user is said."""
-    from concert_api.cli.chat_commands import chat
-    from concert_api.handlers.chat import chatbot_handler
+    from concert_api.handlers.chatbot import chatbot_handler
+    from concert_tools.cli.chat_commands import chat
 
     response = chatbot_handler({"body": json.dumps({"message": "any concerts you'd recommend for me?",
                                                     "user_id": "user_001"})}, lambda_context)
@@ -104,7 +104,7 @@ def _printed_response(output: str) -> dict:
     return json.loads(output[start:])
 
 
-@pytest.mark.parametrize("module", ["concert_api.handlers.chat", "concert_api.handlers.agent_action_group"])
+@pytest.mark.parametrize("module", ["concert_api.handlers.chatbot", "concert_api.handlers.agent_action_group"])
 def test_importing_the_chat_handlers_stays_lean(module):
     probe = f"import sys, json, {module}; print(json.dumps(sorted({{m.split('.')[0] for m in sys.modules}})))"
     env = {**os.environ, "PYTHONPATH": f"{ROOT}{os.pathsep}{ROOT / 'src'}", "CONCERT_ENV_FILE": ""}

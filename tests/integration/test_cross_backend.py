@@ -21,8 +21,8 @@ from typing import Any
 import pytest
 from tests.fixtures.warehouse_data import AS_OF, build_mini_dataset, rows_equal
 
-from concert_api.warehouse import schema
-from concert_api.warehouse.queries import recommendations, venues
+from concert_api.adapters.warehouse import schema
+from concert_api.adapters.warehouse.queries import recommendations, venues
 
 pytestmark = pytest.mark.postgres
 
@@ -34,7 +34,7 @@ WORLD = {"min_lat": -90.0, "max_lat": 90.0, "min_lon": -180.0, "max_lon": 180.0}
 def _dataset(kind: str, out_dir: Path) -> dict[str, Path]:
     if kind == "mini":
         return build_mini_dataset(out_dir, as_of=AS_OF)
-    from concert_api.data.generator import generate
+    from concert_tools.data.generator import generate
 
     return generate(kind, SEED, out_dir, as_of=AS_OF)
 
@@ -61,8 +61,8 @@ def backends(
     import psycopg
     from psycopg.conninfo import make_conninfo
 
-    from concert_api.warehouse.duckdb import DuckDBWarehouse
-    from concert_api.warehouse.postgres import PostgresWarehouse
+    from concert_api.adapters.warehouse.duckdb import DuckDBWarehouse
+    from concert_api.adapters.warehouse.postgres import PostgresWarehouse
 
     kind = request.param
     root = tmp_path_factory.mktemp(f"cross-{kind}")
@@ -228,11 +228,11 @@ def test_city_lookup(backends: Backends) -> None:
 
 
 def _catalogue() -> list[tuple[str, str]]:
-    """(name, sql) of every read statement in `concert_api.warehouse.queries`, so a new query is covered too."""
+    """(name, sql) of every read statement in `adapters.warehouse.queries`, so a new query is covered too."""
     import importlib
     import pkgutil
 
-    import concert_api.warehouse.queries as package
+    import concert_api.adapters.warehouse.queries as package
 
     found = []
     for info in pkgutil.iter_modules(package.__path__):
@@ -300,7 +300,7 @@ def _parameter_sets(backends: Backends) -> list[dict[str, Any]]:
 
 @pytest.mark.parametrize(("name", "sql"), _catalogue(), ids=[name for name, _ in _catalogue()])
 def test_every_catalogued_query_gives_the_same_rows(backends: Backends, name: str, sql: str) -> None:
-    from concert_api.warehouse.base import param_names
+    from concert_api.adapters.warehouse.base import param_names
 
     for params in _parameter_sets(backends):
         needed = {key: params[key] for key in param_names(sql)}

@@ -14,20 +14,20 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from concert_api.data.generator import generate
-from concert_api.data.loader import LoadRejected, load_directory
-from concert_api.warehouse import duckdb as duckdb_backend
-from concert_api.warehouse import schema
-from concert_api.warehouse.base import (
+from concert_api.adapters.warehouse import duckdb as duckdb_backend
+from concert_api.adapters.warehouse import schema
+from concert_api.adapters.warehouse.base import (
     LoadableWarehouse,
     QueryFailed,
     QueryTimeout,
     Warehouse,
     WarehouseUnavailable,
-    deadline,
 )
-from concert_api.warehouse.duckdb import DuckDBWarehouse
-from concert_api.warehouse.queries import recommendations, venues
+from concert_api.adapters.warehouse.duckdb import DuckDBWarehouse
+from concert_api.adapters.warehouse.queries import recommendations, venues
+from concert_api.deadline import deadline
+from concert_tools.data.generator import generate
+from concert_tools.data.loader import LoadRejected, load_directory
 
 AS_OF = dt.date(2025, 6, 1)
 ALL_VENUES = {"min_events": 0, "city": "", "state": "", "venue_type": "", "top_n": 1000}

@@ -134,7 +134,7 @@ def test_unknown_city_is_a_400_naming_location(tiny_warehouse, lambda_context):
 
 
 def test_user_with_history_gets_personalized_recommendations(tiny_warehouse, lambda_context):
-    from concert_api.warehouse.queries import recommendations as q
+    from concert_api.adapters.warehouse.queries import recommendations as q
 
     user = tiny_warehouse.query("SELECT user_id FROM attendance GROUP BY user_id ORDER BY COUNT(*) DESC LIMIT 1")
     user_id = user[0]["user_id"]

@@ -19,9 +19,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from concert_api.settings import Settings
-from concert_api.warehouse import base, postgres, schema
-from concert_api.warehouse.base import (
+from concert_api.adapters.warehouse import postgres, schema
+from concert_api.adapters.warehouse.base import (
     LoadableWarehouse,
     QueryFailed,
     QueryTimeout,
@@ -29,8 +28,10 @@ from concert_api.warehouse.base import (
     WarehouseAccessDenied,
     WarehouseUnavailable,
 )
-from concert_api.warehouse.postgres import PostgresWarehouse
-from concert_api.warehouse.queries import venues
+from concert_api.adapters.warehouse.postgres import PostgresWarehouse
+from concert_api.adapters.warehouse.queries import venues
+from concert_api.deadline import deadline
+from concert_api.settings import Settings
 
 pytestmark = pytest.mark.postgres
 
@@ -236,7 +237,7 @@ def test_sql_error_is_query_failed(loaded: PostgresWarehouse) -> None:
 
 
 def test_deadline_becomes_statement_timeout(loaded: PostgresWarehouse) -> None:
-    with base.deadline(0.3), pytest.raises(QueryTimeout):
+    with deadline(0.3), pytest.raises(QueryTimeout):
         loaded.query("SELECT pg_sleep(5)")
     loaded.ping()
     # SET LOCAL: the timeout does not leak into the next transaction on the same pooled connection.
@@ -244,7 +245,7 @@ def test_deadline_becomes_statement_timeout(loaded: PostgresWarehouse) -> None:
 
 
 def test_expired_deadline_sends_nothing(loaded: PostgresWarehouse) -> None:
-    with base.deadline(0), pytest.raises(QueryTimeout):
+    with deadline(0), pytest.raises(QueryTimeout):
         loaded.query("SELECT 1")
 
 

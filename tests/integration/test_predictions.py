@@ -116,7 +116,7 @@ def test_deep_health_probes_the_trained_predictor(trained_env, lambda_context):
 
 
 def test_cli_train_evaluate_package(tiny_data_dir, tmp_path, monkeypatch):
-    from concert_api.cli.main import cli
+    from concert_tools.cli.main import cli
 
     data_dir = tmp_path / "data"
     data_dir.mkdir()
@@ -168,8 +168,8 @@ def test_cli_train_evaluate_package(tiny_data_dir, tmp_path, monkeypatch):
 
 def test_a_model_is_picked_up_once_trained_without_restart(tiny_data_dir, tmp_path, monkeypatch, lambda_context):
     from concert_api import composition
-    from concert_api.ml import training
-    from concert_api.warehouse.duckdb import DuckDBWarehouse
+    from concert_api.adapters.warehouse.duckdb import DuckDBWarehouse
+    from concert_tools.model import training
 
     data_dir = tmp_path / "data"
     data_dir.mkdir()
@@ -216,7 +216,7 @@ def test_a_past_concert_is_predicted_from_what_was_known_before_it(trained_env, 
 
 def test_predict_tickets_asks_for_features_as_of_the_earlier_of_today_and_the_event():
     from concert_api.models import TicketPredictionRequest
-    from concert_api.services.predictions import predict_tickets
+    from concert_api.services.ticket_prediction import predict_tickets
 
     asked = []
 
@@ -242,8 +242,8 @@ def test_predict_tickets_asks_for_features_as_of_the_earlier_of_today_and_the_ev
 
 
 def test_tune_rounds_reads_only_the_training_rows(tiny_data_dir):
-    from concert_api.ml import training
-    from concert_api.warehouse.duckdb import DuckDBWarehouse
+    from concert_api.adapters.warehouse.duckdb import DuckDBWarehouse
+    from concert_tools.model import training
 
     warehouse = DuckDBWarehouse(tiny_data_dir / "warehouse.duckdb")
     try:
@@ -295,9 +295,9 @@ def test_a_price_outside_the_venue_types_range_is_answered_with_a_warning_and_le
 
 def test_inside_the_range_the_answer_has_no_warnings_and_is_what_it_was_before(trained_env):
     from concert_api import composition
-    from concert_api.ml.local_predictor import LocalTicketPredictor
+    from concert_api.adapters.predictors.local import LocalTicketPredictor
     from concert_api.models import TicketPredictionRequest
-    from concert_api.services.predictions import predict_tickets
+    from concert_api.services.ticket_prediction import predict_tickets
 
     warehouse = composition.warehouse()
     pair = _stadium_pair(warehouse)
@@ -363,7 +363,7 @@ def test_the_service_serves_the_predictors_warnings_and_lowers_confidence_by_its
     neither and is served as before; anything else is a malformed answer."""
     from concert_api.errors import DependencyError
     from concert_api.models import TicketPredictionRequest
-    from concert_api.services.predictions import predict_tickets
+    from concert_api.services.ticket_prediction import predict_tickets
 
     class Endpoint:
         backend = "test"

@@ -11,7 +11,7 @@ import boto3
 import pytest
 from botocore.stub import Stubber
 
-from concert_api import probes
+from concert_api.adapters import probes
 from concert_api.errors import DependencyError
 
 NOW = dt.datetime(2026, 11, 28, tzinfo=dt.UTC)

@@ -21,16 +21,17 @@ tool's JSON `{tool, parameters, result}`, which the chat backend also reads back
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 from typing import Any
 
+from concert_api.deadline import deadline
 from concert_api.errors import ApiError, error_response
 from concert_api.observability import logger
 from concert_api.services.chat.schemas import ACTION_GROUP_PATH_PREFIX
 from concert_api.services.chat.tools import ToolContext, run_tool
 from concert_api.settings import get_settings
-from concert_api.warehouse.base import deadline
 
 MESSAGE_VERSION = "1.0"
 DEADLINE_MARGIN_SECONDS = 0.5
@@ -152,7 +153,7 @@ def response_state(status: int) -> str | None:
 def _tool_context() -> ToolContext:
     from concert_api import composition
 
-    return ToolContext(composition.warehouse())
+    return composition.tool_context(dt.date.today())
 
 
 def _seconds_left(context: Any) -> float:

@@ -16,11 +16,11 @@ from typing import Any
 from aws_lambda_powertools.metrics import MetricUnit
 from pydantic import BaseModel
 
+from concert_api.deadline import deadline
 from concert_api.errors import ApiError, DependencyError, MethodNotAllowed, error_response
 from concert_api.handlers.events import ApiRequest, cors_headers, parse_event, proxy_response
 from concert_api.observability import logger, metrics, set_level
 from concert_api.settings import get_settings
-from concert_api.warehouse.base import deadline
 
 LambdaHandler = Callable[[dict[str, Any], Any], dict[str, Any]]
 Endpoint = Callable[[ApiRequest], BaseModel | tuple[int, BaseModel]]

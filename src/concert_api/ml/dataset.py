@@ -16,9 +16,9 @@ from typing import Any
 
 import numpy as np
 
+from concert_api.adapters.warehouse.base import Warehouse
+from concert_api.adapters.warehouse.queries import features as q
 from concert_api.ml.features import INSTANCE_FIELDS
-from concert_api.warehouse.base import Warehouse
-from concert_api.warehouse.queries import features as q
 
 Progress = Callable[[int, int], None]
 """Called as `progress(done, total)`."""

@@ -5,11 +5,11 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from concert_api.adapters.warehouse.base import Warehouse
+from concert_api.adapters.warehouse.queries import recommendations as q
 from concert_api.errors import BadRequest
 from concert_api.models import DEFAULT_RADIUS_KM, LocationFilter
 from concert_api.vocabulary import state_code
-from concert_api.warehouse.base import Warehouse
-from concert_api.warehouse.queries import recommendations as q
 
 EARTH_RADIUS_KM = 6371.0088
 

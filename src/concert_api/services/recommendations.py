@@ -23,6 +23,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+from concert_api.adapters.warehouse.base import Row, Warehouse
+from concert_api.adapters.warehouse.queries import recommendations as q
 from concert_api.errors import BadRequest, NotFound, utc_now_iso
 from concert_api.models import (
     Recommendation,
@@ -31,8 +33,6 @@ from concert_api.models import (
     RecommendationType,
 )
 from concert_api.services.geo import Area, resolve_location
-from concert_api.warehouse.base import Row, Warehouse
-from concert_api.warehouse.queries import recommendations as q
 
 WEIGHTS = {"popularity": 0.25, "genre": 0.35, "artist": 0.25, "distance": 0.15}
 MAX_PER_ARTIST = 2

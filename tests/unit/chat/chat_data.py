@@ -11,9 +11,9 @@ SEED = 42
 
 def build_tiny_warehouse(data_dir: Path, seed: int = SEED, as_of: dt.date = AS_OF):
     """Generate the tiny data set and load it into `data_dir/warehouse.duckdb` (the embedded default's path)."""
-    from concert_api.data.generator import generate
-    from concert_api.data.loader import load_directory
-    from concert_api.warehouse.duckdb import DuckDBWarehouse
+    from concert_api.adapters.warehouse.duckdb import DuckDBWarehouse
+    from concert_tools.data.generator import generate
+    from concert_tools.data.loader import load_directory
 
     generate("tiny", seed, data_dir / "raw", as_of=as_of)
     warehouse = DuckDBWarehouse(data_dir / "warehouse.duckdb")

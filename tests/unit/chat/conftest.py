@@ -18,7 +18,7 @@ def chat_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def chat_warehouse(chat_data_dir: Path):
-    from concert_api.warehouse.duckdb import DuckDBWarehouse
+    from concert_api.adapters.warehouse.duckdb import DuckDBWarehouse
 
     warehouse = DuckDBWarehouse(chat_data_dir / "warehouse.duckdb", read_only=True)
     yield warehouse
@@ -28,8 +28,8 @@ def chat_warehouse(chat_data_dir: Path):
 @pytest.fixture(scope="session")
 def shared_assistant(chat_warehouse, chat_data_dir: Path):
     """One local assistant for the session (classifier trained once); tests use fresh session ids."""
+    from concert_api.adapters.sessions.embedded import MemorySessionStore
     from concert_api.services.chat.local.builder import build_local_assistant
-    from concert_api.services.chat.sessions import MemorySessionStore
 
     return build_local_assistant(warehouse=chat_warehouse, data_dir=chat_data_dir, sessions=MemorySessionStore(),
                                  today=lambda: AS_OF)

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from tests.conftest import load_event
 
+from concert_api.adapters.warehouse.base import QueryFailed, QueryTimeout, WarehouseThrottled
 from concert_api.handlers.agent_action_group import agent_action_group_handler, convert
-from concert_api.warehouse.base import QueryFailed, QueryTimeout, WarehouseThrottled
 
 ROOT = Path(__file__).resolve().parents[3]
 

@@ -109,8 +109,8 @@ def test_from_settings_fits_the_read_timeout_inside_the_function_timeout(monkeyp
 
 
 def test_no_attempt_starts_without_enough_time_left(fake):
+    from concert_api.deadline import deadline
     from concert_api.errors import DependencyTimeout
-    from concert_api.warehouse.base import deadline
 
     sleeps: list[float] = []
     with deadline(1.0), pytest.raises(DependencyTimeout) as info:

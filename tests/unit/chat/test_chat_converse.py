@@ -119,7 +119,7 @@ def test_the_tool_loop_stops_with_a_504_when_the_budget_runs_out(tool_context):
 
 def test_the_lambda_deadline_bounds_the_loop(tool_context):
     """Under the entry point's deadline (3 s left), one 10 s round is all that fits."""
-    from concert_api.warehouse.base import deadline
+    from concert_api.deadline import deadline
 
     clock = FakeClock(per_call=10.0)
     assistant, client = timed(tool_context, clock)
@@ -131,7 +131,7 @@ def test_the_lambda_deadline_bounds_the_loop(tool_context):
 
 
 def test_no_round_starts_without_enough_time(tool_context):
-    from concert_api.warehouse.base import deadline
+    from concert_api.deadline import deadline
 
     assistant, client = timed(tool_context, FakeClock())
     with Stubber(client) as stub, deadline(0.5):

@@ -32,7 +32,7 @@ def test_a_venue_named_after_a_city_is_the_venue(shared_assistant):
 
 
 def test_a_shared_word_is_an_ambiguous_mention(shared_assistant):
-    from concert_api.services.chat.evaluation.runner import ambiguous_artist_word
+    from concert_tools.chat_evaluation.runner import ambiguous_artist_word
 
     word, names = ambiguous_artist_word(shared_assistant)
     extraction, _ = _entities(shared_assistant, f"tell me about {word}")

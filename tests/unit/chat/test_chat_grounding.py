@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from concert_api.services.chat.evaluation.grounding import ungrounded_numbers
+from concert_tools.chat_evaluation.grounding import ungrounded_numbers
 
 DATA = {"tool": "x", "parameters": {"artist": "artist_054", "top_n": 3},
         "result": {"tickets_sold": 356361, "revenue": 35067162.4, "avg_price": 96.478, "rate": 0.8538,

@@ -8,7 +8,7 @@ import uuid
 import pytest
 
 from concert_api.models import ChatRequest
-from concert_api.services.chat.evaluation.grounding import ungrounded_numbers
+from concert_tools.chat_evaluation.grounding import ungrounded_numbers
 
 
 def ask(assistant, message, session=None):
@@ -100,7 +100,7 @@ def test_missing_slots_are_asked_for_then_a_new_price_is_a_follow_up(shared_assi
 
 
 def test_an_ambiguous_name_gets_a_clarifying_question(shared_assistant):
-    from concert_api.services.chat.evaluation.runner import ambiguous_artist_word
+    from concert_tools.chat_evaluation.runner import ambiguous_artist_word
 
     word, options = ambiguous_artist_word(shared_assistant)
     session = f"t-{uuid.uuid4().hex}"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 
-from concert_api.services.chat.sessions import MemorySessionStore, SqliteSessionStore, new_session_id
+from concert_api.adapters.sessions.embedded import MemorySessionStore, SqliteSessionStore, new_session_id
 
 
 class Clock:

@@ -6,8 +6,8 @@ from __future__ import annotations
 import re
 from collections import Counter
 
-from concert_api.services.chat.evaluation.test_set import TEMPLATES
 from concert_api.services.chat.local.classifier import load_examples
+from concert_tools.chat_evaluation.test_set import TEMPLATES
 
 MAX_JACCARD = 0.75
 """A test template with this word overlap (or more) with a training utterance is too close to it."""

@@ -106,9 +106,9 @@ def test_ticket_prediction_with_an_injected_predictor(chat_warehouse):
                                          "ticket_price": 75}, ToolContext(chat_warehouse, AS_OF, predict))
     result = ran.result
     assert result["available"] and result["predicted_sales"] == 1234.0
-    from concert_api.services.chat.evaluation.grounding import ungrounded_numbers
     from concert_api.services.chat.local.catalog import Catalog
     from concert_api.services.chat.local.replies import render
+    from concert_tools.chat_evaluation.grounding import ungrounded_numbers
 
     message, _ = render("ticket_prediction", ran.parameters, result, {}, Catalog((), (), ()))
     assert "1,234 tickets" in message and ungrounded_numbers(message, ran.as_data()) == [], message
@@ -121,7 +121,7 @@ def test_bad_arguments_unknown_and_ambiguous_names(tool_context, shared_assistan
         run_tool("concert_search", {"artsit": "x"}, tool_context)
     with pytest.raises(NotFound):
         run_tool("artist_lookup", {"artist": "Nobody At All"}, tool_context)
-    from concert_api.services.chat.evaluation.runner import ambiguous_artist_word
+    from concert_tools.chat_evaluation.runner import ambiguous_artist_word
 
     word, names = ambiguous_artist_word(shared_assistant)
     with pytest.raises(AmbiguousName) as info:

@@ -10,10 +10,10 @@ import uuid
 import pytest
 
 from concert_api.models import ChatRequest
-from concert_api.services.chat.evaluation.grounding import ungrounded_numbers
 from concert_api.services.chat.local import replies
 from concert_api.services.chat.local.catalog import Catalog
 from concert_api.services.chat.local.dates import parse_dates
+from concert_tools.chat_evaluation.grounding import ungrounded_numbers
 
 
 def new_session() -> str:

@@ -9,7 +9,7 @@ import pyarrow.parquet as pq
 import pytest
 from tests.unit.data.tiny_data import AS_OF, SEED
 
-from concert_api.data.generator import generate
+from concert_tools.data.generator import generate
 
 
 @pytest.fixture(scope="session")

@@ -10,8 +10,8 @@ import pytest
 from click.testing import CliRunner
 from tests.unit.data.tiny_data import edit_csv_line
 
-from concert_api.cli import data_commands
-from concert_api.cli.data_commands import data
+from concert_tools.cli import data_commands
+from concert_tools.cli.data_commands import data
 
 
 def run(*args: str) -> tuple[int, str]:

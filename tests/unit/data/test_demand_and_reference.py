@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from concert_api.data import demand
-from concert_api.data.reference import CITIES, VENUE_TYPE_SPECS, check_reference_data, genre_city_affinity
+from concert_tools.data import demand
+from concert_tools.data.reference import CITIES, VENUE_TYPE_SPECS, check_reference_data, genre_city_affinity
 
 CLUB, STADIUM = 0, 4
 

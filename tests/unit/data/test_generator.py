@@ -13,10 +13,10 @@ import pyarrow.parquet as pq
 import pytest
 from tests.unit.data.tiny_data import AS_OF, SEED
 
-from concert_api.data.generator import EXPECTED_DEMAND_FILE, METADATA_FILE, generate
-from concert_api.data.reference import GENRE_SHARES, VENUE_TYPE_SPECS
+from concert_api.adapters.warehouse import schema
 from concert_api.models import GENRES
-from concert_api.warehouse import schema
+from concert_tools.data.generator import EXPECTED_DEMAND_FILE, METADATA_FILE, generate
+from concert_tools.data.reference import GENRE_SHARES, VENUE_TYPE_SPECS
 
 
 def test_same_scale_seed_and_date_give_identical_files(tiny_dir: Path, tmp_path: Path) -> None:

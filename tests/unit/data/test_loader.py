@@ -9,10 +9,10 @@ import pyarrow.parquet as pq
 import pytest
 from tests.unit.data.tiny_data import edit_csv_line
 
-from concert_api.data.loader import LoadRejected, load_directory
-from concert_api.data.parquet_io import arrow_schema
-from concert_api.data.reference import CITIES
-from concert_api.warehouse import schema
+from concert_api.adapters.warehouse import schema
+from concert_tools.data.loader import LoadRejected, load_directory
+from concert_tools.data.parquet_io import arrow_schema
+from concert_tools.data.reference import CITIES
 
 
 class RecordingWarehouse:

@@ -9,8 +9,8 @@ import pyarrow.parquet as pq
 import pytest
 from tests.unit.data.tiny_data import edit_csv_line
 
-from concert_api.data import validation
-from concert_api.data.validation import ValidationIssue, validate_directory
+from concert_tools.data import validation
+from concert_tools.data.validation import ValidationIssue, validate_directory
 
 
 def issues_for(report: validation.ValidationReport, file: str) -> list[ValidationIssue]:

@@ -137,12 +137,12 @@ def test_every_response_is_json_with_cors(lambda_context):
 
 
 def test_unexpected_exception_is_a_500_without_internal_detail(lambda_context, monkeypatch):
-    from concert_api.services import venues
+    from concert_api.services import venue_popularity
 
     def explode(*_args, **_kwargs):
         raise RuntimeError("connection string postgres://secret@db")
 
-    monkeypatch.setattr(venues, "rank_venues", explode)
+    monkeypatch.setattr(venue_popularity, "rank_venues", explode)
     monkeypatch.setattr("concert_api.composition.warehouse", lambda: object())
     response = api_lambda_handlers.venue_popularity_handler({"body": "{}"}, lambda_context)
     assert response["statusCode"] == 500
@@ -200,12 +200,12 @@ def test_malformed_events_are_400s_not_500s(event, expected, lambda_context):
 
 def test_response_model_rejecting_data_is_a_500_not_the_clients_fault(lambda_context, monkeypatch):
     from concert_api.models import VenueRanking
-    from concert_api.services import venues
+    from concert_api.services import venue_popularity
 
     def bad_row(*_args, **_kwargs):
         return VenueRanking.model_validate({"venue_id": "v", "name": None})  # a NULL name from the warehouse
 
-    monkeypatch.setattr(venues, "rank_venues", bad_row)
+    monkeypatch.setattr(venue_popularity, "rank_venues", bad_row)
     monkeypatch.setattr("concert_api.composition.warehouse", lambda: object())
     monkeypatch.setattr("concert_api.composition.venue_forecaster", lambda: None)
     response = api_lambda_handlers.venue_popularity_handler({"body": "{}"}, lambda_context)

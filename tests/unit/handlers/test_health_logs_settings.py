@@ -125,7 +125,9 @@ def test_package_modules_log_json_lines_with_the_request_id(lambda_context, caps
     import logging
 
     api_lambda_handlers.health_check_handler({}, lambda_context)  # sets the request id
-    logging.getLogger("concert_api.warehouse.duckdb").warning("warehouse call failed", extra={"statement_id": "s1"})
+    logging.getLogger("concert_api.adapters.warehouse.duckdb").warning(
+        "warehouse call failed", extra={"statement_id": "s1"}
+    )
     line = _log_lines(capsys.readouterr().out)[-1]
     assert line["event"] == "warehouse call failed" and line["statement_id"] == "s1"
     assert line["request_id"] == lambda_context.aws_request_id
@@ -153,7 +155,7 @@ def test_deep_probes_run_concurrently_and_a_hung_one_times_out():
     import threading
     import time
 
-    from concert_api.services.health import run_probes
+    from concert_api.services.health_check import run_probes
 
     release = threading.Event()
     started = time.perf_counter()

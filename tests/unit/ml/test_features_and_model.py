@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 
 from concert_api import models
+from concert_api.adapters.warehouse.queries import features as q
 from concert_api.ml import dataset, features, transform
 from concert_api.ml.model import calibrate, conformal_quantile
-from concert_api.warehouse.queries import features as q
 
 
 def test_standalone_vocabularies_match_the_api_models():
@@ -87,7 +87,7 @@ def test_mondrian_calibration_covers_each_bin_on_exchangeable_data():
 
 
 def test_point_in_time_features_never_see_the_concert_or_later(trained_dir):
-    from concert_api.warehouse.duckdb import DuckDBWarehouse
+    from concert_api.adapters.warehouse.duckdb import DuckDBWarehouse
 
     warehouse = DuckDBWarehouse(trained_dir / "warehouse.duckdb")
     try:

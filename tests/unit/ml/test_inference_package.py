@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 
+from concert_api.adapters.predictors.local import LocalTicketPredictor
 from concert_api.ml import artefacts, features
-from concert_api.ml.local_predictor import LocalTicketPredictor
-from concert_api.ml.packaging import CONTAINER_PYTHON, SKLEARN_FRAMEWORK_VERSION, package, requirements
 from concert_api.ml.sagemaker_inference import BadRequest, input_fn, output_fn, predict_fn
+from concert_tools.model.packaging import CONTAINER_PYTHON, SKLEARN_FRAMEWORK_VERSION, package, requirements
 
 PYTHON_310 = Path(os.environ.get("CONCERT_PYTHON310", "/root/.pyenv/versions/3.10.13/bin/python"))
 CONTAINER_NUMPY = "numpy==2.1.0"

@@ -15,9 +15,9 @@ from botocore.stub import Stubber
 from moto import mock_aws
 from tests.conftest import body_of, load_event
 
+from concert_api.adapters.predictors.sagemaker import SageMakerTicketPredictor, client_config
 from concert_api.errors import DependencyError, DependencyThrottled, DependencyTimeout, error_response
 from concert_api.ml import features
-from concert_api.ml.sagemaker_predictor import SageMakerTicketPredictor, client_config
 
 ENDPOINT = "ticket-sales-endpoint"
 INSTANCE = features.instance(
@@ -116,7 +116,7 @@ def test_handler_on_the_sagemaker_path_reads_features_from_the_warehouse(aws, tr
                                                                          lambda_context, price):  # fmt: skip
     import api_lambda_handlers
 
-    from concert_api.ml.local_predictor import LocalTicketPredictor
+    from concert_api.adapters.predictors.local import LocalTicketPredictor
     from concert_api.ml.sagemaker_inference import input_fn, output_fn, predict_fn
 
     # Given the endpoint answers what the packaged model answers for the instance the warehouse yields

@@ -11,8 +11,8 @@ import shutil
 import numpy as np
 import pytest
 
+from concert_api.adapters.predictors.local import LocalTicketPredictor
 from concert_api.ml import artefacts, features, training_range
-from concert_api.ml.local_predictor import LocalTicketPredictor
 from concert_api.ml.model import MODEL_FILE, TicketModel
 from concert_api.ml.training_range import TrainingRange, VenueTypeRange
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from concert_api import composition
-from concert_api.ml.venue_forecast import ScheduledConcertForecaster
+from concert_api.adapters.predictors.venue_forecast import ScheduledConcertForecaster
 
 
 def test_forecast_averages_the_scheduled_concerts_of_the_venues_asked(trained_env):

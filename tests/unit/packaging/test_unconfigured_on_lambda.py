@@ -22,8 +22,8 @@ ROOT = Path(__file__).resolve().parents[3]
 PROBE = """
 import json, sys
 for hidden in ("duckdb", "numpy", "sklearn", "lightgbm", "rapidfuzz", "pyarrow",
-               "concert_api.warehouse.duckdb", "concert_api.services.chat.local.builder",
-               "concert_api.services.chat.local.assistant", "concert_api.ml.local_predictor"):
+               "concert_api.adapters.warehouse.duckdb", "concert_api.services.chat.local.builder",
+               "concert_api.services.chat.local.assistant", "concert_api.adapters.predictors.local"):
     sys.modules[hidden] = None  # what the Lambda package does not carry
 import api_lambda_handlers
 response = getattr(api_lambda_handlers, sys.argv[1])({"body": sys.argv[2]}, None)

@@ -34,9 +34,8 @@ import pytest
 from botocore.config import Config
 from botocore.stub import ANY, Stubber
 
-from concert_api.settings import Settings
-from concert_api.warehouse import base
-from concert_api.warehouse.base import (
+from concert_api.adapters.warehouse import base
+from concert_api.adapters.warehouse.base import (
     QueryAborted,
     QueryFailed,
     QueryTimeout,
@@ -45,14 +44,16 @@ from concert_api.warehouse.base import (
     WarehouseThrottled,
     WarehouseUnavailable,
 )
-from concert_api.warehouse.queries import recommendations, refresh, venues
-from concert_api.warehouse.redshift_data import (
+from concert_api.adapters.warehouse.queries import recommendations, refresh, venues
+from concert_api.adapters.warehouse.redshift_data import (
     RedshiftDataWarehouse,
     bind,
     client_config,
     decode_field,
     encode_value,
 )
+from concert_api.deadline import deadline
+from concert_api.settings import Settings
 
 REGION = "us-east-1"
 STATEMENT_ID = "d9b6c0c9-0747-4bf4-b142-e8883122f766"
@@ -629,7 +630,7 @@ def test_deadline_cancels_the_statement_and_raises_query_timeout(
     # the 0.05 s a last poll needs (min_call_seconds).
     expect_describe(stubber, *["STARTED"] * 6)
     stubber.add_response("cancel_statement", {"Status": True}, {"Id": STATEMENT_ID})
-    with base.deadline(1.0), pytest.raises(QueryTimeout) as raised:
+    with deadline(1.0), pytest.raises(QueryTimeout) as raised:
         warehouse.query("SELECT pg_sleep(60)")
     assert raised.value.statement_id == STATEMENT_ID
     assert raised.value.status_code == 504
@@ -654,12 +655,12 @@ def test_a_failing_cancel_still_raises_query_timeout(
     expect_execute(stubber)
     expect_describe(stubber, "STARTED", "STARTED")  # a pause of 0.05 s, then only min_call_seconds left
     stubber.add_client_error("cancel_statement", "ValidationException", "already finished")
-    with base.deadline(0.1), pytest.raises(QueryTimeout):
+    with deadline(0.1), pytest.raises(QueryTimeout):
         warehouse.query("SELECT 1")
 
 
 def test_an_expired_deadline_sends_nothing(warehouse: RedshiftDataWarehouse, stubber: Any) -> None:
-    with base.deadline(-1), pytest.raises(QueryTimeout) as raised:
+    with deadline(-1), pytest.raises(QueryTimeout) as raised:
         warehouse.query("SELECT 1")
     assert raised.value.statement_id is None
 
@@ -682,7 +683,7 @@ def test_deadline_passing_between_result_pages(
         {"ColumnMetadata": [column("a", "int4")], "Records": [[{"longValue": 1}]], "NextToken": "t"},
         {"Id": STATEMENT_ID},
     )
-    with base.deadline(2.0), pytest.raises(QueryTimeout) as raised:
+    with deadline(2.0), pytest.raises(QueryTimeout) as raised:
         warehouse.query("SELECT a FROM t")
     assert raised.value.statement_id == STATEMENT_ID
 
@@ -716,7 +717,7 @@ def test_a_black_hole_endpoint_answers_504_at_the_deadline_not_after_the_client_
     warehouse = RedshiftDataWarehouse(database="concerts", cluster_identifier="c", client=client)
     started = time.monotonic()
     # when the endpoint never answers
-    with base.deadline(0.5), pytest.raises(QueryTimeout) as raised:
+    with deadline(0.5), pytest.raises(QueryTimeout) as raised:
         warehouse.query("SELECT 1")
     # then the request fails with a 504 at the deadline, not when botocore gives up
     elapsed = time.monotonic() - started
@@ -792,7 +793,7 @@ def test_a_cancel_that_hangs_is_waited_for_only_briefly(clock: FakeClock) -> Non
     warehouse = make_warehouse(client, clock, cancel_wait_seconds=0.1)
     started = time.monotonic()
     try:
-        with base.deadline(0.5), pytest.raises(QueryTimeout):
+        with deadline(0.5), pytest.raises(QueryTimeout):
             warehouse.query("SELECT 1")
         assert client.cancels == 1
         assert time.monotonic() - started < 1.0
@@ -838,7 +839,7 @@ def test_moto_end_to_end_finished_statement(moto_backend: Any, clock: FakeClock)
 def test_moto_end_to_end_deadline_cancels_the_statement(moto_backend: Any, clock: FakeClock) -> None:
     warehouse = make_warehouse(None, clock, region=REGION)
     # (the fake clock only moves in the pauses; the budget also bounds each real HTTP call: leave moto time)
-    with base.deadline(3.0), pytest.raises(QueryTimeout) as raised:
+    with deadline(3.0), pytest.raises(QueryTimeout) as raised:
         warehouse.query("SELECT 1")
     statement = moto_backend.statements[raised.value.statement_id]
     assert statement.status == "ABORTED"
@@ -881,7 +882,7 @@ def _identifiers(sql: str) -> set[str]:
 
 
 def test_no_identifier_is_a_redshift_reserved_word() -> None:
-    from concert_api.warehouse import schema
+    from concert_api.adapters.warehouse import schema
 
     names = {t.name.upper() for t in schema.TABLES} | {
         c.name.upper() for t in schema.TABLES for c in t.columns

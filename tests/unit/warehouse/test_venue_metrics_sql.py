@@ -7,9 +7,9 @@ import datetime as dt
 import duckdb
 import pytest
 
-from concert_api.warehouse import schema
-from concert_api.warehouse.base import to_driver_style
-from concert_api.warehouse.queries import refresh, venues
+from concert_api.adapters.warehouse import schema
+from concert_api.adapters.warehouse.base import to_driver_style
+from concert_api.adapters.warehouse.queries import refresh, venues
 
 
 @pytest.fixture

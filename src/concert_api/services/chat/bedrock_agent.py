@@ -23,11 +23,11 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from concert_api.adapters.sessions.embedded import new_session_id
 from concert_api.errors import BadRequest, utc_now_iso
 from concert_api.models import ChatRequest, ChatResponse
 from concert_api.observability import logger
 from concert_api.services.chat.retries import Budget, RetryPolicy, call_with_retries
-from concert_api.services.chat.sessions import new_session_id
 from concert_api.services.chat.tools import TOOLS_BY_NAME
 from concert_api.settings import Settings
 

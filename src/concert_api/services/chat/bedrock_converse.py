@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from concert_api.adapters.sessions.embedded import MemorySessionStore, SessionStore, new_session_id
 from concert_api.errors import ApiError, utc_now_iso
 from concert_api.models import ChatRequest, ChatResponse
 from concert_api.services.chat.bedrock_agent import (
@@ -24,10 +25,8 @@ from concert_api.services.chat.bedrock_agent import (
 )
 from concert_api.services.chat.retries import MIN_ATTEMPT_SECONDS, Budget, RetryPolicy, call_with_retries
 from concert_api.services.chat.schemas import converse_tool_config
-from concert_api.services.chat.sessions import MemorySessionStore, SessionStore, new_session_id
 from concert_api.services.chat.tools import TOOLS_BY_NAME, ToolContext, run_tool
 from concert_api.settings import Settings
-from concert_api.warehouse.base import Warehouse
 
 SYSTEM_PROMPT = (
     "You are the assistant of a concert data platform. Answer questions about artists, venues, concerts, "
@@ -61,7 +60,8 @@ class ConverseAssistant:
         self.tool_config = converse_tool_config()
 
     @classmethod
-    def from_settings(cls, settings: Settings, *, warehouse: Warehouse, function_timeout: float) -> ConverseAssistant:
+    def from_settings(cls, settings: Settings, *, tool_context: Callable[[], ToolContext], function_timeout: float,
+                      sessions: SessionStore | None = None) -> ConverseAssistant:
         """A `bedrock-runtime` client whose read timeout fits the function's timeout."""
         import boto3
         from botocore.config import Config
@@ -70,7 +70,7 @@ class ConverseAssistant:
         client = boto3.client("bedrock-runtime", region_name=settings.aws_region,
                               config=Config(read_timeout=read_timeout, connect_timeout=3,
                                             retries={"total_max_attempts": 1}))
-        return cls(client, model_id=str(settings.bedrock_model_id), tool_context=lambda: ToolContext(warehouse),
+        return cls(client, model_id=str(settings.bedrock_model_id), tool_context=tool_context, sessions=sessions,
                    retry=RetryPolicy(deadline_seconds=read_timeout))
 
     def reply(self, request: ChatRequest) -> ChatResponse:

@@ -1,7 +1,7 @@
 """Retrying Bedrock calls: bounded exponential backoff with jitter inside the request's deadline, and the one
 mapping from a Bedrock failure to the API's errors (throttling 503, timeouts 504, anything else 502).
 
-`Budget` is the request's time: the Lambda deadline (`warehouse.base.deadline`, set by the entry point from the
+`Budget` is the request's time: the Lambda deadline (`concert_api.deadline`, set by the entry point from the
 context) or the policy's `deadline_seconds`, whichever ends first. No attempt, retry or tool-use round starts
 unless `MIN_ATTEMPT_SECONDS` remain; otherwise `DependencyTimeout` (504) is raised before Lambda kills the
 function."""
@@ -14,9 +14,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+from concert_api.deadline import remaining_seconds
 from concert_api.errors import DependencyError, DependencyThrottled, DependencyTimeout
 from concert_api.observability import logger
-from concert_api.warehouse.base import remaining_seconds
 
 T = TypeVar("T")
 

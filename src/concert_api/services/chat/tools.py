@@ -16,6 +16,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from concert_api.adapters.warehouse.base import Row, Warehouse
+from concert_api.adapters.warehouse.queries import chat as q
 from concert_api.errors import BadRequest, NotFound, ServiceNotConfigured, describe_validation_error
 from concert_api.models import (
     Genre,
@@ -26,9 +28,7 @@ from concert_api.models import (
     VenuePopularityRequest,
 )
 from concert_api.services.recommendations import recommend
-from concert_api.services.venues import rank_venues
-from concert_api.warehouse.base import Row, Warehouse
-from concert_api.warehouse.queries import chat as q
+from concert_api.services.venue_popularity import rank_venues
 
 EARLIEST = dt.date(1900, 1, 1)
 LATEST = dt.date(2999, 12, 31)
@@ -50,8 +50,8 @@ class AmbiguousName(BadRequest):
 
 @dataclass
 class ToolContext:
-    """What the tools need: the warehouse, today's date (injectable for tests), and optionally a ticket-sales
-    predictor (by default the one `composition.ticket_predictor()` builds, when the prediction service exists)."""
+    """What the tools need: the warehouse, today's date (injectable for tests), and the ticket-prediction service
+    (the composition passes it in; without it, predictions answer that they are not available)."""
 
     warehouse: Warehouse
     today: dt.date = field(default_factory=dt.date.today)
@@ -278,8 +278,9 @@ def _ticket_prediction(args: TicketPredictionInput, ctx: ToolContext) -> dict[st
     request = TicketPredictionRequest(artist_id=artist["artist_id"], venue_id=venue["venue_id"],
                                       event_date=args.event_date, ticket_price=args.ticket_price)
     try:
-        predict = ctx.predict or default_predictor(ctx.warehouse)
-        response = predict(request)
+        if ctx.predict is None:
+            raise ServiceNotConfigured("Ticket-sales prediction is not available here.")
+        response = ctx.predict(request)
     except ServiceNotConfigured as exc:
         return {**base, "available": False, "reason": exc.details or exc.error}
     prediction = response.model_dump(mode="json", exclude_none=True)
@@ -414,24 +415,6 @@ def search_concerts(ctx: ToolContext, *, date_from: dt.date, date_to: dt.date, s
     })
     concerts = [_concert(r) for r in rows]
     return {"concerts": concerts, "total_matches": int(rows[0]["total_matches"]) if rows else 0}
-
-
-def default_predictor(warehouse: Warehouse) -> Predict:
-    """The prediction service with the configured predictor; `ServiceNotConfigured` while either is missing."""
-    try:
-        from concert_api import composition
-        from concert_api.services.predictions import predict_tickets  # type: ignore[import-not-found,unused-ignore]
-
-        predictor = composition.ticket_predictor()  # type: ignore[attr-defined,unused-ignore]
-    except (ImportError, AttributeError):
-        raise ServiceNotConfigured(
-            "Ticket-sales prediction is not installed in this build yet.") from None
-
-    def predict(request: TicketPredictionRequest) -> TicketPredictionResponse:
-        response: TicketPredictionResponse = predict_tickets(request, warehouse=warehouse, predictor=predictor)
-        return response
-
-    return predict
 
 
 def _concert(row: Row) -> dict[str, Any]:

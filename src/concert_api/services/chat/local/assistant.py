@@ -22,6 +22,8 @@ from typing import Any
 
 from rapidfuzz import fuzz, process
 
+from concert_api.adapters.sessions.embedded import SessionStore, new_session_id
+from concert_api.adapters.warehouse.base import Warehouse
 from concert_api.errors import BadRequest, NotFound, utc_now_iso
 from concert_api.models import ChatRequest, ChatResponse
 from concert_api.services.chat.local import dates as date_parser
@@ -41,9 +43,7 @@ from concert_api.services.chat.local.slots import (
     only_modifiers,
     slots_from,
 )
-from concert_api.services.chat.sessions import SessionStore, new_session_id
 from concert_api.services.chat.tools import TOOL_FOR_INTENT, AmbiguousName, ToolContext, run_tool
-from concert_api.warehouse.base import Warehouse
 
 TOOL_INTENTS = ("artist_lookup", "venue_popularity", "venue_lookup", "concert_search", "ticket_prediction",
                 "recommendations", "sales_query")

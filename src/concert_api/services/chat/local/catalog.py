@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from concert_api.adapters.warehouse.base import Row, Warehouse
+from concert_api.adapters.warehouse.queries import chat as q
 from concert_api.models import GENRES, VENUE_TYPES
-from concert_api.warehouse.base import Row, Warehouse
-from concert_api.warehouse.queries import chat as q
 
 US_STATES: dict[str, str] = {
     "AL": "Alabama", "AK": "Alaska", "AZ": "Arizona", "AR": "Arkansas", "CA": "California", "CO": "Colorado",

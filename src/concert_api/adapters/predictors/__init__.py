@@ -1,0 +1,1 @@
+"""Ticket-sales predictors (`base.TicketPredictor`): the local model or a SageMaker endpoint; venue forecasts."""

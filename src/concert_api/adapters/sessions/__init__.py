@@ -1,0 +1,1 @@
+"""Where chat conversations live between messages (`SessionStore`)."""

@@ -1,0 +1,525 @@
+"""The `redshift-data` warehouse backend: Amazon Redshift (provisioned or Serverless) via its Data API.
+
+The Data API is asynchronous: `ExecuteStatement` returns a statement id at once, `DescribeStatement` reports
+its progress (SUBMITTED, PICKED, STARTED, then FINISHED, FAILED or ABORTED) and `GetStatementResult` pages
+through the rows. This module polls with capped exponential backoff and jitter inside the request's deadline
+(`base.remaining_seconds`), cancels the statement when the deadline passes, decodes the typed fields by the
+result's `ColumnMetadata`, and turns every failure into a typed `WarehouseError` carrying the statement id.
+
+The deadline bounds every HTTP call too, not only the polling: the client has short timeouts (connect 1 s,
+read 3 s, 2 attempts), no call starts with less than `min_call_seconds` left, and each call is waited for at
+most until the deadline (it runs on a short-lived worker thread; one still running at the deadline is
+abandoned and ends by its own timeouts). A call that times out at or after the deadline is `QueryTimeout`
+(504), one that times out before it `WarehouseUnavailable` (503).
+
+Parameters are always bound (`Parameters=[{"name", "value"}]`, values sent as strings that Redshift converts).
+The Data API rejects two values a query may need: an empty string (`SqlParameter.value` has a minimum length
+of 1; botocore refuses it before sending) and NULL (the Data API would bind the string "NULL"). A parameter
+whose value is `''` or `None` is therefore written into the statement as the constant literal `''` or `NULL`.
+Those two literals are fixed text, never caller data: everything else is bound.
+
+Import cost matters on Lambda: boto3 and botocore are imported only when the client is first needed.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+import time
+from collections.abc import Callable, Mapping
+from datetime import date, datetime
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from concert_api.adapters.warehouse.base import (
+    _PARAM,
+    Params,
+    QueryAborted,
+    QueryFailed,
+    QueryTimeout,
+    Row,
+    WarehouseAccessDenied,
+    WarehouseError,
+    WarehouseThrottled,
+    WarehouseUnavailable,
+    numeric_value,
+    param_names,
+)
+from concert_api.deadline import remaining_seconds
+
+if TYPE_CHECKING:
+    from concert_api.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+# Redshift's typeName values (ColumnMetadata.typeName) whose values arrive as strings but mean something else.
+_DATE_TYPES = frozenset({"date"})
+_TIMESTAMP_TYPES = frozenset(
+    {"timestamp", "timestamptz", "timestamp without time zone", "timestamp with time zone"}
+)
+_NUMERIC_TYPES = frozenset({"numeric", "decimal"})
+
+_THROTTLED_CODES = frozenset(
+    {
+        "ThrottlingException",
+        "Throttling",
+        "TooManyRequestsException",
+        "RequestLimitExceeded",
+        "ActiveStatementsExceededException",
+        "ActiveSessionsExceededException",
+        "ActiveWaitingRequestsExceededException",
+    }
+)
+_DENIED_CODES = frozenset(
+    {
+        "AccessDeniedException",
+        "AccessDenied",
+        "UnrecognizedClientException",
+        "InvalidSignatureException",
+        "ExpiredTokenException",
+        "InvalidClientTokenId",
+    }
+)
+_UNAVAILABLE_CODES = frozenset(
+    {
+        "ResourceNotFoundException",
+        "DatabaseConnectionException",
+        "ExecuteStatementException",  # "an environmental error while running"
+        "InternalServerException",
+        "ServiceUnavailableException",
+    }
+)
+
+CONNECT_TIMEOUT = 1.0
+READ_TIMEOUT = 3.0
+MAX_ATTEMPTS = 2
+"""The client's defaults: a Data API call normally answers in tens of milliseconds, so a few seconds without an
+answer means the endpoint is in trouble; two attempts (one retry, also of throttling) at most."""
+MIN_CALL_SECONDS = 0.05
+"""No call starts with less time than this left before the deadline: it could not finish in it."""
+CANCEL_WAIT_SECONDS = 0.3
+"""How long the best-effort CancelStatement (sent at the deadline) is waited for; the Lambda entry point's
+deadline leaves 0.5 s before the function's own timeout."""
+
+_TERMINAL_FAILURES = {"FAILED": QueryFailed, "ABORTED": QueryAborted}
+
+
+def encode_value(value: Any) -> str:
+    """A parameter value as the string the Data API sends (Redshift converts it to the column's type)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, int | float | Decimal | str):
+        return str(value)
+    raise TypeError(f"cannot bind a {type(value).__name__} as a warehouse parameter")
+
+
+def bind(sql: str, params: Params | None) -> tuple[str, list[dict[str, str]]]:
+    """The statement and the Data API `Parameters` for it: one entry per distinct `:name` in the SQL.
+
+    Names the SQL does not use are dropped (the Data API rejects unused parameters). `''` and `None`, which
+    the Data API cannot bind, become the literals `''` and `NULL` in the statement."""
+    params = params or {}
+    missing = sorted({n for n in param_names(sql) if n not in params})
+    if missing:
+        raise ValueError(f"missing value for parameter(s): {', '.join(missing)}")
+
+    def inline(match: Any) -> str:
+        value = params[match.group(1)]
+        if value is None:
+            return "NULL"
+        if isinstance(value, str) and value == "":
+            return "''"
+        return str(match.group(0))
+
+    bound_sql = _PARAM.sub(inline, sql)
+    names = list(dict.fromkeys(param_names(bound_sql)))
+    return bound_sql, [{"name": n, "value": encode_value(params[n])} for n in names]
+
+
+def decode_field(field: Mapping[str, Any], type_name: str) -> Any:
+    """One `Field` of a `GetStatementResult` record as a Python value, guided by the column's `typeName`.
+
+    DATE arrives as a string and becomes `datetime.date`; TIMESTAMP becomes `datetime` when it parses;
+    NUMERIC/DECIMAL arrive as strings and become float, or int when no fractional part is written
+    (NUMERIC(p, 0)), as on the other backends."""
+    if field.get("isNull") is True:
+        return None
+    if "stringValue" in field:
+        text: str = field["stringValue"]
+        kind = type_name.lower()
+        if kind in _DATE_TYPES:
+            return date.fromisoformat(text)
+        if kind in _NUMERIC_TYPES:
+            return numeric_value(text)
+        if kind in _TIMESTAMP_TYPES:
+            try:
+                return datetime.fromisoformat(text)
+            except ValueError:
+                return text
+        return text
+    if "longValue" in field:
+        return int(field["longValue"])
+    if "doubleValue" in field:
+        return float(field["doubleValue"])
+    if "booleanValue" in field:
+        return bool(field["booleanValue"])
+    if "blobValue" in field:
+        return bytes(field["blobValue"])
+    if field.get("isNull") is False:  # a union with only isNull=false: an empty value
+        return None
+    raise ValueError(f"unknown Data API field {sorted(field)}")
+
+
+def column_names(metadata: list[Mapping[str, Any]]) -> list[str]:
+    """Result column names: the label (the SQL alias) when the Data API sends one, else the name."""
+    return [str(c.get("label") or c.get("name") or f"column{i}") for i, c in enumerate(metadata)]
+
+
+class RedshiftDataWarehouse:
+    """The concert warehouse on Amazon Redshift through the Data API (`boto3.client("redshift-data")`).
+
+    Connect to a provisioned cluster (`cluster_identifier`, authenticated with `secret_arn`, `db_user`
+    (temporary credentials) or neither (the caller's IAM identity)) or to a Serverless workgroup
+    (`workgroup_name`, with `secret_arn` or the IAM identity). `clock`, `sleep` and `jitter` are for tests."""
+
+    backend = "redshift-data"
+
+    def __init__(
+        self,
+        *,
+        database: str,
+        cluster_identifier: str | None = None,
+        workgroup_name: str | None = None,
+        db_user: str | None = None,
+        secret_arn: str | None = None,
+        region: str | None = None,
+        default_timeout: float = 25.0,
+        client: Any | None = None,
+        poll_initial: float = 0.05,
+        poll_max: float = 1.0,
+        connect_timeout: float = CONNECT_TIMEOUT,
+        read_timeout: float = READ_TIMEOUT,
+        max_attempts: int = MAX_ATTEMPTS,
+        min_call_seconds: float = MIN_CALL_SECONDS,
+        cancel_wait_seconds: float = CANCEL_WAIT_SECONDS,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+        jitter: Callable[[], float] = random.random,
+    ) -> None:
+        if not database:
+            raise ValueError("the Redshift Data API needs a database name (REDSHIFT_DATABASE)")
+        if bool(cluster_identifier) == bool(workgroup_name):
+            raise ValueError("set exactly one of REDSHIFT_CLUSTER_ID and REDSHIFT_WORKGROUP_NAME")
+        if workgroup_name and db_user:
+            raise ValueError(
+                "REDSHIFT_DB_USER applies to provisioned clusters only, not to a Serverless workgroup"
+            )
+        if db_user and secret_arn:
+            raise ValueError("set REDSHIFT_DB_USER or REDSHIFT_SECRET_ARN, not both")
+        self.database = database
+        self.cluster_identifier = cluster_identifier
+        self.workgroup_name = workgroup_name
+        self.db_user = db_user
+        self.secret_arn = secret_arn
+        self.region = region
+        self.default_timeout = default_timeout
+        self.poll_initial = poll_initial
+        self.poll_max = poll_max
+        self.min_call_seconds = min_call_seconds
+        self.cancel_wait_seconds = cancel_wait_seconds
+        self.connect_timeout = connect_timeout
+        self.read_timeout = read_timeout
+        self.max_attempts = max_attempts
+        self._client = client
+        self._client_lock = threading.Lock()
+        self._clock = clock
+        self._sleep = sleep
+        self._jitter = jitter
+
+    @classmethod
+    def from_settings(cls, settings: Settings, **overrides: Any) -> RedshiftDataWarehouse:
+        """Build the backend from the platform settings (the guide's REDSHIFT_* variables)."""
+        kwargs: dict[str, Any] = {
+            "database": settings.redshift_database or "",
+            "cluster_identifier": settings.redshift_cluster_id,
+            "workgroup_name": settings.redshift_workgroup_name,
+            "db_user": settings.redshift_db_user,
+            "secret_arn": settings.redshift_secret_arn,
+            "region": settings.aws_region,
+            "default_timeout": settings.query_timeout_seconds,
+        }
+        kwargs.update(overrides)
+        return cls(**kwargs)
+
+    # --- the client ---------------------------------------------------------------------------------
+
+    @property
+    def client(self) -> Any:
+        """The boto3 `redshift-data` client, created on first use (boto3 is imported only then)."""
+        if self._client is None:
+            with self._client_lock:
+                if self._client is None:
+                    import boto3
+
+                    config = client_config(
+                        connect_timeout=self.connect_timeout,
+                        read_timeout=self.read_timeout,
+                        max_attempts=self.max_attempts,
+                    )
+                    self._client = boto3.client("redshift-data", region_name=self.region, config=config)
+        return self._client
+
+    def _target(self) -> dict[str, str]:
+        target = {"Database": self.database}
+        if self.cluster_identifier:
+            target["ClusterIdentifier"] = self.cluster_identifier
+        if self.workgroup_name:
+            target["WorkgroupName"] = self.workgroup_name
+        if self.db_user:
+            target["DbUser"] = self.db_user
+        if self.secret_arn:
+            target["SecretArn"] = self.secret_arn
+        return target
+
+    # --- the Warehouse protocol ---------------------------------------------------------------------
+
+    def query(self, sql: str, params: Params | None = None) -> list[Row]:
+        """Run one statement with bound `:name` parameters and return its rows as dicts.
+
+        Raises `QueryTimeout` (after cancelling the statement) when the request's deadline passes,
+        `QueryFailed`, `QueryAborted`, `WarehouseThrottled`, `WarehouseAccessDenied` or
+        `WarehouseUnavailable` otherwise; each carries the statement id when there is one."""
+        started = self._clock()
+        deadline_at = started + remaining_seconds(self.default_timeout)
+        bound_sql, parameters = bind(sql, params)
+        request: dict[str, Any] = {"Sql": bound_sql, **self._target()}
+        if parameters:
+            request["Parameters"] = parameters
+
+        statement_id = self._call("ExecuteStatement", None, request, deadline_at)["Id"]
+        try:
+            description = self._wait(statement_id, deadline_at)
+        except (QueryTimeout, WarehouseThrottled, WarehouseUnavailable):
+            self._cancel(statement_id)  # we stop watching it: do not leave it running
+            raise
+        rows = self._fetch(statement_id, deadline_at) if description.get("HasResultSet") else []
+        logger.info(
+            "warehouse statement finished",
+            extra={
+                "statement_id": statement_id,
+                "rows": len(rows),
+                "duration_ms": round((self._clock() - started) * 1000, 1),
+                "redshift_duration_ms": round(description.get("Duration", 0) / 1e6, 1),
+            },
+        )
+        return rows
+
+    def ping(self) -> None:
+        """Raise a `WarehouseError` unless Redshift answers `SELECT 1`."""
+        self.query("SELECT 1 AS ok")
+
+    def close(self) -> None:
+        """Close the boto3 client's connections (a new client is created on the next query)."""
+        client, self._client = self._client, None
+        if client is not None and hasattr(client, "close"):
+            client.close()
+
+    # --- internals ----------------------------------------------------------------------------------
+
+    def _wait(self, statement_id: str, deadline_at: float) -> dict[str, Any]:
+        """Poll DescribeStatement until the statement ends, with capped exponential backoff and jitter."""
+        delay = self.poll_initial
+        while True:
+            description = self._call("DescribeStatement", statement_id, {"Id": statement_id}, deadline_at)
+            status = description.get("Status")
+            if status == "FINISHED":
+                return description
+            if status in _TERMINAL_FAILURES:
+                logger.error(
+                    "warehouse statement failed",
+                    extra={"statement_id": statement_id, "status": status, "error": description.get("Error")},
+                )
+                raise _TERMINAL_FAILURES[status](
+                    statement_id=statement_id, internal=description.get("Error") or status
+                )
+            # The pause must leave time for one more poll before the deadline.
+            spare = deadline_at - self._clock() - self.min_call_seconds
+            if spare <= 0:
+                logger.warning(
+                    "warehouse statement timed out",
+                    extra={"statement_id": statement_id, "status": status},
+                )
+                raise QueryTimeout(statement_id=statement_id, internal=f"deadline passed in status {status}")
+            # "Equal jitter": between half and all of the current delay, never past the deadline.
+            pause = min(delay * (0.5 + 0.5 * self._jitter()), spare)
+            self._sleep(pause)
+            delay = min(delay * 2, self.poll_max)
+
+    def _fetch(self, statement_id: str, deadline_at: float) -> list[Row]:
+        """Page through GetStatementResult and decode every record by the column metadata."""
+        rows: list[Row] = []
+        names: list[str] = []
+        types: list[str] = []
+        request: dict[str, Any] = {"Id": statement_id}
+        while True:
+            page = self._call("GetStatementResult", statement_id, request, deadline_at)
+            if page.get("ColumnMetadata"):
+                names = column_names(page["ColumnMetadata"])
+                types = [str(c.get("typeName") or "") for c in page["ColumnMetadata"]]
+            for record in page.get("Records", []):
+                rows.append(
+                    {
+                        name: decode_field(field, kind)
+                        for name, kind, field in zip(names, types, record, strict=True)
+                    }
+                )
+            token = page.get("NextToken")
+            if not token:
+                return rows
+            request = {"Id": statement_id, "NextToken": token}
+
+    def _cancel(self, statement_id: str) -> None:
+        """Best effort: ask Redshift to stop a statement we no longer wait for (waited for briefly)."""
+        cancel = self.client.cancel_statement
+        try:
+            _run_within(lambda: cancel(Id=statement_id), self.cancel_wait_seconds)
+        except Exception:
+            logger.warning(
+                "could not cancel warehouse statement", extra={"statement_id": statement_id}, exc_info=True
+            )
+
+    def _call(
+        self, operation: str, statement_id: str | None, request: dict[str, Any], deadline_at: float
+    ) -> dict[str, Any]:
+        """Call one Data API operation within the deadline, turning failures into typed warehouse errors.
+
+        Never starts with less than `min_call_seconds` left; waits for the answer at most until the deadline."""
+        left = deadline_at - self._clock()
+        if left < self.min_call_seconds - 1e-6:  # (the polling pauses leave exactly min_call_seconds)
+            logger.warning(
+                "warehouse call not started: deadline too near",
+                extra={"statement_id": statement_id, "operation": operation, "remaining_ms": round(left * 1000, 1)},
+            )
+            raise QueryTimeout(
+                statement_id=statement_id, internal=f"{operation} not started: {max(left, 0):.3f} s left"
+            )
+        method = getattr(self.client, _METHODS[operation])
+        try:
+            response: dict[str, Any] = _run_within(lambda: method(**request), left)
+            return response
+        except _Overran:
+            logger.warning(
+                "warehouse call still running at the deadline",
+                extra={"statement_id": statement_id, "operation": operation, "duration_ms": round(left * 1000, 1)},
+            )
+            raise QueryTimeout(
+                statement_id=statement_id, internal=f"{operation}: no answer before the deadline"
+            ) from None
+        except Exception as exc:
+            mapped = _map_error(exc, operation, statement_id, past_deadline=self._clock() >= deadline_at)
+            if mapped is None:
+                raise
+            raise mapped from exc
+
+
+_METHODS = {
+    "ExecuteStatement": "execute_statement",
+    "DescribeStatement": "describe_statement",
+    "GetStatementResult": "get_statement_result",
+}
+
+
+def client_config(
+    *, connect_timeout: float = CONNECT_TIMEOUT, read_timeout: float = READ_TIMEOUT, max_attempts: int = MAX_ATTEMPTS
+) -> Any:
+    """The botocore `Config` of the `redshift-data` client: short timeouts, `max_attempts` attempts in all
+    (botocore's standard retry mode, which also retries throttling)."""
+    from botocore.config import Config
+
+    return Config(
+        connect_timeout=connect_timeout,
+        read_timeout=read_timeout,
+        retries={"mode": "standard", "total_max_attempts": int(max_attempts)},
+        user_agent_extra="concert-api",
+    )
+
+
+class _Overran(Exception):
+    """A call did not answer within the time it was given."""
+
+
+def _run_within(fn: Callable[[], T], seconds: float) -> T:
+    """`fn()` run on a daemon thread and waited for at most `seconds`: its result or its exception, or
+    `_Overran` if it is still running then (the thread is left to end by the client's own timeouts)."""
+    outcome: list[Any] = []
+    done = threading.Event()
+
+    def target() -> None:
+        try:
+            outcome.append((True, fn()))
+        except BaseException as exc:  # handed to the caller
+            outcome.append((False, exc))
+        finally:
+            done.set()
+
+    threading.Thread(target=target, name="redshift-data-call", daemon=True).start()
+    if not done.wait(max(seconds, 0.0)):
+        raise _Overran()
+    ok, value = outcome[0]
+    if not ok:
+        raise value
+    result: T = value
+    return result
+
+
+def _map_error(
+    exc: Exception, operation: str, statement_id: str | None, *, past_deadline: bool = False
+) -> WarehouseError | None:
+    """The typed warehouse error for a botocore exception; None for anything else (raised as it is).
+
+    A connect or read timeout that ends at or after the deadline is the deadline's doing: `QueryTimeout`."""
+    from botocore.exceptions import (
+        BotoCoreError,
+        ClientError,
+        ConnectionError,
+        ConnectTimeoutError,
+        HTTPClientError,
+        NoCredentialsError,
+        PartialCredentialsError,
+        ReadTimeoutError,
+    )
+
+    error: WarehouseError
+    if past_deadline and isinstance(exc, ConnectTimeoutError | ReadTimeoutError):
+        error = QueryTimeout(statement_id=statement_id, internal=f"{operation}: {exc} (at the deadline)")
+    elif isinstance(exc, ClientError):
+        code = str(exc.response.get("Error", {}).get("Code", ""))
+        message = str(exc.response.get("Error", {}).get("Message", ""))
+        internal = f"{operation}: {code}: {message}"
+        status = int(exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0) or 0)
+        if code in _THROTTLED_CODES:
+            error = WarehouseThrottled(statement_id=statement_id, internal=internal)
+        elif code in _DENIED_CODES:
+            error = WarehouseAccessDenied(statement_id=statement_id, internal=internal)
+        elif code in _UNAVAILABLE_CODES or status >= 500:
+            error = WarehouseUnavailable(statement_id=statement_id, internal=internal)
+        else:  # ValidationException, ExecuteStatementException, ...
+            error = QueryFailed(statement_id=statement_id, internal=internal)
+    elif isinstance(exc, NoCredentialsError | PartialCredentialsError):
+        error = WarehouseAccessDenied(statement_id=statement_id, internal=f"{operation}: {exc}")
+    elif isinstance(exc, ConnectionError | HTTPClientError):
+        error = WarehouseUnavailable(statement_id=statement_id, internal=f"{operation}: {exc}")
+    elif isinstance(exc, BotoCoreError):
+        error = QueryFailed(statement_id=statement_id, internal=f"{operation}: {exc}")
+    else:
+        return None
+    logger.error(
+        "warehouse call failed",
+        extra={"statement_id": statement_id, "operation": operation, "error": error.internal},
+    )
+    return error

@@ -1,0 +1,106 @@
+"""The composition root: the one place that reads the settings to choose a backend and wires the platform.
+
+Entry points (handlers, the local server, the CLI) ask it for what a service needs; the services and adapters
+below never import it. Each adapter is built once per process, on first use (a Lambda execution environment
+reuses it across invocations); local backends (DuckDB, scikit-learn, ...) are imported only when chosen, so the
+Lambda import path never loads them.
+
+* `warehouses`  the warehouse adapter;      * `predictors`  the ticket model and the venue forecast;
+* `assistants`  the chat backend;           * `sessions`    where the chat keeps conversations;
+* `health`      the backends and probes `/health` reports;  * `registry`  build-once, per process.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from concert_api.composition import health as _health
+from concert_api.composition.assistants import build_assistant
+from concert_api.composition.predictors import build_ticket_predictor, build_venue_forecaster
+from concert_api.composition.registry import forget_all, once
+from concert_api.composition.sessions import build_session_store
+from concert_api.composition.warehouses import build_warehouse
+from concert_api.settings import Settings, get_settings
+
+if TYPE_CHECKING:
+    from concert_api.adapters.predictors.base import TicketPredictor, VenueForecaster
+    from concert_api.adapters.warehouse.base import Warehouse
+    from concert_api.models import TicketPredictionRequest, TicketPredictionResponse
+    from concert_api.services.chat.assistant import Assistant
+    from concert_api.services.chat.tools import ToolContext
+
+__all__ = [
+    "assistant",
+    "backends",
+    "build_warehouse",
+    "probes",
+    "reset",
+    "ticket_predictor",
+    "tool_context",
+    "venue_forecaster",
+    "warehouse",
+]
+
+
+def warehouse() -> Warehouse:
+    """The process-wide warehouse adapter."""
+    adapter = once("warehouse", lambda: build_warehouse(get_settings()))
+    assert adapter is not None
+    return adapter
+
+
+def ticket_predictor() -> TicketPredictor:
+    """The process-wide ticket-sales predictor (a missing model is not cached: train one and it is picked up)."""
+    adapter = once("ticket_predictor", lambda: build_ticket_predictor(get_settings()))
+    assert adapter is not None
+    return adapter
+
+
+def venue_forecaster() -> VenueForecaster | None:
+    """The process-wide venue forecaster, or None when no venue model is available (not cached)."""
+    return once("venue_forecaster", lambda: build_venue_forecaster(get_settings(), ticket_predictor))
+
+
+def predict_ticket_sales(request: TicketPredictionRequest) -> TicketPredictionResponse:
+    """The ticket-prediction service over the process-wide warehouse and predictor (for the chat tools)."""
+    from concert_api.services.ticket_prediction import predict_tickets
+
+    return predict_tickets(request, warehouse=warehouse(), predictor=ticket_predictor())
+
+
+def tool_context(today: dt.date) -> ToolContext:
+    """What the chat tools need for a turn on `today`: the warehouse and the prediction service."""
+    from concert_api.services.chat.tools import ToolContext
+
+    return ToolContext(warehouse(), today=today, predict=predict_ticket_sales)
+
+
+def assistant() -> Assistant:
+    """The process-wide chat assistant: Bedrock Agent, Bedrock Converse or the local one."""
+
+    def build() -> Assistant:
+        return build_assistant(get_settings(), warehouse=warehouse, tool_context=tool_context,
+                               sessions=lambda: build_session_store(get_settings()))
+
+    adapter = once("assistant", build)
+    assert adapter is not None
+    return adapter
+
+
+def backends(settings: Settings) -> dict[str, str]:
+    """The adapters in use, by role, for `/health`."""
+    return _health.backends(settings)
+
+
+def probes(settings: Settings) -> dict[str, Callable[[], None]]:
+    """One probe per configured backend for `/health?deep=true`; each raises when its backend fails."""
+    return _health.probes(settings, warehouse_ping=lambda: warehouse().ping(),
+                          predictor_ping=lambda: ticket_predictor().ping())
+
+
+def reset() -> None:
+    """Forget every adapter and the cached settings (tests, and the CLI after it changes the data dir)."""
+    forget_all()
+    get_settings.cache_clear()

@@ -1,0 +1,96 @@
+"""Health of the API and of the services behind it.
+
+A shallow check reports configuration only (cheap, safe for load balancers to poll). `deep=True` probes each
+configured backend, with its latency: the warehouse with a trivial query, the others through the probes that
+their adapters register. Status: `unhealthy` when the warehouse fails (every data endpoint needs it),
+`degraded` when another configured service fails, `healthy` otherwise.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping
+
+from concert_api import __version__
+from concert_api.deadline import remaining_seconds
+from concert_api.errors import utc_now_iso
+from concert_api.models import HealthResponse, ProbeResult
+from concert_api.settings import Settings
+
+Probe = Callable[[], None]
+"""Raises when its backend does not answer."""
+
+ESSENTIAL = frozenset({"warehouse"})
+
+PROBE_BUDGET_SECONDS = 8.0
+"""The deep check's time for all probes together, within the health function's 10 s timeout (the Lambda
+deadline, when shorter, wins)."""
+
+
+def configured_services(settings: Settings) -> dict[str, str]:
+    """The guide's `services` map: configured / not_configured for each AWS service."""
+
+    def state(ok: bool) -> str:
+        return "configured" if ok else "not_configured"
+
+    return {
+        "redshift": state(settings.redshift_configured),
+        "bedrock_agent": state(settings.bedrock_agent_configured),
+        "sagemaker_venue": state(bool(settings.sagemaker_venue_endpoint)),
+        "sagemaker_ticket": state(bool(settings.sagemaker_ticket_endpoint)),
+    }
+
+
+def check(settings: Settings, backends: Mapping[str, str], probes: Mapping[str, Probe] | None = None) -> HealthResponse:
+    """Report configuration, and run `probes` (name -> probe) when given: the `?deep=true` check."""
+    results: dict[str, ProbeResult] | None = None
+    status = "healthy"
+    if probes is not None:
+        results = run_probes(probes, remaining_seconds(PROBE_BUDGET_SECONDS))
+        failed = {name for name, result in results.items() if result.status == "error"}
+        if failed & ESSENTIAL:
+            status = "unhealthy"
+        elif failed:
+            status = "degraded"
+    return HealthResponse(
+        status=status,
+        timestamp=utc_now_iso(),
+        version=__version__,
+        services=configured_services(settings),
+        backends=dict(backends),
+        probes=results,
+    )
+
+
+def run_probes(probes: Mapping[str, Probe], budget_seconds: float) -> dict[str, ProbeResult]:
+    """Run the probes concurrently; one that has not answered within the budget is reported as timed out, so the
+    deep check answers within the health function's own timeout."""
+    from concurrent.futures import ThreadPoolExecutor, wait
+
+    if not probes:
+        return {}
+    started = time.perf_counter()
+    pool = ThreadPoolExecutor(max_workers=len(probes), thread_name_prefix="health-probe")
+    futures = {name: pool.submit(_run, probe) for name, probe in probes.items()}
+    wait(futures.values(), timeout=max(0.0, budget_seconds))
+    pool.shutdown(wait=False, cancel_futures=True)
+    return {
+        name: future.result()
+        if future.done()
+        else ProbeResult(status="error", latency_ms=_ms(started), details="timed out")
+        for name, future in futures.items()
+    }
+
+
+def _run(probe: Probe) -> ProbeResult:
+    started = time.perf_counter()
+    try:
+        probe()
+    except Exception as exc:
+        error = getattr(exc, "error", None) or type(exc).__name__
+        return ProbeResult(status="error", latency_ms=_ms(started), details=str(error))
+    return ProbeResult(status="ok", latency_ms=_ms(started))
+
+
+def _ms(started: float) -> float:
+    return round((time.perf_counter() - started) * 1000, 2)

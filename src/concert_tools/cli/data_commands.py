@@ -1,0 +1,297 @@
+"""`concert-api data ...`: generate the data set, load or check your own files, inspect the warehouse."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import shlex
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from concert_api.settings import get_settings
+
+if TYPE_CHECKING:
+    from concert_tools.data.loader import LoadResult
+    from concert_tools.data.validation import ValidationReport
+
+_SCALES = ("tiny", "small", "medium", "large")
+_TABLE_FILES = "artists, venues, concerts (required); cities, ticket_sales, users, attendance (optional)"
+
+out = Console()
+err = Console(stderr=True)
+
+
+def _default_db() -> Path:
+    return get_settings().duckdb_path
+
+
+def _default_out() -> Path:
+    return get_settings().data_dir / "generated"
+
+
+_db_option = click.option(
+    "--db",
+    "db_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="The DuckDB warehouse file (default: <data dir>/warehouse.duckdb).",
+)
+
+
+@click.group(name="data")
+def data() -> None:
+    """Generate the synthetic concert data set, load your own CSV/Parquet files, inspect the local warehouse.
+
+    \b
+    Quick start:
+      concert-api data generate --scale small     # realistic data set, loaded into DuckDB
+      concert-api data info                       # what the warehouse holds
+      concert-api data load ./my-data             # your own files instead (one per table)
+    """
+
+
+@data.command()
+@click.option(
+    "--scale",
+    type=click.Choice(_SCALES),
+    default="small",
+    show_default=True,
+    help="Size: tiny (tests, ~2.5k concerts), small (30k), medium (250k), large (1.2M).",
+)
+@click.option("--seed", type=int, default=42, show_default=True, help="Random seed: same seed, same data.")
+@click.option(
+    "--as-of",
+    "as_of",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help="The 'today' of the data set: history before it, scheduled concerts after it [default: today].",
+)
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Where the Parquet files go (default: <data dir>/generated).",
+)
+@_db_option
+@click.option(
+    "--load/--no-load",
+    default=True,
+    show_default=True,
+    help="Load the files into the DuckDB warehouse after writing them.",
+)
+def generate(scale: str, seed: int, as_of: dt.datetime | None, out_dir: Path | None, db_path: Path | None,
+             load: bool) -> None:  # fmt: skip
+    """Generate a realistic, deterministic concert data set as Parquet, then load it into the warehouse.
+
+    Also writes expected_demand.parquet (each concert's noise-free demand, the noise floor for the ticket
+    model; never loaded) and generation.json. See docs/data.md for every parameter."""
+    from concert_tools.data.generator import generate as run_generate
+
+    db_option = _db_args(db_path)
+    out_dir = out_dir or _default_out()
+    db_path = db_path or _default_db()
+    day = as_of.date() if as_of else dt.date.today()
+    started = time.perf_counter()
+    with _progress(total=7 + (4 if load else 0)) as advance:
+        try:
+            files = run_generate(scale, seed, out_dir, as_of=day, progress=advance(0))
+        except OSError as exc:
+            raise click.ClickException(
+                f"Cannot write to {out_dir}: {exc}. Choose another directory with --out."
+            ) from None
+        result = _load(out_dir, db_path, advance(7), db_option) if load else None
+    elapsed = time.perf_counter() - started
+    _hint(f"Generated [bold]{scale}[/] (seed {seed}, as of {day}) in {escape(str(out_dir))} in {elapsed:.1f} s.")
+    if result is None:
+        _hint(f"Not loaded. Load it with: {_command('load', str(out_dir), *db_option)}")
+        out.print(_counts_table({name: _parquet_rows(path) for name, path in files.items()}))
+        return
+    out.print(_counts_table(result.counts))
+    _hint(
+        f"Warehouse: {escape(str(db_path))}. Next: `concert-api serve`, or {_command('info', *db_option)}."
+    )
+
+
+@data.command()
+@click.argument("directory", type=click.Path(path_type=Path))
+@_db_option
+def load(directory: Path, db_path: Path | None) -> None:
+    """Load your own files from DIRECTORY into the warehouse, replacing what it holds: all tables or nothing.
+
+    One file per table, named <table>.csv or <table>.parquet, with a header row of the schema's column
+    names: artists, venues, concerts (required); cities, ticket_sales, users, attendance (optional).
+    Every row is checked first (types, keys, ranges, references); if any is bad, the problems are listed
+    and the warehouse is left exactly as it was."""
+    db_option = _db_args(db_path)
+    db_path = db_path or _default_db()
+    if not directory.is_dir():
+        raise click.ClickException(
+            f"{directory} is not a directory. Pass a directory holding one file per table ({_TABLE_FILES})."
+        )
+    with _progress(total=4) as advance:
+        result = _load(directory, db_path, advance(0), db_option)
+    for warning in result.warnings:
+        err.print(f"[yellow]warning:[/] {escape(warning)}", soft_wrap=True)
+    out.print(_counts_table(result.counts))
+    _hint(f"Loaded {escape(str(directory))} into {escape(str(db_path))}.")
+
+
+@data.command()
+@click.argument("directory", type=click.Path(path_type=Path))
+def validate(directory: Path) -> None:
+    """Check the files in DIRECTORY as `data load` would, without loading anything."""
+    from concert_tools.data.validation import validate_directory
+
+    report = validate_directory(directory)
+    if not report.ok:
+        _print_rejection(report, directory, db_option=None)
+        raise SystemExit(1)
+    for warning in report.warnings:
+        err.print(f"[yellow]warning:[/] {escape(warning)}", soft_wrap=True)
+    out.print(_counts_table(report.row_counts))
+    _hint(f"{escape(report.summary())} Load them with: {_command('load', str(directory))}")
+
+
+@data.command()
+@_db_option
+@click.option("--json", "as_json", is_flag=True, help="Print machine-readable JSON.")
+def info(db_path: Path | None, as_json: bool) -> None:
+    """Show what the local warehouse holds (rows per table), where its data came from and, for generated
+    data, how it was generated (recorded in the warehouse file by the load that built it)."""
+    from concert_api.adapters.warehouse.base import WarehouseError, WarehouseUnavailable
+    from concert_api.adapters.warehouse.duckdb import DuckDBWarehouse
+
+    db_option = _db_args(db_path)
+    db_path = db_path or _default_db()
+    warehouse = DuckDBWarehouse(db_path)
+    try:
+        counts = warehouse.table_counts()
+        loaded = warehouse.load_metadata()
+    except WarehouseUnavailable:
+        if db_path.exists():
+            raise click.ClickException(
+                f"The warehouse {db_path} cannot be opened: rebuild it with {_command('generate', *db_option)} (or "
+                f"{_command('load', 'DIR', *db_option)} with your own files)."
+            ) from None
+        raise click.ClickException(
+            f"No warehouse at {db_path} yet: run {_command('generate', *db_option)} (or "
+            f"{_command('load', 'DIR', *db_option)} with your own files)."
+        ) from None
+    except WarehouseError as exc:
+        raise click.ClickException(f"{exc.details} (warehouse: {db_path})") from None
+    finally:
+        warehouse.close()
+    generation = loaded.get("generation")
+    if as_json:
+        load = {k: v for k, v in loaded.items() if k != "generation"} or None
+        document = {"warehouse": str(db_path), "counts": counts, "load": load, "generation": generation}
+        click.echo(json.dumps(document, indent=2))
+        return
+    _hint(f"Warehouse: {escape(str(db_path))} ({db_path.stat().st_size / 1e6:.1f} MB)")
+    out.print(_counts_table(counts))
+    if loaded.get("source"):
+        _hint(f"Loaded from {escape(str(loaded['source']))} at {loaded.get('loaded_at', '?')}.")
+    if isinstance(generation, dict):
+        _hint(
+            f"Generated: scale {generation.get('scale')}, seed {generation.get('seed')}, as of "
+            f"{generation.get('as_of')} (generator {generation.get('generator_version')})."
+        )
+
+
+# --- helpers ----------------------------------------------------------------------------------------
+
+Advance = Callable[[int], Callable[[str, int, int], None]]
+
+
+@contextmanager
+def _progress(total: int) -> Iterator[Advance]:
+    """A rich progress bar; `advance(offset)` gives a `progress(step, done, total)` callback for one stage."""
+    columns = (TextColumn("{task.description:<45}"), BarColumn(), TextColumn("{task.completed}/{task.total}"))
+    with Progress(*columns, TimeElapsedColumn(), console=err, transient=True) as bar:
+        task = bar.add_task("starting", total=total)
+
+        def advance(offset: int) -> Callable[[str, int, int], None]:
+            def callback(step: str, done: int, _total: int) -> None:
+                bar.update(task, completed=offset + done, description=step)
+
+            return callback
+
+        yield advance
+
+
+def _load(
+    directory: Path, db_path: Path, progress: Callable[[str, int, int], None], db_option: tuple[str, ...]
+) -> LoadResult:
+    from concert_api.adapters.warehouse.base import WarehouseError
+    from concert_api.adapters.warehouse.duckdb import DuckDBWarehouse
+    from concert_tools.data.loader import LoadRejected, load_directory
+
+    warehouse = DuckDBWarehouse(db_path, read_only=False)
+    try:
+        return load_directory(directory, warehouse, progress=progress)
+    except LoadRejected as rejected:
+        _print_rejection(rejected.report, directory, db_option=db_option)
+        raise SystemExit(1) from None
+    except WarehouseError as exc:
+        raise click.ClickException(f"{exc.details} (warehouse: {db_path})") from None
+    finally:
+        warehouse.close()
+
+
+def _print_rejection(report: ValidationReport, directory: Path, *, db_option: tuple[str, ...] | None) -> None:
+    """The problems as a table, then what to do. `db_option` is the `--db` the user gave to `load` or
+    `generate` (kept in the suggested command); None when nothing was being loaded (`validate`)."""
+    for warning in report.warnings:
+        err.print(f"[yellow]warning:[/] {escape(warning)}", soft_wrap=True)
+    table = Table(title=escape(report.summary()), title_justify="left")
+    for name in ("file", "row", "column", "reason"):
+        table.add_column(name, overflow="fold")
+    for issue in report.issues:
+        row = "" if issue.row is None else str(issue.row)
+        table.add_row(escape(issue.file), row, escape(issue.column or ""), escape(issue.reason))
+    err.print(table)
+    _hint("Rows are numbered from 1 after the header (CSV line = row + 1).", console=err)
+    if db_option is not None:
+        _hint("[bold]Nothing was loaded; the warehouse is unchanged.[/] Fix the rows above and run "
+              f"{_command('load', str(directory), *db_option)} again ({_command('validate', str(directory))} "
+              "checks without loading).", console=err)  # fmt: skip
+    else:
+        _hint(f"Fix the rows above, then load with {_command('load', str(directory))}.", console=err)
+
+
+def _db_args(db_path: Path | None) -> tuple[str, ...]:
+    """The `--db` option as the user gave it (nothing when they did not), for the commands we suggest."""
+    return () if db_path is None else ("--db", str(db_path))
+
+
+def _command(*args: str) -> str:
+    """A `concert-api data ...` command to suggest, shell-quoted and marked up as code (escaped for rich)."""
+    return escape(f"`{shlex.join(['concert-api', 'data', *args])}`")
+
+
+def _hint(text: str, *, console: Console | None = None) -> None:
+    """Print a line of guidance without wrapping it (a command cut in two cannot be copied)."""
+    (console or out).print(text, soft_wrap=True)
+
+
+def _counts_table(counts: dict[str, int]) -> Table:
+    table = Table("table", "rows")
+    for name, n in counts.items():
+        table.add_row(name, f"{n:,}")
+    return table
+
+
+def _parquet_rows(path: Path) -> int:
+    import pyarrow.parquet as pq
+
+    return int(pq.read_metadata(path).num_rows)

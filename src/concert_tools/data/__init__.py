@@ -1,0 +1,1 @@
+"""The data set: the generator, the loader and its validation (`concert-api data ...`)."""

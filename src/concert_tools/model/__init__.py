@@ -1,0 +1,1 @@
+"""Training, evaluating, reporting on and packaging the ticket-sales model (`concert-api model ...`)."""
