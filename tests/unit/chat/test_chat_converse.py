@@ -40,7 +40,7 @@ def test_the_model_calls_a_tool_and_answers_from_its_result(converse):
                                                        "input": {"top_n": 2}}}], "tool_use"))
     stub.add_response("converse", answer([{"text": "The top venue is X."}], "end_turn"))
     r = assistant.reply(ChatRequest(message="top 2 venues?", session_id="conv-1"))
-    assert r.message == "The top venue is X." and r.intent == "venue_popularity"
+    assert r.message == "The top venue is X." and (r.intent, r.confidence) == ("venue_popularity", 1.0)
     assert r.data["tool"] == "venue_rankings" and len(r.data["result"]["venues"]) == 2
     assert sent[0]["toolConfig"] == converse_tool_config()
     assert {t["toolSpec"]["name"] for t in sent[0]["toolConfig"]["tools"]} == {t.name for t in TOOLS}
@@ -59,7 +59,8 @@ def test_a_bad_tool_call_goes_back_as_an_error_and_history_is_kept(converse):
     r = assistant.reply(ChatRequest(message="who is Nobody At All?", session_id="conv-2"))
     tool_result = sent[1]["messages"][-1]["content"][0]["toolResult"]
     assert tool_result["status"] == "error" and "Nobody At All" in tool_result["content"][0]["text"]
-    assert r.intent == "agent" and r.data["tool_calls"][0]["error"]
+    assert (r.intent, r.confidence) == ("artist_lookup", 0.5)  # the tool it chose, which failed
+    assert r.data["tool_calls"][0]["error"] and "result" not in r.data
     assistant.reply(ChatRequest(message="hi", session_id="conv-2"))
     assert [m["role"] for m in sent[2]["messages"]] == ["user", "assistant", "user"]
 

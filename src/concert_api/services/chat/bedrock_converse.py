@@ -21,11 +21,12 @@ from concert_api.models import ChatRequest, ChatResponse
 from concert_api.services.chat.bedrock_agent import (
     READ_TIMEOUT_MARGIN_SECONDS,
     check_session_id,
+    intent_and_confidence,
     suggestions_from_calls,
 )
 from concert_api.services.chat.retries import MIN_ATTEMPT_SECONDS, Budget, RetryPolicy, call_with_retries
 from concert_api.services.chat.schemas import converse_tool_config
-from concert_api.services.chat.tools import TOOLS_BY_NAME, ToolContext, run_tool
+from concert_api.services.chat.tools import ToolContext, run_tool
 from concert_api.settings import Settings
 
 SYSTEM_PROMPT = (
@@ -138,9 +139,7 @@ class ConverseAssistant:
     def _response(self, session_id: str, text: str, calls: list[dict[str, Any]], attempts: int,
                   stop_reason: str) -> ChatResponse:
         ran = [c for c in calls if "result" in c]
-        intent, confidence = "agent", 0.0
-        if ran and ran[-1]["tool"] in TOOLS_BY_NAME:
-            intent, confidence = TOOLS_BY_NAME[ran[-1]["tool"]].intent, 1.0
+        intent, confidence = intent_and_confidence(calls)
         data: dict[str, Any] = {"backend": self.name, "model_id": self.model_id, "attempts": attempts,
                                 "stop_reason": stop_reason, "tool_calls": calls}
         if ran:
