@@ -15,10 +15,11 @@ from tests.unit.chat.fake_bedrock_agent import (
     trace_action_group,
 )
 
+from concert_api.adapters.assistants.bedrock_agent import BedrockAgentRuntime
+from concert_api.adapters.assistants.retries import RetryPolicy
 from concert_api.errors import BadRequest, DependencyError, DependencyThrottled
 from concert_api.models import ChatRequest
 from concert_api.services.chat.bedrock_agent import BedrockAgentAssistant
-from concert_api.services.chat.retries import RetryPolicy
 
 
 @pytest.fixture
@@ -34,9 +35,9 @@ def client_for(fake):
 
 
 def assistant_for(fake, sleeps, *, log_traces=False, attempts=3):
-    return BedrockAgentAssistant(client_for(fake), agent_id="AGENT12345", agent_alias_id="ALIAS12345",
-                                 log_traces=log_traces,
-                                 retry=RetryPolicy(max_attempts=attempts, base_delay=0.01), sleep=sleeps.append)
+    return BedrockAgentAssistant(BedrockAgentRuntime(
+        client_for(fake), agent_id="AGENT12345", agent_alias_id="ALIAS12345", log_traces=log_traces,
+        retry=RetryPolicy(max_attempts=attempts, base_delay=0.01), sleep=sleeps.append))
 
 
 def test_chunks_are_assembled_then_decoded_and_the_trace_gives_intent_and_data(fake):
@@ -114,11 +115,11 @@ def test_from_settings_fits_the_read_timeout_inside_the_function_timeout(monkeyp
     monkeypatch.setenv("BEDROCK_AGENT_ALIAS_ID", "ALIAS12345")
     monkeypatch.setenv("LOG_LEVEL", "DEBUG")
     assistant = BedrockAgentAssistant.from_settings(Settings(), function_timeout=30)
-    config = assistant.client.meta.config
+    config = assistant.agent.client.meta.config
     assert config.read_timeout == 25 and config.retries["total_max_attempts"] == 1
-    assert assistant.log_traces
+    assert assistant.agent.log_traces
     monkeypatch.setenv("LOG_LEVEL", "INFO")
-    assert not BedrockAgentAssistant.from_settings(Settings(), function_timeout=30).log_traces
+    assert not BedrockAgentAssistant.from_settings(Settings(), function_timeout=30).agent.log_traces
 
 
 def test_no_attempt_starts_without_enough_time_left(fake):
@@ -146,9 +147,9 @@ def test_retries_stop_at_the_deadline_with_a_504(fake):
     def sleep(seconds: float) -> None:
         now[0] += 20.0
 
-    assistant = BedrockAgentAssistant(client, agent_id="AGENT12345", agent_alias_id="ALIAS12345",
-                                      retry=RetryPolicy(max_attempts=3, base_delay=0.01, deadline_seconds=25.0),
-                                      sleep=sleep, clock=lambda: now[0])
+    assistant = BedrockAgentAssistant(BedrockAgentRuntime(
+        client, agent_id="AGENT12345", agent_alias_id="ALIAS12345",
+        retry=RetryPolicy(max_attempts=3, base_delay=0.01, deadline_seconds=25.0), sleep=sleep, clock=lambda: now[0]))
     with pytest.raises(DependencyTimeout):
         assistant.reply(ChatRequest(message="hi"))
     assert len(fake.requests) == 2
@@ -226,7 +227,7 @@ def test_a_failure_trace_then_dependency_failed_is_a_502_without_retry(fake):
 @pytest.mark.parametrize("log_traces", [False, True])
 def test_full_traces_are_logged_only_at_debug(fake, monkeypatch, log_traces):
     logged: list[dict] = []
-    monkeypatch.setattr("concert_api.services.chat.bedrock_agent.logger.debug",
+    monkeypatch.setattr("concert_api.adapters.assistants.bedrock_agent.logger.debug",
                         lambda message, extra=None, **_: logged.append({"message": message, **(extra or {})}))
     parts, _ = script_recorded(fake, "openapi_tool_result")
     sleeps: list[float] = []

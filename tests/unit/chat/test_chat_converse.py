@@ -6,10 +6,11 @@ import boto3
 import pytest
 from botocore.stub import Stubber
 
+from concert_api.adapters.assistants.bedrock_converse import ConverseRuntime
+from concert_api.adapters.assistants.retries import RetryPolicy
 from concert_api.errors import DependencyThrottled, DependencyTimeout
 from concert_api.models import ChatRequest
 from concert_api.services.chat.bedrock_converse import ConverseAssistant
-from concert_api.services.chat.retries import RetryPolicy
 from concert_api.services.chat.schemas import converse_tool_config
 from concert_api.services.chat.tools import TOOLS
 
@@ -27,9 +28,9 @@ def converse(tool_context):
     client.meta.events.register("provide-client-params.bedrock-runtime.Converse",
                                 lambda params, **_: sent.append(params))
     sleeps: list[float] = []
-    assistant = ConverseAssistant(client, model_id="anthropic.claude-3-haiku-20240307-v1:0",
-                                  tool_context=lambda: tool_context, retry=RetryPolicy(base_delay=0.01),
-                                  sleep=sleeps.append)
+    runtime = ConverseRuntime(client, model_id="anthropic.claude-3-haiku-20240307-v1:0",
+                              retry=RetryPolicy(base_delay=0.01), sleep=sleeps.append)
+    assistant = ConverseAssistant(runtime, tool_context=lambda: tool_context)
     with Stubber(client) as stub:
         yield assistant, stub, sent, sleeps
 
@@ -94,9 +95,9 @@ def timed(tool_context, clock, *, deadline_seconds=25.0, rounds=4):
     client = boto3.client("bedrock-runtime", region_name="us-east-1", aws_access_key_id="testing",
                           aws_secret_access_key="testing")
     client.meta.events.register("provide-client-params.bedrock-runtime.Converse", clock.call)
-    assistant = ConverseAssistant(client, model_id="m", tool_context=lambda: tool_context, max_tool_rounds=rounds,
-                                  retry=RetryPolicy(base_delay=0.01, deadline_seconds=deadline_seconds),
-                                  sleep=lambda s: None, clock=clock)
+    retry = RetryPolicy(base_delay=0.01, deadline_seconds=deadline_seconds)
+    runtime = ConverseRuntime(client, model_id="m", retry=retry, sleep=lambda s: None, clock=clock)
+    assistant = ConverseAssistant(runtime, tool_context=lambda: tool_context, max_tool_rounds=rounds)
     return assistant, client
 
 
