@@ -26,5 +26,5 @@ def test_a_short_load_test_reaches_the_five_endpoints_without_failures(live_serv
     for endpoint in ("POST /venues/popularity", "POST /recommendations", "POST /tickets/predict", "POST /chat",
                      "GET /health"):
         assert endpoint in result.output
-    aggregated = [line for line in result.output.splitlines() if line.startswith("Aggregated")][0].split()
+    aggregated = next(line for line in result.output.splitlines() if line.startswith("Aggregated")).split()
     assert int(aggregated[1]) > 10 and int(aggregated[2]) == 0
