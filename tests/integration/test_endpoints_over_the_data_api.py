@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import json
 
-import pytest
-
 import api_lambda_handlers
-from concert_api import composition
+import pytest
 from tests.conftest import body_of
 from tests.fakes.data_api import fake_data_api
+
+from concert_api import composition
 
 REQUESTS = {
     "venue_popularity_handler": {"top_n": 5, "min_events": 1},
