@@ -6,7 +6,7 @@ import { clearErrors, el, formatPercent, humanize, showError, sortableTable, wit
 
 const MAX_ROWS = 50;
 
-/** Set up the chat view; returns what to run when the view is first shown. */
+/** Set up the chat view (nothing to load when it is first shown). */
 export function initChat() {
   const form = document.getElementById("chat-form");
   const log = document.getElementById("chat-log");
@@ -47,7 +47,7 @@ export function initChat() {
     clearErrors(form);
     input.focus();
   });
-  return () => input.focus();
+  return null;
 }
 
 function renderReply(reply, send) {
