@@ -11,7 +11,6 @@ from typing import Any
 
 import pytest
 from playwright.sync_api import ConsoleMessage, Page, Request, Response, sync_playwright
-
 from tests.browser.chromium import launch
 from tests.e2e.conftest import live_server, live_server_with_data  # noqa: F401  (the e2e tests' local server)
 

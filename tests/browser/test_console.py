@@ -11,7 +11,6 @@ import re
 
 import httpx
 import pytest
-
 from tests.browser.conftest import PHONE, Console
 
 VIEWS = ["chat", "venues", "predict", "recommendations", "health"]

@@ -15,7 +15,7 @@ from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
-from starlette.routing import Mount
+from starlette.routing import BaseRoute, Mount
 from starlette.routing import Route as StarletteRoute
 from starlette.staticfiles import StaticFiles
 
@@ -96,7 +96,7 @@ async def method_not_allowed(request: Request, _: Exception) -> Response:
 
 def create_app() -> Starlette:
     """The ASGI application (a factory, so `uvicorn --factory` can run several workers)."""
-    routes = [StarletteRoute(r.path, _endpoint(r), methods=ALL_METHODS) for r in ROUTES]
+    routes: list[BaseRoute] = [StarletteRoute(r.path, _endpoint(r), methods=ALL_METHODS) for r in ROUTES]
     routes += [
         StarletteRoute("/openapi.json", openapi, methods=["GET"]),
         StarletteRoute("/docs", docs, methods=["GET"]),
