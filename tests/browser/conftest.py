@@ -21,8 +21,9 @@ LAPTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 390, "height": 844}
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
+    """One headless Chromium for a test module (closed after it, so the rest of the suite runs without it)."""
     with sync_playwright() as playwright:
         browser = launch(playwright)
         yield browser

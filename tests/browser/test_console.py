@@ -101,7 +101,7 @@ def test_the_venue_table_sorts_by_a_column_both_ways(console: Console) -> None:
     console.page.click("#venues-results th[data-key=capacity] button")
     assert [_number(t) for t in _column(console, "#venues-results", capacity)] == sorted(ranked, reverse=True)
     assert console.page.get_attribute("#venues-results th[data-key=capacity]", "aria-sort") == "descending"
-    assert console.page.locator("#venues-results svg.chart rect.chart-bar").count() == 15
+    assert console.page.locator("#venues-results .bars .bar").count() == 15
     console.screenshot("venues")
 
 

@@ -20,14 +20,16 @@ export function initChat() {
     if (sessionId) body.session_id = sessionId;
     const userId = form.elements.user_id.value.trim();
     if (userId) body.user_id = userId;
+    const asked = el("li", { class: "turn user" }, el("p", { class: "bubble", text: message }));
+    log.append(asked);
     let reply;
     try {
       reply = await withProgress(form, () => callApi("POST", "/chat", body));
     } catch (error) {
+      asked.remove();
       showError(form, error);
       return;
     }
-    log.append(el("li", { class: "turn user" }, el("p", { class: "bubble", text: message })));
     sessionId = reply.session_id;
     sessionLabel.textContent = sessionId;
     log.append(renderReply(reply, send));
@@ -80,6 +82,7 @@ function tablesOf(data) {
       tables.push(sortableTable(rows, scalarColumns(rows), humanize(key)));
     } else if (value && typeof value === "object" && !Array.isArray(value) && scalarColumns([value]).length > 2) {
       tables.push(sortableTable([value], scalarColumns([value]), humanize(key)));
+      tables.push(...tablesOf({ result: value }));  // its lists, such as a profile's next concerts
     }
   }
   return tables;
