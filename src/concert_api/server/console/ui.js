@@ -17,6 +17,7 @@ export function el(tag, attrs = {}, ...children) {
 
 const NUMBER = new Intl.NumberFormat("en-US", { maximumFractionDigits: 2 });
 const MONEY = new Intl.NumberFormat("en-US", { style: "currency", currency: "USD", maximumFractionDigits: 0 });
+const PRICE = new Intl.NumberFormat("en-US", { style: "currency", currency: "USD" });
 
 export function formatNumber(value) {
   return typeof value === "number" ? NUMBER.format(value) : String(value ?? "");
@@ -30,10 +31,15 @@ export function formatPercent(value) {
   return typeof value === "number" ? `${NUMBER.format(value * 100)}%` : "";
 }
 
-/** How a column named `key` is best shown: rates as percentages, revenue as dollars, other numbers plainly. */
+export function formatPrice(value) {
+  return typeof value === "number" ? PRICE.format(value) : "";
+}
+
+/** How a column named `key` is best shown: rates as percentages, revenue in dollars, prices to the cent. */
 export function formatterFor(key) {
   if (/(rate|confidence|score|share)$/.test(key)) return formatPercent;
-  if (/(revenue|price|sales_usd)/.test(key)) return formatMoney;
+  if (/price/.test(key)) return formatPrice;
+  if (/revenue/.test(key)) return formatMoney;
   return formatNumber;
 }
 

@@ -2,7 +2,8 @@
 // renders a reply's tabular data as a table and offers its suggestions as buttons.
 
 import { callApi } from "../api.js";
-import { clearErrors, el, formatPercent, humanize, showError, sortableTable, withProgress } from "../ui.js";
+import { barChart } from "../charts.js";
+import { clearErrors, el, formatPercent, formatterFor, humanize, showError, sortableTable, withProgress } from "../ui.js";
 
 const MAX_ROWS = 50;
 
@@ -70,8 +71,9 @@ function renderReply(reply, send) {
   return item;
 }
 
-/** Tables for a reply's data: each list of records in `data.result` (venues, artists, concerts, groups), and a
- * record such as an artist's or a venue's profile as a one-row table. */
+/** Tables for a reply's data: each list of records in `data.result` (venues, artists, concerts, groups), with a
+ * bar chart when the records are a ranking of named things by a measure, and a record such as an artist's or a
+ * venue's profile as a one-row table. */
 function tablesOf(data) {
   const result = data && data.result;
   if (!result || typeof result !== "object") return [];
@@ -80,6 +82,8 @@ function tablesOf(data) {
     if (Array.isArray(value) && value.length && value.every((v) => v && typeof v === "object" && !Array.isArray(v))) {
       const rows = value.slice(0, MAX_ROWS);
       tables.push(sortableTable(rows, scalarColumns(rows), humanize(key)));
+      const chart = chartOf(rows, humanize(key));
+      if (chart) tables.push(chart);
     } else if (value && typeof value === "object" && !Array.isArray(value) && scalarColumns([value]).length > 2) {
       tables.push(sortableTable([value], scalarColumns([value]), humanize(key)));
       tables.push(...tablesOf({ result: value }));  // its lists, such as a profile's next concerts
@@ -96,4 +100,16 @@ function scalarColumns(rows) {
     }
   }
   return keys.map((key) => ({ key }));
+}
+
+/** Measures worth a chart, most telling first; a ranking of named records by one of them is drawn as bars. */
+const MEASURES = ["revenue", "tickets_sold", "popularity_score", "avg_attendance_rate", "popularity", "score",
+  "concerts", "upcoming_concerts"];
+
+function chartOf(rows, title) {
+  if (rows.length < 2 || rows.length > 20 || !rows.every((r) => typeof r.name === "string")) return null;
+  const measure = MEASURES.find((m) => rows.every((r) => typeof r[m] === "number"));
+  if (!measure) return null;
+  return barChart(rows, { label: (r) => r.name, value: (r) => r[measure], format: formatterFor(measure),
+    title: `${title}: ${humanize(measure).toLowerCase()}` });
 }
