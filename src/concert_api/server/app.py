@@ -108,6 +108,7 @@ def create_app() -> Starlette:
 
 def describe(host: str, port: int) -> str:
     """The lines printed when the server starts."""
-    lines = [f"Concert Data Platform API on http://{host}:{port}  (docs: http://{host}:{port}/docs)"]
+    lines = [f"Concert Data Platform API on http://{host}:{port}  (console: http://{host}:{port}/  "
+             f"docs: http://{host}:{port}/docs)"]
     lines += [f"  {r.method:<5} http://{host}:{port}{r.path}" for r in ROUTES]
     return "\n".join(lines)
