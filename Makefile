@@ -1,6 +1,6 @@
 # The two set-up commands of the README, and the checks around them.
 #   make up     install, generate the local data set, train the model, and serve the API on 127.0.0.1:8000
-#   make test   install, start PostgreSQL for the cross-backend tests, and run the whole test suite
+#   make test   install, start PostgreSQL and Chromium (browser tests) for the tests, and run the whole test suite
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
@@ -35,6 +35,7 @@ up: install
 
 test: install-dev
 	scripts/start-postgres.sh >/dev/null
+	scripts/install-browser.sh
 	$(BIN)/pytest
 
 lint: install-dev
