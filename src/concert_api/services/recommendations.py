@@ -23,30 +23,39 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from concert_api.errors import BadRequest, NotFound, utc_now_iso
+from concert_api.errors import NotFound, utc_now_iso
 from concert_api.models import (
     Recommendation,
     RecommendationsRequest,
     RecommendationsResponse,
     RecommendationType,
 )
-from concert_api.services.geo import Area, resolve_location
+from concert_api.services.geo import Area, haversine_km, lookup_name, resolve_location
 from concert_api.warehouse.base import Row, Warehouse
 from concert_api.warehouse.queries import recommendations as q
 
+SIMILAR_ARTIST_CAP = 0.8
+"""The artist factor of the most similar unseen artist: an artist already seen scores 1."""
 WEIGHTS = {"popularity": 0.25, "genre": 0.35, "artist": 0.25, "distance": 0.15}
 MAX_PER_ARTIST = 2
 HOME_RADIUS_KM = 300.0
+DEFAULT_WINDOW_DAYS = 180
+"""Concerts in the next `window_days` come first; later ones only fill a short list."""
+FAVOURITE_GENRE_WEIGHT = 0.5
+"""A genre with at least this weight in the user's taste retrieves its own candidates."""
+
+
+Scored = tuple[float, Row, dict[str, float], float | None]
+"""(score, candidate row, the factors that produced the score, distance in km or None)."""
 
 
 @dataclass
 class Taste:
-    """What is known of the user: preferred genres with weights, artists seen, artists peers saw."""
+    """What is known of the user: preferred genres with weights, artists seen (with how often), home."""
 
     genres: dict[str, float] = field(default_factory=dict)
-    seen_artists: set[str] = field(default_factory=set)
-    peer_artists: dict[str, float] = field(default_factory=dict)
-    home: str | None = None
+    seen_artists: dict[str, int] = field(default_factory=dict)
+    home: Area | None = None
     explicit_genres: bool = False
 
     @property
@@ -54,31 +63,134 @@ class Taste:
         return bool(self.seen_artists)
 
 
-def recommend(
-    request: RecommendationsRequest, warehouse: Warehouse, *, today: dt.date | None = None
-) -> RecommendationsResponse:
-    """Recommend upcoming concerts for the request; see the module docstring for the scoring."""
-    today = today or dt.date.today()
-    taste = _taste(request, warehouse)
-    area = resolve_location(request.location, warehouse) if request.location is not None else None
-    if area is None and taste.home and taste.has_history:
-        area = _home_area(taste.home, warehouse)
+@dataclass(frozen=True)
+class Window:
+    """Where and when the request looks first; candidates outside it only fill a short list."""
 
-    candidates = _candidates(warehouse, today, area, taste)
-    scored = sorted(
-        (_score(row, taste, area) for row in candidates),
-        key=lambda item: (-item[0], str(item[1]["event_date"]), item[1]["concert_id"]),
-    )
+    area: Area | None
+    today: dt.date
+    until: dt.date
+    days: int
+
+    def misses(self, row: Row, distance: float | None) -> str | None:
+        """Why `row` is outside the window (for `reasoning`), or None when it is inside."""
+        area = self.area
+        if area is not None and distance is not None and area.latitude is not None and distance > area.radius_km:
+            return f"{distance:.0f} km from {area.label}, beyond the {area.radius_km:.0f} km asked for"
+        if area is not None and area.state and row["state"] != area.state:
+            return f"in {row['state']}, outside {area.state}"
+        if _date(row["event_date"]) >= self.until:
+            return f"on {str(row['event_date'])[:10]}, after the next {self.days} days"
+        return None
+
+
+def recommend(
+    request: RecommendationsRequest,
+    warehouse: Warehouse,
+    *,
+    today: dt.date | None = None,
+    window_days: int = DEFAULT_WINDOW_DAYS,
+) -> RecommendationsResponse:
+    """Recommend upcoming concerts for the request; see the module docstring for the scoring.
+
+    `today` is the as-of date: concerts on or after it are upcoming (the handler uses the real date; the offline
+    evaluation a past cutoff). Two warehouse statements per request: the user and place, then the candidates."""
+    today = today or dt.date.today()
+    name = lookup_name(request.location) if request.location is not None else ""
+    context = warehouse.query(q.REQUEST_CONTEXT, {"user_id": request.user_id or "", "name": name})
+    taste = _taste(request, context)
+    if request.location is not None:
+        places = [{**row, "population": row["n"]} for row in context if row["kind"] == "place"]
+        area: Area | None = resolve_location(request.location, None, cities=places)
+    else:
+        area = taste.home
+    window = Window(area, today, today + dt.timedelta(days=window_days), window_days)
+    candidates = warehouse.query(q.CANDIDATES, _candidate_params(request, taste, window))
+    return _pick(request, taste, window, candidates)
+
+
+def _taste(request: RecommendationsRequest, context: list[Row]) -> Taste:
+    taste = Taste()
+    if request.user_id:
+        taste = _user_taste(request.user_id, context)
+    if request.artist_preferences:
+        taste.explicit_genres = True
+        taste.genres = {genre: 1.0 for genre in request.artist_preferences}
+    return taste
+
+
+def _user_taste(user_id: str, context: list[Row]) -> Taste:
+    """The user's favourite genres, the genres and artists of their attendance, and their home."""
+    profile = next((row for row in context if row["kind"] == "profile"), None)
+    if profile is None:
+        raise NotFound(f"user_id: unknown user {user_id!r}; leave it out for recommendations without a history.")
+    taste = Taste()
+    for genre in filter(None, (g.strip() for g in str(profile["detail"] or "").split(","))):
+        taste.genres[genre] = 1.0
+    genre_counts: Counter[str] = Counter()
+    for row in context:
+        if row["kind"] == "history":
+            taste.seen_artists[row["city"]] = int(row["n"])
+            genre_counts[row["detail"]] += int(row["n"])
+    if genre_counts:
+        top = max(genre_counts.values())
+        for genre, count in genre_counts.items():
+            taste.genres[genre] = max(taste.genres.get(genre, 0.0), count / top)
+    home = next((row for row in context if row["kind"] == "home"), None)
+    if home is not None:  # a profile whose home city is not in `cities`: recommend without a place
+        label = f"{home['city']}, {home['state']}"
+        taste.home = Area(label, float(home["latitude"]), float(home["longitude"]), HOME_RADIUS_KM)
+    return taste
+
+
+def _candidate_params(request: RecommendationsRequest, taste: Taste, window: Window) -> dict[str, Any]:
+    area = window.area
+    min_lat, max_lat, min_lon, max_lon = area.bounding_box() if area else (-90.0, 90.0, -180.0, 180.0)
+    lat, lon = (area.point if area and area.point else (0.0, 0.0))
+    genres = [g for g, weight in taste.genres.items() if taste.explicit_genres or weight >= FAVOURITE_GENRE_WEIGHT]
+    return {
+        "user_id": request.user_id or "",
+        "today": window.today.isoformat(),
+        "until": window.until.isoformat(),
+        "genres": _framed(genres) if genres else "",
+        "genre_filter": "1" if taste.explicit_genres else "",
+        "state": (area.state if area and area.state else ""),
+        "min_lat": min_lat,
+        "max_lat": max_lat,
+        "min_lon": min_lon,
+        "max_lon": max_lon,
+        "lat": lat,
+        "lon": lon,
+        "lon_scale": math.cos(math.radians(lat)) if area and area.point else 0.0,
+        "fallback_limit": max(30, 3 * request.top_n),
+    }
+
+
+def _pick(request: RecommendationsRequest, taste: Taste, window: Window, rows: list[Row]) -> RecommendationsResponse:
+    """Score every candidate, take the best inside the window, then widen (nearest and soonest first) to fill
+    `top_n`: at most two concerts per artist, at two different venues."""
+    top_affinity = max((float(r["affinity"]) for r in rows), default=0.0)
+    scored = [_score(row, taste, window.area, top_affinity) for row in rows]
+    inside: list[tuple[Scored, str | None]] = []
+    outside: list[tuple[Scored, str | None]] = []
+    for item in scored:
+        miss = window.misses(item[1], item[3])
+        (inside if miss is None else outside).append((item, miss))
+    inside.sort(key=lambda e: (-e[0][0], str(e[0][1]["event_date"]), e[0][1]["concert_id"]))
+    outside.sort(key=lambda e: (-e[0][0], str(e[0][1]["event_date"]), e[0][1]["concert_id"]))
     per_artist: Counter[str] = Counter()
     shows: set[tuple[str, str]] = set()
     picked: list[Recommendation] = []
-    for score, row, factors, distance in scored:
+    for (score, row, factors, distance), miss in [*inside, *outside]:
         show = (row["artist_id"], row["venue_id"])
         if per_artist[row["artist_id"]] >= MAX_PER_ARTIST or show in shows:
             continue  # one date per artist and venue, at most two venues per artist
         per_artist[row["artist_id"]] += 1
         shows.add(show)
-        picked.append(_recommendation(row, score, _reasons(row, factors, taste, area, distance), distance))
+        reasoning = _reasons(row, factors, taste, window.area, distance)
+        if miss is not None:
+            reasoning = f"Widened the search to reach {request.top_n} concerts: {miss}. {reasoning}"
+        picked.append(_recommendation(row, score, reasoning, distance))
         if len(picked) == request.top_n:
             break
     return RecommendationsResponse(
@@ -89,90 +201,29 @@ def recommend(
     )
 
 
-def _taste(request: RecommendationsRequest, warehouse: Warehouse) -> Taste:
-    taste = _user_taste(request.user_id, warehouse) if request.user_id else Taste()
-    if request.artist_preferences:
-        taste.explicit_genres = True
-        taste.genres = {genre: 1.0 for genre in request.artist_preferences}
-    return taste
-
-
-def _user_taste(user_id: str, warehouse: Warehouse) -> Taste:
-    """The user's favourite genres, the genres and artists of their attendance, and their peers' artists."""
-    profile = warehouse.query(q.USER_PROFILE, {"user_id": user_id})
-    if not profile:
-        raise NotFound(f"user_id: unknown user {user_id!r}; leave it out for recommendations without a history.")
-    user = profile[0]
-    taste = Taste(home=f"{user['home_city']}, {user['home_state']}")
-    for genre in filter(None, (g.strip() for g in str(user["favorite_genres"] or "").split(","))):
-        taste.genres[genre] = 1.0
-    history = warehouse.query(q.USER_HISTORY, {"user_id": user_id})
-    taste.seen_artists = {row["artist_id"] for row in history}
-    genre_counts: Counter[str] = Counter()
-    for row in history:
-        genre_counts[row["genre"]] += int(row["times_attended"])
-    if genre_counts:
-        top = max(genre_counts.values())
-        for genre, count in genre_counts.items():
-            taste.genres[genre] = max(taste.genres.get(genre, 0.0), count / top)
-    if taste.seen_artists:
-        peers = warehouse.query(q.PEER_ARTISTS, {"user_id": user_id})
-        if peers:
-            top_weight = max(float(r["weight"]) for r in peers)
-            taste.peer_artists = {r["artist_id"]: 0.8 * float(r["weight"]) / top_weight for r in peers}
-    return taste
-
-
-def _home_area(home: str, warehouse: Warehouse) -> Area | None:
-    try:
-        area = resolve_location(home, warehouse, field="user.home_city")
-    except BadRequest:  # a profile whose home city has no venues: recommend without a place
-        return None
-    return Area(area.label, area.latitude, area.longitude, HOME_RADIUS_KM, area.state)
-
-
-def _candidates(warehouse: Warehouse, today: dt.date, area: Area | None, taste: Taste) -> list[Row]:
-    min_lat, max_lat, min_lon, max_lon = area.bounding_box() if area else (-90.0, 90.0, -180.0, 180.0)
-    base: dict[str, Any] = {
-        "today": today.isoformat(),
-        "state": (area.state if area and area.state else ""),
-        "min_lat": min_lat,
-        "max_lat": max_lat,
-        "min_lon": min_lon,
-        "max_lon": max_lon,
-        "artist_ids": "",
-        "genres": _framed(taste.genres) if taste.genres else "",
-    }
-    rows = {row["concert_id"]: row for row in warehouse.query(q.UPCOMING_CONCERTS, base)}
-    if not taste.explicit_genres and taste.genres:
-        # Favourite genres narrow the first fetch; popular concerts of other genres still compete.
-        rows.update({row["concert_id"]: row for row in warehouse.query(q.UPCOMING_CONCERTS, {**base, "genres": ""})})
-    known = taste.seen_artists | set(taste.peer_artists)
-    if known:
-        by_artist = {**base, "genres": base["genres"] if taste.explicit_genres else "", "artist_ids": _framed(known)}
-        rows.update({row["concert_id"]: row for row in warehouse.query(q.UPCOMING_CONCERTS, by_artist)})
-    if area is not None and area.latitude is not None:
-        rows = {
-            k: r
-            for k, r in rows.items()
-            if (area.distance_km(float(r["latitude"]), float(r["longitude"])) or 0.0) <= area.radius_km
-        }
-    return list(rows.values())
+def _date(value: Any) -> dt.date:
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)[:10])
 
 
 def _framed(values: Any) -> str:
     return "," + ",".join(sorted(values)) + ","
 
 
-def _score(row: Row, taste: Taste, area: Area | None) -> tuple[float, Row, dict[str, float], float | None]:
+def _score(row: Row, taste: Taste, area: Area | None, top_affinity: float) -> Scored:
     """The candidate's score and the factors that produced it (see the module docstring)."""
     factors: dict[str, float] = {"popularity": float(row["artist_popularity"]) / 100.0}
     if taste.genres:
         factors["genre"] = taste.genres.get(row["genre"], 0.0)
     if taste.has_history:
         seen = row["artist_id"] in taste.seen_artists
-        factors["artist"] = 1.0 if seen else taste.peer_artists.get(row["artist_id"], 0.0)
-    distance = area.distance_km(float(row["latitude"]), float(row["longitude"])) if area else None
+        similar = float(row["affinity"]) / top_affinity if top_affinity > 0 else 0.0
+        factors["artist"] = 1.0 if seen else SIMILAR_ARTIST_CAP * similar
+    circle = area is not None and area.latitude is not None and area.longitude is not None
+    distance = (
+        haversine_km(area.latitude, area.longitude, float(row["latitude"]), float(row["longitude"]))  # type: ignore[arg-type, union-attr]
+        if circle
+        else None
+    )
     if distance is not None and area is not None:
         factors["distance"] = math.exp(-distance / (area.radius_km / 2))
     total_weight = sum(WEIGHTS[name] for name in factors)
@@ -190,7 +241,7 @@ def _reasons(row: Row, factors: dict[str, float], taste: Taste, area: Area | Non
         text = (
             f"you have seen {row['artist_name']} before"
             if row["artist_id"] in taste.seen_artists
-            else "popular with fans of artists you have seen"
+            else "fans of artists you have seen go to see them too"
         )
         reasons.append((WEIGHTS["artist"] * factors["artist"], text))
     if distance is not None and area is not None:
