@@ -30,7 +30,7 @@ from concert_api.models import (
     RecommendationsResponse,
     RecommendationType,
 )
-from concert_api.services.geo import Area, haversine_km, lookup_name, resolve_location
+from concert_api.services.geo import Area, lookup_name, resolve_location
 from concert_api.warehouse.base import Row, Warehouse
 from concert_api.warehouse.queries import recommendations as q
 
@@ -218,12 +218,7 @@ def _score(row: Row, taste: Taste, area: Area | None, top_affinity: float) -> Sc
         seen = row["artist_id"] in taste.seen_artists
         similar = float(row["affinity"]) / top_affinity if top_affinity > 0 else 0.0
         factors["artist"] = 1.0 if seen else SIMILAR_ARTIST_CAP * similar
-    circle = area is not None and area.latitude is not None and area.longitude is not None
-    distance = (
-        haversine_km(area.latitude, area.longitude, float(row["latitude"]), float(row["longitude"]))  # type: ignore[arg-type, union-attr]
-        if circle
-        else None
-    )
+    distance = area.distance_km(float(row["latitude"]), float(row["longitude"])) if area else None
     if distance is not None and area is not None:
         factors["distance"] = math.exp(-distance / (area.radius_km / 2))
     total_weight = sum(WEIGHTS[name] for name in factors)
