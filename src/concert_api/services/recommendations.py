@@ -162,7 +162,6 @@ def _candidate_params(request: RecommendationsRequest, taste: Taste, window: Win
         "lat": lat,
         "lon": lon,
         "lon_scale": math.cos(math.radians(lat)) if area and area.point else 0.0,
-        "fallback_limit": max(30, 3 * request.top_n),
     }
 
 

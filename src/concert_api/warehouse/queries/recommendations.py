@@ -43,83 +43,87 @@ GENRE_LIMIT = 200
 """... by the requested or favourite genres, most popular first."""
 POPULAR_LIMIT = 100
 """... by popularity alone, whatever the genre."""
+WIDENING_LIMIT = 300
+"""Shows (one date per artist and venue) nearest the place, at any later date, fetched to fill a short list:
+three times the largest `top_n`, so two shows per artist still leave enough."""
 
 CANDIDATES = f"""
-WITH mine AS (
-    SELECT artist_id, times_attended FROM user_artists WHERE user_id = CAST(:user_id AS VARCHAR)
+WITH affinity AS (
+    SELECT artist_id, SUM(times_seen) AS times_seen, SUM(affinity) AS affinity
+    FROM (
+        SELECT artist_id, times_attended AS times_seen, 0.0 AS affinity
+        FROM user_artists WHERE user_id = CAST(:user_id AS VARCHAR)
+        UNION ALL
+        SELECT s.similar_artist_id, 0, s.similarity
+        FROM user_artists m
+        JOIN artist_similarity s ON s.artist_id = m.artist_id
+        WHERE m.user_id = CAST(:user_id AS VARCHAR)
+    ) mine
+    GROUP BY artist_id
 ),
-neighbours AS (
-    SELECT s.similar_artist_id AS artist_id, SUM(s.similarity) AS affinity
-    FROM mine m
-    JOIN artist_similarity s ON s.artist_id = m.artist_id
-    GROUP BY s.similar_artist_id
-),
-upcoming AS (
-    SELECT c.concert_id, a.artist_id, a.name AS artist_name, a.genre, a.popularity AS artist_popularity,
-           v.venue_id, v.name AS venue_name, v.city, v.state, v.latitude, v.longitude, v.capacity,
-           c.event_date, c.ticket_price,
-           COALESCE(m.times_attended, 0) AS times_seen,
-           COALESCE(s.affinity, 0.0) AS affinity,
-           CASE WHEN POSITION(',' || a.genre || ',' IN CAST(:genres AS VARCHAR)) > 0 THEN 1 ELSE 0 END
-               AS genre_match,
-           CASE WHEN c.event_date < CAST(:until AS DATE)
-                     AND (CAST(:state AS VARCHAR) = '' OR v.state = CAST(:state AS VARCHAR))
-                     AND v.latitude BETWEEN CAST(:min_lat AS DOUBLE PRECISION) AND CAST(:max_lat AS DOUBLE PRECISION)
-                     AND v.longitude BETWEEN CAST(:min_lon AS DOUBLE PRECISION)
-                                         AND CAST(:max_lon AS DOUBLE PRECISION)
-                THEN 1 ELSE 0 END AS in_area,
-           (v.latitude - CAST(:lat AS DOUBLE PRECISION)) * (v.latitude - CAST(:lat AS DOUBLE PRECISION))
-               + (v.longitude - CAST(:lon AS DOUBLE PRECISION)) * CAST(:lon_scale AS DOUBLE PRECISION)
-                 * (v.longitude - CAST(:lon AS DOUBLE PRECISION)) * CAST(:lon_scale AS DOUBLE PRECISION)
-               AS rough_distance
+in_area AS (
+    SELECT c.concert_id, c.artist_id, c.venue_id, c.event_date, a.popularity,
+           COALESCE(f.times_seen, 0) AS times_seen, COALESCE(f.affinity, 0.0) AS affinity,
+           CASE WHEN POSITION(',' || a.genre || ',' IN CAST(:genres AS VARCHAR)) > 0 THEN 1 ELSE 0 END AS genre_match
     FROM concerts c
     JOIN artists a ON a.artist_id = c.artist_id
     JOIN venues v ON v.venue_id = c.venue_id
-    LEFT JOIN mine m ON m.artist_id = c.artist_id
-    LEFT JOIN neighbours s ON s.artist_id = c.artist_id
+    LEFT JOIN affinity f ON f.artist_id = c.artist_id
     WHERE c.status = 'scheduled'
       AND c.event_date >= CAST(:today AS DATE)
-      AND (CAST(:genre_filter AS VARCHAR) = ''
-           OR POSITION(',' || a.genre || ',' IN CAST(:genres AS VARCHAR)) > 0)
+      AND c.event_date < CAST(:until AS DATE)
+      AND (CAST(:genre_filter AS VARCHAR) = '' OR POSITION(',' || a.genre || ',' IN CAST(:genres AS VARCHAR)) > 0)
+      AND (CAST(:state AS VARCHAR) = '' OR v.state = CAST(:state AS VARCHAR))
+      AND v.latitude BETWEEN CAST(:min_lat AS DOUBLE PRECISION) AND CAST(:max_lat AS DOUBLE PRECISION)
+      AND v.longitude BETWEEN CAST(:min_lon AS DOUBLE PRECISION) AND CAST(:max_lon AS DOUBLE PRECISION)
 ),
-ranked AS (
-    SELECT u.*,
-           ROW_NUMBER() OVER (PARTITION BY in_area
-                              ORDER BY affinity DESC, artist_popularity DESC, event_date, concert_id) AS by_affinity,
-           ROW_NUMBER() OVER (PARTITION BY in_area, genre_match
-                              ORDER BY artist_popularity DESC, event_date, concert_id) AS by_genre,
-           ROW_NUMBER() OVER (PARTITION BY in_area
-                              ORDER BY artist_popularity DESC, event_date, concert_id) AS by_popularity,
-           ROW_NUMBER() OVER (PARTITION BY artist_id, venue_id
-                              ORDER BY event_date, concert_id) AS show_date
-    FROM upcoming u
-),
-per_artist AS (
-    SELECT concert_id, rough_distance, event_date,
-           ROW_NUMBER() OVER (PARTITION BY artist_id ORDER BY rough_distance, event_date, concert_id) AS artist_show
-    FROM ranked
-    WHERE show_date = 1
+retrieved AS (
+    SELECT concert_id
+    FROM (
+        SELECT concert_id, times_seen, affinity, genre_match,
+               ROW_NUMBER() OVER (ORDER BY affinity DESC, popularity DESC, event_date, concert_id) AS by_affinity,
+               ROW_NUMBER() OVER (PARTITION BY genre_match ORDER BY popularity DESC, event_date, concert_id) AS by_genre,
+               ROW_NUMBER() OVER (ORDER BY popularity DESC, event_date, concert_id) AS by_popularity
+        FROM in_area
+    ) ranked
+    WHERE times_seen > 0
+       OR (affinity > 0 AND by_affinity <= {SIMILAR_LIMIT})
+       OR (genre_match = 1 AND by_genre <= {GENRE_LIMIT})
+       OR by_popularity <= {POPULAR_LIMIT}
 ),
 nearest AS (
-    SELECT concert_id, ROW_NUMBER() OVER (ORDER BY rough_distance, event_date, concert_id) AS by_distance
-    FROM per_artist
-    WHERE artist_show <= 2
+    SELECT MIN(c.concert_id) AS concert_id
+    FROM concerts c
+    JOIN artists a ON a.artist_id = c.artist_id
+    JOIN venues v ON v.venue_id = c.venue_id
+    WHERE c.status = 'scheduled'
+      AND c.event_date >= CAST(:today AS DATE)
+      AND (CAST(:genre_filter AS VARCHAR) = '' OR POSITION(',' || a.genre || ',' IN CAST(:genres AS VARCHAR)) > 0)
+    GROUP BY c.artist_id, c.venue_id
+    ORDER BY MIN((v.latitude - CAST(:lat AS DOUBLE PRECISION)) * (v.latitude - CAST(:lat AS DOUBLE PRECISION))
+                 + (v.longitude - CAST(:lon AS DOUBLE PRECISION)) * (v.longitude - CAST(:lon AS DOUBLE PRECISION))
+                   * CAST(:lon_scale AS DOUBLE PRECISION) * CAST(:lon_scale AS DOUBLE PRECISION)),
+             MIN(c.event_date), c.artist_id, c.venue_id
+    LIMIT {WIDENING_LIMIT}
+),
+picked AS (
+    SELECT concert_id FROM retrieved
+    UNION
+    SELECT concert_id FROM nearest
 )
-SELECT r.concert_id, r.artist_id, r.artist_name, r.genre, r.artist_popularity, r.venue_id, r.venue_name,
-       r.city, r.state, r.latitude, r.longitude, r.capacity, r.event_date, r.ticket_price,
-       r.times_seen, r.affinity, r.in_area
-FROM ranked r
-LEFT JOIN nearest n ON n.concert_id = r.concert_id
-WHERE (r.in_area = 1
-       AND (r.times_seen > 0
-            OR (r.affinity > 0 AND r.by_affinity <= {SIMILAR_LIMIT})
-            OR (r.genre_match = 1 AND r.by_genre <= {GENRE_LIMIT})
-            OR r.by_popularity <= {POPULAR_LIMIT}))
-   OR n.by_distance <= CAST(:fallback_limit AS INTEGER)
-ORDER BY r.concert_id
+SELECT c.concert_id, a.artist_id, a.name AS artist_name, a.genre, a.popularity AS artist_popularity,
+       v.venue_id, v.name AS venue_name, v.city, v.state, v.latitude, v.longitude, v.capacity,
+       c.event_date, c.ticket_price,
+       COALESCE(f.times_seen, 0) AS times_seen, COALESCE(f.affinity, 0.0) AS affinity
+FROM picked p
+JOIN concerts c ON c.concert_id = p.concert_id
+JOIN artists a ON a.artist_id = c.artist_id
+JOIN venues v ON v.venue_id = c.venue_id
+LEFT JOIN affinity f ON f.artist_id = c.artist_id
+ORDER BY c.concert_id
 """
 """Statement 2: upcoming concerts (`status = 'scheduled'`, on or after `:today`), retrieved four ways inside the
-requested area and date window (`in_area` = 1: before `:until`, in `:state` if given, in the bounding box):
+requested place and date window (before `:until`, in `:state` if given, in the bounding box):
 
 * every concert of an artist the user has seen (`times_seen` > 0);
 * the concerts of the artists most similar to the user's (`affinity`: the summed `artist_similarity` of the
@@ -127,10 +131,10 @@ requested area and date window (`in_area` = 1: before `:until`, in `:state` if g
 * the most popular concerts in the requested or favourite genres (`:genres`);
 * the most popular concerts of any genre;
 
-plus, outside the area or window, the `:fallback_limit` shows nearest to (`:lat`, `:lon`) (one date per artist and
-venue, two venues per artist), so the service can widen the search when the area has too few. With
-`:genre_filter` set, every concert must be in `:genres`. `rough_distance` is a squared equirectangular distance
-in degrees (`:lon_scale` = cos(latitude)), enough to order by; the service measures the real distance."""
+plus the `WIDENING_LIMIT` shows nearest to (`:lat`, `:lon`) at any later date (one date per artist and venue), so the service can widen the search when the place and window hold too few. With `:genre_filter`
+set, every concert must be in `:genres`. The distance to order by is a squared equirectangular distance in
+degrees (`:lon_scale` = cos(latitude), 0 without a place: then the soonest shows come first); the service
+measures the real distance."""
 
 CITY_LOOKUP = """
 SELECT city, state, latitude, longitude, population
