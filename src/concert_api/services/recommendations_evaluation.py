@@ -225,7 +225,8 @@ def _evaluate_horizon(
                ORDER BY a.popularity DESC, c.event_date, c.concert_id""",
             [cutoff, until],
         )
-        artist_of = dict(con.execute("SELECT concert_id, artist_id FROM concerts WHERE status = 'scheduled'").fetchall())
+        scheduled = con.execute("SELECT concert_id, artist_id FROM concerts WHERE status = 'scheduled'")
+        artist_of = dict(scheduled.fetchall())
     result = HorizonResult(horizon, len(targets), len({r["artist_id"] for r in window}))
     result.scores = {system: {seg: Score() for seg in SEGMENTS} for system in SYSTEMS}
     recommended: dict[str, set[str]] = {system: set() for system in SYSTEMS}

@@ -82,7 +82,8 @@ retrieved AS (
     FROM (
         SELECT concert_id, times_seen, affinity, genre_match,
                ROW_NUMBER() OVER (ORDER BY affinity DESC, popularity DESC, event_date, concert_id) AS by_affinity,
-               ROW_NUMBER() OVER (PARTITION BY genre_match ORDER BY popularity DESC, event_date, concert_id) AS by_genre,
+               ROW_NUMBER() OVER (PARTITION BY genre_match
+                                  ORDER BY popularity DESC, event_date, concert_id) AS by_genre,
                ROW_NUMBER() OVER (ORDER BY popularity DESC, event_date, concert_id) AS by_popularity
         FROM in_area
     ) ranked
@@ -131,9 +132,10 @@ requested place and date window (before `:until`, in `:state` if given, in the b
 * the most popular concerts in the requested or favourite genres (`:genres`);
 * the most popular concerts of any genre;
 
-plus the `WIDENING_LIMIT` shows nearest to (`:lat`, `:lon`) at any later date (one date per artist and venue), so the service can widen the search when the place and window hold too few. With `:genre_filter`
-set, every concert must be in `:genres`. The distance to order by is a squared equirectangular distance in
-degrees (`:lon_scale` = cos(latitude), 0 without a place: then the soonest shows come first); the service
+plus the `WIDENING_LIMIT` shows nearest to (`:lat`, `:lon`) at any later date (one date per artist and venue),
+so the service can widen the search when the place and window hold too few. With `:genre_filter` set, every
+concert must be in `:genres`. The distance to order by is a squared equirectangular distance in degrees
+(`:lon_scale` = cos(latitude), 0 without a place: then the soonest shows come first); the service
 measures the real distance."""
 
 CITY_LOOKUP = """
