@@ -30,7 +30,7 @@ from concert_api.models import (
     RecommendationsResponse,
     RecommendationType,
 )
-from concert_api.services.geo import Area, lookup_name, resolve_location
+from concert_api.services.geo import Area, haversine_km, lookup_name, resolve_location
 from concert_api.warehouse.base import Row, Warehouse
 from concert_api.warehouse.queries import recommendations as q
 
@@ -176,7 +176,7 @@ def _pick(request: RecommendationsRequest, taste: Taste, window: Window, rows: l
         miss = window.misses(item[1], item[3])
         (inside if miss is None else outside).append((item, miss))
     inside.sort(key=lambda e: (-e[0][0], str(e[0][1]["event_date"]), e[0][1]["concert_id"]))
-    outside.sort(key=lambda e: (-e[0][0], str(e[0][1]["event_date"]), e[0][1]["concert_id"]))
+    outside.sort(key=lambda e: _widening_order(e[0], window.area))
     per_artist: Counter[str] = Counter()
     shows: set[tuple[str, str]] = set()
     picked: list[Recommendation] = []
@@ -186,9 +186,12 @@ def _pick(request: RecommendationsRequest, taste: Taste, window: Window, rows: l
             continue  # one date per artist and venue, at most two venues per artist
         per_artist[row["artist_id"]] += 1
         shows.add(show)
-        reasoning = _reasons(row, factors, taste, window.area, distance)
-        if miss is not None:
-            reasoning = f"Widened the search to reach {request.top_n} concerts: {miss}. {reasoning}"
+        if miss is None:
+            reasoning = _reasons(row, factors, taste, window.area, distance)
+        else:
+            reasoning = f"Widened the search to reach {request.top_n} concerts: {miss}. " + _reasons(
+                row, factors, taste, None, None
+            )
         picked.append(_recommendation(row, score, reasoning, distance))
         if len(picked) == request.top_n:
             break
@@ -198,6 +201,20 @@ def _pick(request: RecommendationsRequest, taste: Taste, window: Window, rows: l
         recommendation_type=_kind(taste, request),
         timestamp=utc_now_iso(),
     )
+
+
+WIDENING_STEP_KM = 50.0
+
+
+def _widening_order(item: Scored, area: Area | None) -> tuple[float, float, str, str]:
+    """Concerts outside the window fill a short list nearest first (in steps of 50 km, the best score first
+    within a step), or soonest first without a place."""
+    score, row = item[0], item[1]
+    point = area.point if area else None
+    if point is None:
+        return 0.0, -score, str(row["event_date"]), row["concert_id"]
+    far = haversine_km(point[0], point[1], float(row["latitude"]), float(row["longitude"]))
+    return far // WIDENING_STEP_KM, -score, str(row["event_date"]), row["concert_id"]
 
 
 def _date(value: Any) -> dt.date:
