@@ -108,9 +108,9 @@ nearest AS (
     LIMIT {WIDENING_LIMIT}
 ),
 picked AS (
-    SELECT concert_id FROM retrieved
+    SELECT r.concert_id FROM retrieved r
     UNION
-    SELECT concert_id FROM nearest
+    SELECT n.concert_id FROM nearest n
 )
 SELECT c.concert_id, a.artist_id, a.name AS artist_name, a.genre, a.popularity AS artist_popularity,
        v.venue_id, v.name AS venue_name, v.city, v.state, v.latitude, v.longitude, v.capacity,
