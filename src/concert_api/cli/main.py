@@ -172,6 +172,7 @@ def _mount_optional_groups() -> None:
         ("concert_api.cli.model_commands", "model"),
         ("concert_api.cli.chat_commands", "chat"),
         ("concert_api.cli.up_command", "up"),
+        ("concert_api.cli.recommendations_commands", "recommendations"),
     ):
         try:
             command = getattr(importlib.import_module(module), name)
