@@ -432,12 +432,12 @@ QUERY_PARAMS: list[tuple[str, dict[str, Any]]] = [
         (venues.VENUE_POPULARITY, {"min_events": 0, "city": "", "state": "", "venue_type": "", "top_n": 10,
                                    "rank_by": rank_by})
         for rank_by in venues.RANK_COLUMNS
-    ],  # fmt: skip
+    ],
     (
         venues.VENUE_POPULARITY,
         {"min_events": 5, "city": "New York", "state": "NY", "venue_type": "arena", "top_n": 3,
          "rank_by": "popularity"},
-    ),  # fmt: skip
+    ),
     (venues.VENUE_BY_ID, {"venue_id": "venue_001"}),
     (recommendations.REQUEST_CONTEXT, {"user_id": "user_123", "name": "New York"}),
     (recommendations.REQUEST_CONTEXT, {"user_id": "", "name": ""}),
