@@ -1,18 +1,28 @@
-"""Concert recommendations: upcoming concerts scored by genre, place, the user's history and popularity.
+"""Concert recommendations: upcoming concerts ranked by how likely the user is to go.
 
-Each candidate's score is the weighted mean of the factors that apply to the request, each in 0-1:
+Two warehouse statements per request (`queries.recommendations`): who is asking and where, then the candidates,
+retrieved by the user's seen and similar artists (co-attendance, `artist_similarity`), by genre and by
+popularity inside the place and date window, plus the nearest shows beyond it to fill a short list.
 
-* popularity  (weight 0.25, always): the artist's popularity / 100, the prior for a user with no history;
-* genre       (0.35, when genres are known): 1 for a requested or favourite genre, else the genre's share of the
-  user's attendance history;
-* artist      (0.25, for a user with history): 1 for an artist the user has seen, else the artist's weight among
-  users who saw the same artists ("users like you"), scaled to at most 0.8;
-* distance    (0.15, for a point location): exp(-d / (radius / 2)), so a concert at the edge of the radius keeps
-  13% of this factor.
+Each candidate concert gets a likelihood, the expected share of the user's concert-going it stands for:
 
-At most two concerts per artist are returned, at two different venues (the best-scoring date of a run of
-shows), so one touring artist does not fill the list. An unknown `user_id` is a 404: personalisation was asked
-for and cannot be given.
+    likelihood = genre share x place x demand / local scene of the genre x (prior + artist evidence)
+
+* genre share: 1 for a requested or favourite genre; a genre the user only attended outside their favourites
+  weighs `HISTORY_GENRE_WEIGHT` x its share of their history (most visits go to favourites); without genres, 1;
+* place: exp(-distance / `PLACE_DECAY_KM`): people mostly go out in their own city;
+* demand: the show's expected crowd, (capacity / 20,000)^0.5 x (artist popularity / 100)^2;
+* local scene: the summed place x demand of the genre's concerts in the window, when genres are known: a show is
+  a bigger share of a small scene than of a crowded one;
+* artist evidence (users with a history): `SEEN_WEIGHT` for an artist the user has seen, else the artist's
+  similarity to the user's artists relative to the most similar candidate (collaborative filtering), on top of
+  `COLLABORATIVE_PRIOR`.
+
+An artist's likelihood is the sum over its concerts in the window (more shows nearby, more chances); artists are
+ranked by it, one concert each (the likeliest), and `score` is the artist's likelihood relative to the best
+(1.0). When fewer than `top_n` artists qualify, a second venue per artist fills the list, then concerts beyond the
+place or window, nearest first, each saying so in `reasoning`. An unknown `user_id` is a 404: personalisation
+was asked for and cannot be given.
 """
 
 from __future__ import annotations
@@ -34,19 +44,27 @@ from concert_api.services.geo import Area, haversine_km, lookup_name, resolve_lo
 from concert_api.warehouse.base import Row, Warehouse
 from concert_api.warehouse.queries import recommendations as q
 
-SIMILAR_ARTIST_CAP = 0.8
-"""The artist factor of the most similar unseen artist: an artist already seen scores 1."""
-WEIGHTS = {"popularity": 0.25, "genre": 0.35, "artist": 0.25, "distance": 0.15}
 MAX_PER_ARTIST = 2
+"""At most two concerts per artist, at two venues; the second only to fill a short list."""
 HOME_RADIUS_KM = 300.0
 DEFAULT_WINDOW_DAYS = 180
 """Concerts in the next `window_days` come first; later ones only fill a short list."""
 FAVOURITE_GENRE_WEIGHT = 0.5
 """A genre with at least this weight in the user's taste retrieves its own candidates."""
-
+HISTORY_GENRE_WEIGHT = 0.15
+PLACE_DECAY_KM = 20.0
+REFERENCE_CAPACITY = 20_000.0
+CAPACITY_EXPONENT = 0.5
+POPULARITY_EXPONENT = 2.0
+SEEN_WEIGHT = 2.0
+COLLABORATIVE_PRIOR = 3.0
+GENRE_FLOOR = 0.02
+"""The genre share of a genre the user has shown no taste for (it still reaches them through popularity)."""
+REASON_WEIGHTS = {"popularity": 0.25, "genre": 0.35, "artist": 0.25, "distance": 0.15}
+"""How much each factor counts when ordering the reasons given in `reasoning`."""
 
 Scored = tuple[float, Row, dict[str, float], float | None]
-"""(score, candidate row, the factors that produced the score, distance in km or None)."""
+"""(likelihood, candidate row, the factors behind it, distance in km or None)."""
 
 
 @dataclass
@@ -134,8 +152,9 @@ def _user_taste(user_id: str, context: list[Row]) -> Taste:
             genre_counts[row["detail"]] += int(row["n"])
     if genre_counts:
         top = max(genre_counts.values())
+        outside_favourites = HISTORY_GENRE_WEIGHT if taste.genres else 1.0
         for genre, count in genre_counts.items():
-            taste.genres[genre] = max(taste.genres.get(genre, 0.0), count / top)
+            taste.genres[genre] = max(taste.genres.get(genre, 0.0), outside_favourites * count / top)
     home = next((row for row in context if row["kind"] == "home"), None)
     if home is not None:  # a profile whose home city is not in `cities`: recommend without a place
         label = f"{home['city']}, {home['state']}"
@@ -166,41 +185,75 @@ def _candidate_params(request: RecommendationsRequest, taste: Taste, window: Win
 
 
 def _pick(request: RecommendationsRequest, taste: Taste, window: Window, rows: list[Row]) -> RecommendationsResponse:
-    """Score every candidate, take the best inside the window, then widen (nearest and soonest first) to fill
-    `top_n`: at most two concerts per artist, at two different venues."""
+    """Score every candidate, rank the artists inside the window, then fill `top_n` (see the module docstring)."""
     top_affinity = max((float(r["affinity"]) for r in rows), default=0.0)
-    scored = [_score(row, taste, window.area, top_affinity) for row in rows]
-    inside: list[tuple[Scored, str | None]] = []
-    outside: list[tuple[Scored, str | None]] = []
-    for item in scored:
-        miss = window.misses(item[1], item[3])
-        (inside if miss is None else outside).append((item, miss))
-    inside.sort(key=lambda e: (-e[0][0], str(e[0][1]["event_date"]), e[0][1]["concert_id"]))
+    located = [(row, _distance(row, window.area)) for row in rows]
+    split = [(row, distance, window.misses(row, distance)) for row, distance in located]
+    scene: dict[str, float] = {}
+    for row, distance, miss in split:
+        if miss is None:
+            scene[row["genre"]] = scene.get(row["genre"], 0.0) + _place(distance) * _demand(row)
+    inside: list[Scored] = []
+    outside: list[tuple[Scored, str]] = []
+    for row, distance, miss in split:
+        item = _score(row, taste, distance, top_affinity, scene)
+        if miss is None:
+            inside.append(item)
+        else:
+            outside.append((item, miss))
+    artist_total: dict[str, float] = {}
+    for item in inside:
+        artist_total[item[1]["artist_id"]] = artist_total.get(item[1]["artist_id"], 0.0) + item[0]
+    best = max(artist_total.values(), default=0.0) or max((item[0] for item, _ in outside), default=0.0) or 1.0
+    inside.sort(key=lambda e: (-artist_total[e[1]["artist_id"]], -e[0], str(e[1]["event_date"]), e[1]["concert_id"]))
     outside.sort(key=lambda e: _widening_order(e[0], window.area))
+    passes: list[tuple[list[tuple[Scored, str | None]], int]] = [
+        ([(item, None) for item in inside], 1),  # the likeliest concert of each artist
+        ([(item, None) for item in inside], MAX_PER_ARTIST),  # a second venue, to fill a short list
+        ([(item, miss) for item, miss in outside], MAX_PER_ARTIST),  # beyond the place or window
+    ]
     per_artist: Counter[str] = Counter()
     shows: set[tuple[str, str]] = set()
     picked: list[Recommendation] = []
-    for (score, row, factors, distance), miss in [*inside, *outside]:
-        show = (row["artist_id"], row["venue_id"])
-        if per_artist[row["artist_id"]] >= MAX_PER_ARTIST or show in shows:
-            continue  # one date per artist and venue, at most two venues per artist
-        per_artist[row["artist_id"]] += 1
-        shows.add(show)
-        if miss is None:
-            reasoning = _reasons(row, factors, taste, window.area, distance)
-        else:
-            reasoning = f"Widened the search to reach {request.top_n} concerts: {miss}. " + _reasons(
-                row, factors, taste, None, None
-            )
-        picked.append(_recommendation(row, score, reasoning, distance))
-        if len(picked) == request.top_n:
-            break
+    for items, limit in passes:
+        for (likelihood, row, factors, distance), miss in items:
+            if len(picked) == request.top_n:
+                break
+            show = (row["artist_id"], row["venue_id"])
+            if per_artist[row["artist_id"]] >= limit or show in shows:
+                continue
+            per_artist[row["artist_id"]] += 1
+            shows.add(show)
+            share = artist_total[row["artist_id"]] if miss is None else likelihood
+            score = round(min(1.0, share / best), 4)
+            if miss is None:
+                reasoning = _reasons(row, factors, taste, window.area, distance)
+            else:
+                reasoning = f"Widened the search to reach {request.top_n} concerts: {miss}. " + _reasons(
+                    row, factors, taste, None, None
+                )
+            picked.append(_recommendation(row, score, reasoning, distance))
     return RecommendationsResponse(
         recommendations=picked,
         total_recommendations=len(picked),
         recommendation_type=_kind(taste, request),
         timestamp=utc_now_iso(),
     )
+
+
+def _distance(row: Row, area: Area | None) -> float | None:
+    return area.distance_km(float(row["latitude"]), float(row["longitude"])) if area else None
+
+
+def _place(distance: float | None) -> float:
+    return 1.0 if distance is None else math.exp(-distance / PLACE_DECAY_KM)
+
+
+def _demand(row: Row) -> float:
+    """The show's expected crowd, up to a constant: bigger rooms and more popular artists draw more."""
+    capacity = max(1.0, float(row["capacity"]))
+    popularity = float(row["artist_popularity"]) / 100.0
+    return (capacity / REFERENCE_CAPACITY) ** CAPACITY_EXPONENT * popularity**POPULARITY_EXPONENT
 
 
 WIDENING_STEP_KM = 50.0
@@ -225,21 +278,22 @@ def _framed(values: Any) -> str:
     return "," + ",".join(sorted(values)) + ","
 
 
-def _score(row: Row, taste: Taste, area: Area | None, top_affinity: float) -> Scored:
-    """The candidate's score and the factors that produced it (see the module docstring)."""
+def _score(row: Row, taste: Taste, distance: float | None, top_affinity: float, scene: dict[str, float]) -> Scored:
+    """The candidate's likelihood and the factors behind it (see the module docstring); `scene` sums the place x
+    demand of the window's concerts per genre."""
     factors: dict[str, float] = {"popularity": float(row["artist_popularity"]) / 100.0}
+    likelihood = _place(distance) * _demand(row)
+    if distance is not None:
+        factors["distance"] = _place(distance)
     if taste.genres:
         factors["genre"] = taste.genres.get(row["genre"], 0.0)
+        likelihood *= max(GENRE_FLOOR, factors["genre"]) / max(scene.get(row["genre"], 0.0), 1e-9)
     if taste.has_history:
         seen = row["artist_id"] in taste.seen_artists
         similar = float(row["affinity"]) / top_affinity if top_affinity > 0 else 0.0
-        factors["artist"] = 1.0 if seen else SIMILAR_ARTIST_CAP * similar
-    distance = area.distance_km(float(row["latitude"]), float(row["longitude"])) if area else None
-    if distance is not None and area is not None:
-        factors["distance"] = math.exp(-distance / (area.radius_km / 2))
-    total_weight = sum(WEIGHTS[name] for name in factors)
-    score = sum(WEIGHTS[name] * value for name, value in factors.items()) / total_weight
-    return round(min(1.0, max(0.0, score)), 4), row, factors, distance
+        factors["artist"] = 1.0 if seen else similar
+        likelihood *= COLLABORATIVE_PRIOR + (SEEN_WEIGHT if seen else similar)
+    return likelihood, row, factors, distance
 
 
 def _reasons(row: Row, factors: dict[str, float], taste: Taste, area: Area | None, distance: float | None) -> str:
@@ -247,21 +301,20 @@ def _reasons(row: Row, factors: dict[str, float], taste: Taste, area: Area | Non
     reasons: list[tuple[float, str]] = []
     if factors.get("genre"):
         label = "requested" if taste.explicit_genres else "favourite"
-        reasons.append((WEIGHTS["genre"] * factors["genre"], f"matches your {label} genre {row['genre']}"))
+        reasons.append((REASON_WEIGHTS["genre"] * factors["genre"], f"matches your {label} genre {row['genre']}"))
     if factors.get("artist"):
         text = (
             f"you have seen {row['artist_name']} before"
             if row["artist_id"] in taste.seen_artists
             else "fans of artists you have seen go to see them too"
         )
-        reasons.append((WEIGHTS["artist"] * factors["artist"], text))
+        reasons.append((REASON_WEIGHTS["artist"] * factors["artist"], text))
     if distance is not None and area is not None:
-        reasons.append((WEIGHTS["distance"] * factors["distance"], f"{distance:.0f} km from {area.label}"))
+        reasons.append((REASON_WEIGHTS["distance"] * factors["distance"], f"{distance:.0f} km from {area.label}"))
     elif area is not None:
         reasons.append((0.0, f"in {area.label}"))
-    reasons.append(
-        (WEIGHTS["popularity"] * factors["popularity"], f"artist popularity {float(row['artist_popularity']):.0f}/100")
-    )
+    popularity = float(row["artist_popularity"])
+    reasons.append((REASON_WEIGHTS["popularity"] * factors["popularity"], f"artist popularity {popularity:.0f}/100"))
     text = "; ".join(text for _, text in sorted(reasons, key=lambda item: -item[0]))
     return text[:1].upper() + text[1:]
 
