@@ -30,7 +30,7 @@ from concert_api.warehouse.duckdb import DuckDBWarehouse
 from concert_api.warehouse.queries.refresh import POPULARITY_PRIOR_WEIGHT
 from concert_api.warehouse.queries.venues import VENUE_POPULARITY
 
-PARAMS = {"top_n": 10, "min_events": 5, "city": "", "state": "", "venue_type": ""}
+PARAMS = {"top_n": 10, "min_events": 5, "city": "", "state": "", "venue_type": "", "rank_by": "popularity"}
 
 # The same ranking, aggregated on every request from the fact tables (no summary table).
 BASELINE = f"""
