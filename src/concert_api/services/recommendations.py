@@ -51,6 +51,7 @@ DEFAULT_WINDOW_DAYS = 180
 """Concerts in the next `window_days` come first; later ones only fill a short list."""
 FAVOURITE_GENRE_WEIGHT = 0.5
 """A genre with at least this weight in the user's taste retrieves its own candidates."""
+# The likelihood's constants (see the module docstring), chosen on the offline evaluation (docs/recommendations.md).
 HISTORY_GENRE_WEIGHT = 0.15
 PLACE_DECAY_KM = 20.0
 REFERENCE_CAPACITY = 20_000.0
