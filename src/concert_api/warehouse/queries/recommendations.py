@@ -51,10 +51,10 @@ CANDIDATES = f"""
 WITH affinity AS (
     SELECT artist_id, SUM(times_seen) AS times_seen, SUM(affinity) AS affinity
     FROM (
-        SELECT artist_id, times_attended AS times_seen, 0.0 AS affinity
+        SELECT artist_id, times_attended AS times_seen, CAST(0.0 AS DOUBLE PRECISION) AS affinity
         FROM user_artists WHERE user_id = CAST(:user_id AS VARCHAR)
         UNION ALL
-        SELECT s.similar_artist_id, 0, s.similarity
+        SELECT s.similar_artist_id, CAST(0 AS BIGINT), s.similarity
         FROM user_artists m
         JOIN artist_similarity s ON s.artist_id = m.artist_id
         WHERE m.user_id = CAST(:user_id AS VARCHAR)
