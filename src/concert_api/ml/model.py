@@ -104,7 +104,7 @@ class Calibration:
 class PriceResponse:
     """The price response beyond the trees' range (see the module's docstring), per venue type: `low`, `high`
     (range of price / typical price of the fitting rows), `log_median`, `sigma` (the fitted curve). `pooled`
-    serves a venue type the model has no fit for (no clipping then)."""
+    (the median of each) serves a venue type with too few rows for a fit of its own."""
 
     venue_types: dict[str, dict[str, float]]
     pooled: dict[str, float]
@@ -133,9 +133,8 @@ class PriceResponse:
         typical = transform.typical_price(cols, params)
         names = np.asarray(cols["venue_type"], dtype=object)
         fields = ("low", "high", "log_median", "sigma")
-        table = {f: np.array([self.venue_types.get(str(v), self.pooled)[f] if str(v) in self.venue_types
-                              else (0.0 if f == "low" else math.inf if f == "high" else self.pooled[f])
-                              for v in names], dtype=np.float64) for f in fields}  # fmt: skip
+        table = {f: np.array([self.venue_types.get(str(v), self.pooled)[f] for v in names], dtype=np.float64)
+                 for f in fields}  # fmt: skip
         ratio = np.asarray(cols["ticket_price"], dtype=np.float64) / typical
         clipped = np.clip(ratio, table["low"], table["high"])
         delta = self.log_share(ratio, table["log_median"], table["sigma"]) - self.log_share(

@@ -234,7 +234,7 @@ def fit_price_response(model: TicketModel, cols: dict[str, np.ndarray], *, seed:
     partial dependence on that ratio over the range (mean log sell-through of up to `RESPONSE_SAMPLE` rows far from
     capacity, each re-priced at `RESPONSE_GRID` ratios across the range, in one batch); and the willingness-to-pay
     curve `log S(r) = log(1 - Phi((log r - log_median) / sigma))` (plus a constant) closest to it in least
-    squares. A venue type with fewer than `RESPONSE_MIN_ROWS` rows gets the pooled curve (the median fit)."""
+    squares. A venue type with fewer than `RESPONSE_MIN_ROWS` rows gets the pooled range and curve (the medians)."""
     rng = np.random.default_rng(seed)
     typical = transform.typical_price(cols, model.params)
     ratio = np.asarray(cols["ticket_price"], dtype=np.float64) / typical
@@ -259,7 +259,7 @@ def fit_price_response(model: TicketModel, cols: dict[str, np.ndarray], *, seed:
         fitted[name] = {"low": round(lo, 4), "high": round(hi, 4), "log_median": log_median, "sigma": sigma}
     if not fitted:
         raise NotEnoughData("no venue type has enough concerts to fit the price response")
-    pooled = {k: float(np.median([f[k] for f in fitted.values()])) for k in ("log_median", "sigma")}
+    pooled = {k: float(np.median([f[k] for f in fitted.values()])) for k in ("low", "high", "log_median", "sigma")}
     return PriceResponse(fitted, pooled)
 
 
