@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import itertools
 import json
 
 import api_lambda_handlers
@@ -58,7 +59,7 @@ def test_prices_beyond_the_trained_range_are_flagged_less_sure_and_still_move(tr
     outside = [p for p in curve if p["extrapolated"]]
     assert outside and body["warnings"] and "outside what the model was trained on" in body["warnings"][0]
     high = [p for p in curve if p["ticket_price"] > 1000]
-    assert all(a["predicted_sales"] > b["predicted_sales"] for a, b in zip(high, high[1:], strict=False))
+    assert all(a["predicted_sales"] > b["predicted_sales"] for a, b in itertools.pairwise(high))
     assert all(p["confidence"] < 0.5 for p in high)
 
 

@@ -31,7 +31,8 @@ response holds a list price outside its range at the nearer bound, as it always 
 (monotone, interpolated): a model of the outcome, not of the median.
 
 Loaded the same way by the local predictor and by the SageMaker inference script, so it depends only on numpy,
-lightgbm and the sibling modules `features`, `transform` and `training_range` (which the SageMaker package ships
+lightgbm, scipy (a dependency of lightgbm, and in the scikit-learn container) and the sibling modules
+`features`, `transform` and `training_range` (which the SageMaker package ships
 beside it). The artefact is text: LightGBM's model file and JSON, no pickle, so it loads across library versions.
 """
 
@@ -88,7 +89,8 @@ class Calibration:
         """The interval's half-width (log scale) for each predicted log sell-through."""
         return np.asarray(self.quantiles)[self._bin(m)]
 
-    def bounds(self, m: np.ndarray, capacity: np.ndarray, widen: np.ndarray | float = 1.0) -> tuple[np.ndarray, np.ndarray]:
+    def bounds(self, m: np.ndarray, capacity: np.ndarray,
+               widen: np.ndarray | float = 1.0) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
         """The interval (low, high) in tickets for predicted log sell-through `m` (at most 0) at `capacity`;
         `widen` (at least 1) multiplies the half-widths (an extrapolated price)."""
         q = self.half_width(m) * widen
@@ -212,7 +214,7 @@ class TicketModel:
                                 if self.training_range is not None else ([], 1.0))  # fmt: skip
             distance = float(out["extrapolation"][i])
             if distance > 0:
-                factor = min(factor, math.exp(-distance))
+                factor = round(min(factor, math.exp(-distance)), 4)  # served rounded: the confidence uses it so
                 if not any(w.startswith("ticket_price") for w in warnings):
                     warnings.append(_ratio_warning(inst, out, i))
             extra = {}

@@ -253,7 +253,8 @@ def fit_price_response(model: TicketModel, cols: dict[str, np.ndarray], *, seed:
         grid = np.exp(np.linspace(np.log(lo), np.log(hi), RESPONSE_GRID))
         n = len(part["ticket_price"])
         stacked = {k: np.tile(v, RESPONSE_GRID) for k, v in part.items()}
-        stacked["ticket_price"] = np.tile(transform.typical_price(part, model.params), RESPONSE_GRID) * np.repeat(grid, n)
+        typical_part = transform.typical_price(part, model.params)
+        stacked["ticket_price"] = np.tile(typical_part, RESPONSE_GRID) * np.repeat(grid, n)
         curve = model.raw_log_sell_through(stacked).reshape(RESPONSE_GRID, n).mean(axis=1)
         log_median, sigma = _fit_share_curve(grid, curve)
         fitted[name] = {"low": round(lo, 4), "high": round(hi, 4), "log_median": log_median, "sigma": sigma}

@@ -195,7 +195,7 @@ def test_an_artefact_saved_before_the_price_response_holds_a_price_at_the_bound_
     (old / MODEL_FILE).write_text(json.dumps(data))
     model = LocalTicketPredictor(old).model
     vtype = _a_stadium_or_the_widest(model)
-    lo, hi = model.training_range.venue_types[vtype].ticket_price
+    hi = model.training_range.venue_types[vtype].ticket_price[1]
     at_bound, outside = model.predict([_inst(hi, vtype), _inst(hi * 4, vtype)])
     assert outside["predicted_sales"] == at_bound["predicted_sales"]
     assert any("capped at what it predicts for" in w for w in outside["warnings"])
