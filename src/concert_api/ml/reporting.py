@@ -279,6 +279,30 @@ within ±(1 - confidence) of the prediction, {evaluation.nominal_coverage * 100:
 """ + DEPLOYING
 
 
+PRICE_CURVE_API = """
+### The price curve API: `POST /tickets/price-curve`
+
+For one concert (`artist_id`, `venue_id`, `event_date`), predicted sales, expected revenue (list price × predicted
+sales), the 80% interval, the confidence and the sell-out probability at each price of a grid, and `best_price`,
+the grid's revenue-maximising price with the same figures. The grid is `points` prices (default 25, at most 50)
+evenly spaced in log from `min_price` to `max_price` (default: half to three times the artist's usual list price,
+`usual_price` in the answer; $15-$250 for an artist and a venue without history), or exactly the `prices` given
+(at most 50). The whole grid is one model batch: one LightGBM call locally, one InvokeEndpoint call on AWS (the
+inference script accepts the batch). A price outside what the model was trained on is marked `extrapolated`,
+with a wider interval and a lower confidence, and a warning says how many such prices the grid holds. Bad input
+is a 400 in the one error format naming the field (`points`, `min_price`, `max_price`, `prices`, ...); an
+unknown artist or venue a 404.
+
+```bash
+curl -X POST http://127.0.0.1:8000/tickets/price-curve -H "Content-Type: application/json" \\
+  -d '{"artist_id": "artist_001", "venue_id": "venue_001", "event_date": "2027-06-19", "points": 25}'
+```
+
+The sell-out probability maps the predicted log sell-through through the share of calibration concerts that sold
+out at that prediction (monotone, interpolated). Latency: `bench/bench_pricing.py` (docs/benchmarks.md).
+"""
+
+
 def pricing_section(pricing: dict[str, Any] | None, response: dict[str, Any] | None) -> str:
     """The report's account of the price response: how it is fitted, and how it scores against the true demand
     curves of held-out and upcoming concerts, beside the constant and the in-range-only baselines."""
@@ -334,7 +358,7 @@ trees' range: the model before the price response).
 
 Interval coverage against outcomes drawn with the generator's noise at every multiple: {cover}
 Targets: MAPE ≤ 15% at 0.5× and 2×, ≤ 25% at 3×; no flat steps; regret median ≤ 2%, p90 ≤ 8%.
-"""
+""" + PRICE_CURVE_API
 
 
 def _ordinal(x: float) -> str:
