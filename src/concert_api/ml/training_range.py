@@ -5,8 +5,8 @@ answer, and a date years away is predicted as if nothing changed. So training re
 rows (`fit`), and every prediction is checked against it (`TrainingRange.assess`):
 
 * **list price**, per venue type: the 1st-99th percentile of the fitting rows' ticket prices. A price outside
-  it is predicted at the nearer bound (`clamp_prices`): the answer is exactly what the model predicts at that
-  bound, and the warning says so;
+  it is warned about. A model with a price response (`model.PriceResponse`) follows the price beyond the range
+  along it; one saved without predicts it at the nearer bound (`clamp_prices`), and the warning says which;
 * **price relative to the artist's and the venue's usual price** (the features `price_vs_artist` and
   `price_vs_venue`: the price over the geometric mean of their past list prices), per venue type, 1st-99th
   percentile; the price the trees are given (after the clamp above) outside it is warned about, not changed;
