@@ -12,7 +12,12 @@ files at the archive's root. Deploy it with the scikit-learn framework container
 
 Request:  {"instances": [{...instance...}, ...]}   (or one instance object, or a bare list)
 Response: {"predictions": [{"sell_through", "predicted_sales", "low", "high", "coverage", "confidence",
-                            "model_version", "warnings", "confidence_factor"}, ...]}
+                            "model_version", "warnings", "confidence_factor", "sell_out_probability"}, ...]}
+
+A batch is one call: `POST /tickets/price-curve` sends its whole price grid (up to 50 instances, the same concert
+at different prices) in one request, and the model predicts it in one LightGBM call; beyond the prices it was
+trained on it follows its fitted price response (`model.PriceResponse`, stored in model.json), exactly as the
+local predictor does.
 
 `warnings` and `confidence_factor` come from the training range stored in model.json (`training_range`): the
 endpoint says, as the local predictor does, when a request lies outside what the model was trained on. The API

@@ -131,6 +131,7 @@ _DEPLOYMENT: dict[str, tuple[tuple[str, ...], str]] = {
     # The venue model's forecast is added to each venue when SAGEMAKER_VENUE_ENDPOINT is set.
     "venue-popularity": ((LOGS, VENUE_ENDPOINT, WAREHOUSE), "VenuePopularityFunction"),
     "ticket-prediction": ((LOGS, TICKET_ENDPOINT, WAREHOUSE), "TicketPredictionFunction"),
+    "price-curve": ((LOGS, TICKET_ENDPOINT, WAREHOUSE), "PriceCurveFunction"),
     "recommendations": ((LOGS, WAREHOUSE), "RecommendationsFunction"),
     # ?deep=true runs SELECT 1 on the warehouse and asks SageMaker and Bedrock for their endpoint/alias status.
     "health-check": ((LOGS, WAREHOUSE, PROBES), "HealthCheckFunction"),
