@@ -172,6 +172,7 @@ def _mount_optional_groups() -> None:
         ("concert_tools.cli.model_commands", "model"),
         ("concert_tools.cli.chat_commands", "chat"),
         ("concert_tools.cli.up_command", "up"),
+        ("concert_tools.cli.deploy_commands", "deploy"),
     ):
         try:
             command = getattr(importlib.import_module(module), name)
