@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from concert_tools.deploy.lambda_dependencies import runtime_provided_distributions
 from concert_tools.deploy.package import (
     HANDLER_NAMES,
     PackageError,
@@ -20,7 +21,6 @@ from concert_tools.deploy.package import (
     runtime_provided_dir,
     select_sources,
 )
-from concert_tools.deploy.lambda_dependencies import runtime_provided_distributions
 from concert_tools.deploy.package_dependencies import runtime_requirements
 from concert_tools.deploy.spec import AGENT_ACTION_GROUP_HANDLER
 

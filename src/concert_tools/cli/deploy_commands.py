@@ -260,8 +260,9 @@ def package_command(ctx: click.Context, **kw: Any) -> None:
     else:
         click.echo(result.describe())
     if result.size > DIRECT_UPLOAD_LIMIT:
-        click.echo("note: over the 50 MB direct-upload limit; the deployer will upload it to S3 (--s3-bucket)",
-                   err=True)
+        click.echo(
+            "note: over the 50 MB direct-upload limit; the deployer will upload it to S3 (--s3-bucket)", err=True
+        )
     ctx.exit(0)
 
 

@@ -58,9 +58,7 @@ def plan_function(
         "policy_name": None if config.role_arn else f"{name}-policy",
         "policy": None if config.role_arn else policy_for(spec),
         "provisioned_concurrency": config.provisioned_concurrency,
-        "permissions": [
-            {"sid": g.sid, "principal": g.principal, "on": g.target, "source": g.source} for g in grants
-        ],
+        "permissions": [{"sid": g.sid, "principal": g.principal, "on": g.target, "source": g.source} for g in grants],
         "remove_permissions": stale,
     }
 
