@@ -192,13 +192,14 @@ def run_deploy(
 
     region, account = options.region or DEFAULT_REGION, None
     try:
+        if options.package_only:
+            load_package(options, progress)
+            return EXIT_OK
         unchecked: list[str] = []
         env = load_env(options, unchecked)
         package = None
-        if options.package or not options.dry_run or options.package_only:
+        if options.package or not options.dry_run:
             package = load_package(options, progress)
-        if options.package_only:
-            return EXIT_OK
         offline = False
         if client_factory is None:
             session = make_session(options.profile)
