@@ -8,6 +8,7 @@ The same is done for a build without bytecode, to show what hash-based .pyc file
 
     .venv/bin/python bench/bench_package.py                 # build for python3.12/x86_64 (pip, cached), measure
     .venv/bin/python bench/bench_package.py --write-docs    # and update "## Deployment package" in docs/benchmarks.md
+    .venv/bin/python bench/bench_package.py --baseline OLD.zip --baseline-label "before"   # and another zip beside
 """
 
 from __future__ import annotations
@@ -73,6 +74,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--python-version", default="3.12")
     parser.add_argument("--architecture", default="x86_64", choices=("x86_64", "arm64"))
     parser.add_argument("--package", type=Path, help="measure this zip instead of building one")
+    parser.add_argument("--baseline", type=Path, help="also measure this zip (e.g. an earlier build) in the same run")
+    parser.add_argument("--baseline-label", default="baseline", help="what --baseline is, for the table")
     parser.add_argument("--write-docs", action="store_true", help=f"replace '{SECTION}' in docs/benchmarks.md")
     args = parser.parse_args(argv)
 
@@ -101,11 +104,14 @@ def main(argv: list[str] | None = None) -> int:
         bare = _median_wall([python, "-I", "-S", "-c", "pass"], args.runs)
         with_bc = measure(zip_path, python, args.runs, work)
         without_bc = measure(nobc.path, python, args.runs, work)
+        baseline = measure(args.baseline, python, args.runs, work) if args.baseline else None
+        baseline_size = args.baseline.stat().st_size if args.baseline else 0
 
+    baseline_args = f" --baseline {args.baseline} --baseline-label {args.baseline_label!r}" if args.baseline else ""
     lines = [
         SECTION,
         "",
-        f"Reproduce: `.venv/bin/python bench/bench_package.py --runs {args.runs}` "
+        f"Reproduce: `.venv/bin/python bench/bench_package.py --runs {args.runs}{baseline_args}` "
         "(add `--write-docs` to rewrite this section).",
         "",
         f"Machine: {platform.machine()}, {platform.system()}, Python {args.python_version} "
@@ -117,17 +123,24 @@ def main(argv: list[str] | None = None) -> int:
         f"- Zip (python{args.python_version}/{args.architecture}, without boto3, bytecode included): "
         f"**{size / 1024 / 1024:.2f} MB** ({size:,} bytes, {files} files); target <= 5 MB.",
         f"- Same zip without bytecode: {nobc.size / 1024 / 1024:.2f} MB.",
+        *(
+            [f"- {args.baseline_label} (`--baseline`): {baseline_size / 1024 / 1024:.2f} MB ({baseline_size:,} bytes)."]
+            if baseline
+            else []
+        ),
         f"- Bare interpreter (`python -I -S -c pass`): {bare * 1000:.0f} ms.",
         "",
-        "| handler | process wall (ms) | import (ms) | modules | import without .pyc (ms) |",
-        "| --- | ---: | ---: | ---: | ---: |",
+        "| handler | process wall (ms) | import (ms) | modules | import without .pyc (ms) |"
+        + (f" {args.baseline_label}: import (ms) | {args.baseline_label}: modules |" if baseline else ""),
+        "| --- | ---: | ---: | ---: | ---: |" + (" ---: | ---: |" if baseline else ""),
     ]
     for handler in ("-", *HANDLER_NAMES):
         wall, imp, mods = with_bc[handler]
         label = "`api_lambda_handlers` only" if handler == "-" else f"`{handler}`"
-        lines.append(
-            f"| {label} | {wall * 1000:.0f} | {imp * 1000:.0f} | {mods} | {without_bc[handler][1] * 1000:.0f} |"
-        )
+        row = f"| {label} | {wall * 1000:.0f} | {imp * 1000:.0f} | {mods} | {without_bc[handler][1] * 1000:.0f} |"
+        if baseline:
+            row += f" {baseline[handler][1] * 1000:.0f} | {baseline[handler][2]} |"
+        lines.append(row)
     lines += [
         "",
         'Process wall includes interpreter start-up (compare the bare interpreter); "import" is the time of '

@@ -81,8 +81,10 @@ def test_package_only_builds_without_an_env_file_or_credentials(tmp_path: Path) 
     env = {"PATH": "/usr/bin:/bin", "AWS_CONFIG_FILE": str(tmp_path / "none"), "AWS_EC2_METADATA_DISABLED": "true"}
     # When only the package is asked for, with a relative zip path
     proc = subprocess.run(
-        [sys.executable, str(ROOT / "infrastructure" / "deploy_api_lambdas.py"), "--package-only", "--skip-deps"]
-        + ["--no-bytecode", "--zip-path", "out/lambda.zip"],
+        [
+            *(sys.executable, str(ROOT / "infrastructure" / "deploy_api_lambdas.py"), "--package-only"),
+            *("--skip-deps", "--no-bytecode", "--zip-path", "out/lambda.zip"),
+        ],
         capture_output=True,
         text=True,
         cwd=tmp_path,
