@@ -159,8 +159,8 @@ def test_a_real_run_with_sts_refused_is_one_error_line(
     err = capsys.readouterr().err
     assert rc == 1
     assert err.strip().splitlines() == [
-        "error: InvalidClientTokenId: The security token is invalid (check your AWS credentials and --profile)"
-        " (check your AWS credentials, --profile and --region)"
+        "error: could not identify the AWS account (STS GetCallerIdentity): InvalidClientTokenId: The security token"
+        " is invalid (check your AWS credentials and --profile)"
     ]
 
 

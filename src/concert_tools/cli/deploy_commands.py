@@ -222,7 +222,8 @@ def deploy(ctx: click.Context, **kw: Any) -> None:
         package=kw["package"],
         output=kw["output"],
     )
-    client_factory = (ctx.obj or {}).get("client_factory") if isinstance(ctx.obj, dict) else None
+    # `concert_tools.deploy.cli.main` passes a boto3 client factory in ctx.obj (tests point it at moto).
+    client_factory = ctx.obj.get("client_factory") if isinstance(ctx.obj, dict) else None
     ctx.exit(run_deploy(options, client_factory=client_factory))
 
 

@@ -126,7 +126,7 @@ class Deployer:
         """Provisioned concurrency on the `live` alias (see `concurrency`)."""
         ensure_provisioned_concurrency(self.client("lambda"), name, wanted, result)
 
-    def ensure_permissions(self, spec: FunctionSpec, name: str, result: FunctionResult) -> None:
+    def ensure_permissions(self, spec: FunctionSpec, result: FunctionResult) -> None:
         """The function's invoke permissions (see `permissions`)."""
         ensure_permissions(self.client("lambda"), spec, self.config, self.account, self.partition, result)
 
@@ -140,7 +140,7 @@ class Deployer:
             result.arn = publish_and_alias(lam, result.name, changed, result)
             if self.config.provisioned_concurrency is not None:
                 self.ensure_provisioned_concurrency(result.name, self.config.provisioned_concurrency, result)
-            self.ensure_permissions(spec, result.name, result)
+            self.ensure_permissions(spec, result)
         except Exception as exc:
             result.error = reason(exc)
         return result
@@ -171,7 +171,7 @@ class Deployer:
         try:
             ctx = self.resolve_context()
         except Exception as exc:
-            raise DeployError(f"{reason(exc)} (check your AWS credentials, --profile and --region)") from exc
+            raise DeployError(f"could not identify the AWS account (STS GetCallerIdentity): {reason(exc)}") from exc
         for note in ctx.unchecked:
             self.out(f"note: could not check {note}")
         assert package is not None
