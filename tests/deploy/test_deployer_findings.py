@@ -72,7 +72,7 @@ def test_dry_run_without_credentials_plans_offline_and_says_what_it_could_not_ch
     assert '"bedrock:InvokeAgent"' in out
     assert "Could not check (the plan is incomplete):" in out
     assert "the account id (no AWS credentials found" in out
-    assert "whether concert-api-health-check exists (offline)" in out
+    assert "whether concert-api-health-check exists (offline: no AWS identity)" in out
     assert "STS" not in out  # no call was even attempted
     assert "Dry run: nothing was changed." in out
 
@@ -121,6 +121,7 @@ def test_dry_run_prints_what_aws_refused_and_exits_non_zero(
     assert rc == 1
     assert "ExpiredToken: The security token included in the request is expired (refresh your AWS credentials)" in out
     assert "create or update concert-api-health-check" in out
+    assert "whether concert-api-health-check exists (offline: no AWS identity)" in out  # no Lambda call was tried
 
 
 def test_get_function_access_denied_is_one_line_in_the_plan_never_a_traceback(

@@ -72,6 +72,15 @@ def test_layout_is_lean(site_zip: Path) -> None:
     assert not any(n.endswith("/RECORD") or "/tests/" in n for n in names)
 
 
+def test_the_zip_carries_the_whole_runtime_package_and_no_tooling(site_zip: Path) -> None:
+    with zipfile.ZipFile(site_zip) as zf:
+        names = set(zf.namelist())
+    runtime = {n for n in names if n.startswith("concert_api/") and "/__pycache__/" not in n}
+    assert runtime == {p.as_posix() for p in select_sources(ROOT / "src")}
+    assert "concert_api/server/app.py" in runtime  # lazily importing starlette: shipped, never imported on Lambda
+    assert not any(n.startswith("concert_tools/") for n in names)
+
+
 def test_every_module_has_unchecked_hash_bytecode(site_zip: Path) -> None:
     with zipfile.ZipFile(site_zip) as zf:
         names = set(zf.namelist())

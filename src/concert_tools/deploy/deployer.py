@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from concert_tools.deploy.account import AccountContext, resolve_account
+from concert_tools.deploy.account import UNKNOWN_ACCOUNT, AccountContext, resolve_account
 from concert_tools.deploy.artifact import Package, upload_package
 from concert_tools.deploy.aws_errors import reason
 from concert_tools.deploy.concurrency import ensure_provisioned_concurrency
@@ -148,7 +148,9 @@ class Deployer:
     def plan(self, package: Package | None) -> RunReport:
         """The dry run: the plan for every function (reads AWS where it can, writes nothing)."""
         ctx = self.context or self.resolve_context()
-        lam = None if self.config.offline else (lambda: self.client("lambda"))
+        # Without an identity (offline, or STS refused) the Lambda reads would fail the same way: skip them.
+        offline = self.config.offline or ctx.account == UNKNOWN_ACCOUNT
+        lam = None if offline else (lambda: self.client("lambda"))
         functions = [plan_function(spec, self.config, ctx, lam, self.policy_for) for spec in self.config.functions]
         package_line = None
         if package is not None:

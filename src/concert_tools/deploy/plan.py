@@ -30,7 +30,7 @@ def plan_function(
     grants = wanted_grants(spec, config, ctx.account, ctx.partition)
     action, stale = "create or update", []
     if lam is None:
-        ctx.unchecked.append(f"whether {name} exists (offline)")
+        ctx.unchecked.append(f"whether {name} exists (offline: no AWS identity)")
     else:
         try:
             exists = get_function_or_none(lam(), name) is not None
