@@ -106,6 +106,25 @@ def test_every_handler_imports_from_the_unpacked_zip(site_zip: Path, tmp_path: P
         assert str(result["origin"]).startswith(str(unpacked)), result
 
 
+def test_an_import_outside_the_declared_dependencies_is_reported(site_zip: Path, tmp_path: Path) -> None:
+    # Given an unpacked zip whose handler module imports a library that is not a declared dependency
+    unpacked = tmp_path / "task"
+    with zipfile.ZipFile(site_zip) as zf:
+        zf.extractall(unpacked)
+    (unpacked / "numpy").mkdir()
+    (unpacked / "numpy" / "__init__.py").write_text("")
+    shim = unpacked / "api_lambda_handlers.py"
+    shim.write_text(shim.read_text() + "\nimport numpy  # noqa\n")
+    for pyc in (unpacked / "__pycache__").glob("api_lambda_handlers.*.pyc"):
+        pyc.unlink()  # unchecked-hash bytecode would otherwise hide the edit, as intended on Lambda
+    # When a handler is imported from it
+    result = import_handler(
+        unpacked, "health_check_handler", python=sys.executable, runtime_dir=runtime_provided_dir(tmp_path / "rt")
+    )
+    # Then the import is flagged against the one list of what Lambda may import
+    assert result["heavy"] == ["numpy"]
+
+
 def test_a_missing_dependency_is_caught(site_zip: Path, tmp_path: Path) -> None:
     unpacked = tmp_path / "task"
     with zipfile.ZipFile(site_zip) as zf:
