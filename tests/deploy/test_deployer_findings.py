@@ -334,3 +334,17 @@ def test_output_json_carries_a_failure(
     doc = json.loads(capsys.readouterr().out)
     assert rc == 1 and doc["ok"] is False
     assert doc["functions"][0]["status"] == "FAILED" and doc["functions"][0]["error"]
+
+
+def test_a_real_run_without_credentials_is_one_line_before_any_build(tmp_path: Path) -> None:
+    # Given an env file but no AWS credentials anywhere in the chain
+    (tmp_path / ".env").write_text(ENV)
+    # When deploying for real
+    proc = _run([sys.executable, str(PY_ENTRY), "--region", REGION], tmp_path, _no_aws_environment(tmp_path))
+    # Then it stops at once with what to do, without building the package first
+    assert proc.returncode == 1
+    assert proc.stderr.strip().splitlines() == [
+        "error: no AWS credentials found (configure them with `aws configure`, AWS_PROFILE or --profile, or "
+        "environment variables; --dry-run plans without them)"
+    ]
+    assert "Deployment package" not in proc.stdout

@@ -175,6 +175,49 @@ def load_package(options: DeployOptions, log: Callable[[str], None]) -> Package:
     return Package(path=path, data=path.read_bytes())
 
 
+def aws_access(
+    options: DeployOptions, env: dict[str, str], client_factory: ClientFactory | None
+) -> tuple[str, str, bool, ClientFactory]:
+    """Region (and where it came from), whether there are no credentials, and the client factory: from the
+    standard AWS chain, unless a factory is given (tests). A real run without credentials stops here, before any
+    build."""
+    if client_factory is not None:
+        region, source = resolve_region(options.region, None, env)
+        return region, source, False, client_factory
+    session = make_session(options.profile)
+    region, source = resolve_region(options.region, session.region_name, env)
+    offline = not has_credentials(session)
+    if offline and not options.dry_run:
+        raise DeployError(
+            "no AWS credentials found (configure them with `aws configure`, AWS_PROFILE or --profile, or "
+            "environment variables; --dry-run plans without them)"
+        )
+    return region, source, offline, session_client_factory(session, region, options.endpoint_url, options.dry_run)
+
+
+def deploy_config(options: DeployOptions, env: dict[str, str], region: str) -> DeployConfig:
+    """The run's configuration: the flags, with the guide's env file keys as defaults."""
+    return DeployConfig(
+        region=region,
+        functions=options.functions,
+        env=env,
+        stage=options.stage,
+        role_arn=options.role_arn or env.get("LAMBDA_EXECUTION_ROLE_ARN") or None,
+        shared_role=options.shared_role,
+        s3_bucket=options.s3_bucket or env.get("LAMBDA_DEPLOYMENT_BUCKET") or None,
+        s3_prefix=options.s3_prefix,
+        api_gateway_id=options.api_gateway_id or env.get("API_GATEWAY_ID") or None,
+        provisioned_concurrency=options.provisioned_concurrency,
+        kms_key_arn=options.kms_key_arn,
+        subnet_ids=options.subnet_ids,
+        security_group_ids=options.security_group_ids,
+        architecture=options.build.architecture,
+        runtime=options.runtime or f"python{options.build.python_version}",
+        log_level=options.log_level,
+        dry_run=options.dry_run,
+    )
+
+
 def run_deploy(
     options: DeployOptions,
     *,
@@ -190,58 +233,25 @@ def run_deploy(
     def progress(line: str) -> None:
         print(line, file=stderr if as_json else stdout, flush=True)
 
-    region, account = options.region or DEFAULT_REGION, None
+    region = options.region or DEFAULT_REGION
     try:
         if options.package_only:
             load_package(options, progress)
             return EXIT_OK
         unchecked: list[str] = []
         env = load_env(options, unchecked)
-        package = None
-        if options.package or not options.dry_run:
-            package = load_package(options, progress)
-        offline = False
-        if client_factory is None:
-            session = make_session(options.profile)
-            region, source = resolve_region(options.region, session.region_name, env)
-            offline = not has_credentials(session)
-            if offline and not options.dry_run:
-                raise DeployError(
-                    "no AWS credentials found (configure them with `aws configure`, AWS_PROFILE or --profile, or "
-                    "environment variables; --dry-run plans without them)"
-                )
-            client_factory = session_client_factory(session, region, options.endpoint_url, options.dry_run)
-        else:
-            region, source = resolve_region(options.region, None, env)
+        region, source, offline, factory = aws_access(options, env, client_factory)
         progress(f"Region: {region} (from {source})")
-        config = DeployConfig(
-            region=region,
-            functions=options.functions,
-            env=env,
-            stage=options.stage,
-            role_arn=options.role_arn or env.get("LAMBDA_EXECUTION_ROLE_ARN") or None,
-            shared_role=options.shared_role,
-            s3_bucket=options.s3_bucket or env.get("LAMBDA_DEPLOYMENT_BUCKET") or None,
-            s3_prefix=options.s3_prefix,
-            api_gateway_id=options.api_gateway_id or env.get("API_GATEWAY_ID") or None,
-            provisioned_concurrency=options.provisioned_concurrency,
-            kms_key_arn=options.kms_key_arn,
-            subnet_ids=options.subnet_ids,
-            security_group_ids=options.security_group_ids,
-            architecture=options.build.architecture,
-            runtime=options.runtime or f"python{options.build.python_version}",
-            log_level=options.log_level,
-            dry_run=options.dry_run,
-            offline=offline,
-            unchecked=unchecked,
-        )
-        report = Deployer(config, client_factory, out=progress).run(package)
+        package = load_package(options, progress) if options.package or not options.dry_run else None
+        config = deploy_config(options, env, region)
+        config.offline, config.unchecked = offline, unchecked
+        report = Deployer(config, factory, out=progress).run(package)
     except Exception as exc:
         usage = isinstance(exc, UsageProblem | PackageError)
         message = str(exc) if isinstance(exc, DeployError | PackageError) else reason(exc)
         print(f"error: {message}", file=stderr)
         if as_json:
-            print(summary_json(region=region, account=account, error=message), file=stdout)
+            print(summary_json(region=region, account=None, error=message), file=stdout)
         return EXIT_USAGE if usage else EXIT_FAILED
     _print_report(report, options, region, stdout)
     return EXIT_OK if report.ok else EXIT_FAILED
