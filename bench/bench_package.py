@@ -48,23 +48,38 @@ def _median_wall(cmd: list[str], runs: int) -> float:
     return statistics.median(times)
 
 
-def measure(zip_path: Path, python: str, runs: int, work: Path) -> dict[str, tuple[float, float, int]]:
-    """handler -> (median process wall seconds, median import seconds, modules loaded)."""
-    unpacked = work / zip_path.stem
-    with zipfile.ZipFile(zip_path) as zf:
-        zf.extractall(unpacked)
+def measure(zips: list[Path], python: str, runs: int, work: Path) -> list[dict[str, tuple[float, float, int]]]:
+    """Per zip: handler -> (median process wall seconds, median import seconds, modules loaded).
+
+    The zips are measured interleaved (each run imports each handler from each zip in turn), so a change in the
+    machine's load during the benchmark falls on all of them alike.
+    """
     runtime = runtime_provided_dir(work / "runtime")
-    out: dict[str, tuple[float, float, int]] = {}
-    for handler in ("-", *HANDLER_NAMES):
-        walls, imports, modules = [], [], 0
-        for _ in range(runs):
-            t0 = time.perf_counter()
-            result = import_handler(unpacked, handler, python=python, runtime_dir=runtime)
-            walls.append(time.perf_counter() - t0)
-            imports.append(float(result["seconds"]))  # type: ignore[arg-type]
-            modules = int(result["modules"])  # type: ignore[call-overload]
-        out[handler] = (statistics.median(walls), statistics.median(imports), modules)
-    return out
+    unpacked = []
+    for i, zip_path in enumerate(zips):
+        target = work / f"{i}-{zip_path.stem}"
+        with zipfile.ZipFile(zip_path) as zf:
+            zf.extractall(target)
+        unpacked.append(target)
+    samples: dict[tuple[int, str], tuple[list[float], list[float], list[int]]] = {
+        (i, h): ([], [], []) for i in range(len(zips)) for h in ("-", *HANDLER_NAMES)
+    }
+    for _ in range(runs):
+        for handler in ("-", *HANDLER_NAMES):
+            for i, folder in enumerate(unpacked):
+                t0 = time.perf_counter()
+                result = import_handler(folder, handler, python=python, runtime_dir=runtime)
+                walls, imports, modules = samples[(i, handler)]
+                walls.append(time.perf_counter() - t0)
+                imports.append(float(result["seconds"]))  # type: ignore[arg-type]
+                modules.append(int(result["modules"]))  # type: ignore[call-overload]
+    return [
+        {
+            h: (statistics.median(samples[(i, h)][0]), statistics.median(samples[(i, h)][1]), samples[(i, h)][2][-1])
+            for h in ("-", *HANDLER_NAMES)
+        }
+        for i in range(len(zips))
+    ]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -102,9 +117,9 @@ def main(argv: list[str] | None = None) -> int:
             log=lambda _m: None,
         )
         bare = _median_wall([python, "-I", "-S", "-c", "pass"], args.runs)
-        with_bc = measure(zip_path, python, args.runs, work)
-        without_bc = measure(nobc.path, python, args.runs, work)
-        baseline = measure(args.baseline, python, args.runs, work) if args.baseline else None
+        measured = measure([zip_path, nobc.path, *([args.baseline] if args.baseline else [])], python, args.runs, work)
+        with_bc, without_bc = measured[0], measured[1]
+        baseline = measured[2] if args.baseline else None
         baseline_size = args.baseline.stat().st_size if args.baseline else 0
 
     baseline_args = f" --baseline {args.baseline} --baseline-label {args.baseline_label!r}" if args.baseline else ""
@@ -115,7 +130,8 @@ def main(argv: list[str] | None = None) -> int:
         "(add `--write-docs` to rewrite this section).",
         "",
         f"Machine: {platform.machine()}, {platform.system()}, Python {args.python_version} "
-        f"(`{Path(python).name}`), median of {args.runs} runs, each a fresh `-I -S -B` interpreter with only the "
+        f"(`{Path(python).name}`), median of {args.runs} runs (the zips interleaved), each a fresh "
+        "`-I -S -B` interpreter with only the "
         "unpacked zip and the runtime's boto3 on sys.path. Load average during the run: "
         f"{load_before:.1f} -> {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores (a shared machine: compare "
         "rows of one run, not runs).",
