@@ -11,7 +11,7 @@ import boto3
 import pytest
 from tests.deploy.conftest import REGION, Recorder
 
-from concert_tools.deploy.cli import main
+from concert_tools.cli.deploy_commands import main
 from concert_tools.deploy.spec import FUNCTIONS
 
 ENV = """\
