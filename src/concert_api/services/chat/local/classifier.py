@@ -22,6 +22,7 @@ from typing import Any
 PLACEHOLDER_TOKENS = {
     "artist": "xartistx", "venue": "xvenuex", "city": "xcityx", "state": "xstatex", "genre": "xgenrex",
     "vtype": "xvtypex", "date": "xdatex", "price": "xpricex", "count": "xcountx", "user": "xuserx",
+    "min_events": "xcountx",
 }  # fmt: skip
 """Entity type -> the token that stands for it in the classifier's input."""
 

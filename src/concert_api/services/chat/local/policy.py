@@ -1,0 +1,598 @@
+"""The dialogue policy: given a message (its entities and the classifier's prediction) and the dialogue state,
+decide what to do — which intent, with which slots, what to carry over from before, what to ask back.
+
+It runs nothing and words nothing: its `Decision` goes to the executor (which runs the tools) and to the
+renderer (which words the reply). In order, a message is:
+
+1. the answer to a pending question ("Which venue?" -> "the second one", "Otis", "$80");
+2. a near miss: a request the platform cannot serve although it mentions concerts (buy, cancel, refund, seats,
+   transfers, films, restaurants near a venue) -> "I can't do that here" and the nearest thing it can do;
+3. a reference to the last answer's list: "tell me about the second one", "which of them play in Denver?";
+4. a comparison: two artists or venues side by side (`compare_with`), or two places (or artists) answered both;
+5. a follow-up ("what about Chicago?", "only jazz", "and at $90?" — also after another question, from the last
+   prediction kept in the state), or a new question that carries what it points back at ("did they sell?");
+6. otherwise what the classifier says, out of scope when unsure and naming nothing in the catalog.
+
+Before a tool runs, a name the catalog lacks is said with the nearest known names, and a missing or ambiguous
+slot is asked for.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from rapidfuzz import fuzz, process
+
+from concert_api.services.chat.local import dates as date_parser
+from concert_api.services.chat.local.catalog import US_STATES as US_STATE_NAMES
+from concert_api.services.chat.local.catalog import Catalog
+from concert_api.services.chat.local.classifier import FOLLOW_UP, Prediction
+from concert_api.services.chat.local.entities import Entity, Extraction
+from concert_api.services.chat.local.near_miss import NearMiss, near_miss
+from concert_api.services.chat.local.references import UnknownName, group_kind, ordinal_index, unknown_names
+from concert_api.services.chat.local.slots import (
+    ACCEPTS,
+    Slots,
+    arguments_for,
+    carried,
+    group_by,
+    inapplicable,
+    merge,
+    missing,
+    only_modifiers,
+    slots_from,
+)
+from concert_api.services.chat.local.state import DialogueState, ResultItem
+
+TOOL_INTENTS = ("artist_lookup", "venue_popularity", "venue_lookup", "concert_search", "ticket_prediction",
+                "recommendations", "sales_query")
+OUT_OF_SCOPE_BELOW = 0.40
+"""A message whose best intent is less likely than this, and that names nothing in the catalog, is out of scope."""
+CATALOG_NAMES = frozenset({"artist", "venue"})
+"""Entities only the platform's data knows: a message naming one is never out of scope (a city can be)."""
+
+FOLLOW_UP_OPENERS = re.compile(r"^\s*(and|what about|how about|what if|same|now|then|ok(ay)?|instead|also|try|"
+                               r"switch|make it|just|only|but|with|without|except|for|in|at)\b", re.IGNORECASE)
+COMPARE = re.compile(r"\b(compare[sd]?|comparing|comparison|vs\.?|versus|side by side|differences? between|differ|"
+                     r"which (one )?is (bigger|larger|better|more popular))\b", re.IGNORECASE)
+"""Words that, with two artists or two venues named, ask for the two side by side."""
+WHOLE_YEAR = re.compile(r"\b(all|whole|entire|full|complete)\b", re.IGNORECASE)
+FAREWELL = re.compile(r"\b(thanks?|thank you|cheers|bye|goodbye|see you)\b", re.IGNORECASE)
+ORDINALS = {"first": 0, "1st": 0, "one": 0, "1": 0, "second": 1, "2nd": 1, "two": 1, "2": 1, "third": 2,
+            "3rd": 2, "three": 2, "3": 2, "last": -1}
+ENTITY_INTENTS = (("artist", "artist_lookup"), ("venue", "concert_search"), ("city", "concert_search"),
+                  ("state", "concert_search"), ("genre", "concert_search"), ("date", "concert_search"),
+                  ("user", "recommendations"))
+AT_PRICE = re.compile(r"\b(at|for|priced at|if tickets (cost|are))\s+\$?\d", re.IGNORECASE)
+"""A price said as the price of a ticket ("and at $90?"): after a prediction, a new price for it."""
+TICKETS_MEASURE = re.compile(r"\b(tickets?|seats?|sold|sell|sells|selling|seller|attendance|crowds?|fans|"
+                             r"head ?count|turnout)\b", re.IGNORECASE)
+REVENUE_MEASURE = re.compile(r"\b(revenue|gross\w*|earn\w*|money|takings|brought in|lucrative|income|dollars|"
+                             r"box office|made|make)\b", re.IGNORECASE)
+NEXT_WORDS = re.compile(r"\b(next|coming|upcoming|following)\b", re.IGNORECASE)
+FOLLOW_UP_CONFIDENCE = 0.6
+REFERENCE_INTENT_CONFIDENCE = 0.5
+MAX_VENUE_OPTIONS = 4
+PREDICTION_SLOTS = ("artist", "venue", "venue_label", "date", "price")
+
+
+@dataclass
+class Decision:
+    """What to do with one message.
+
+    `action`: "tool" (run `intent`'s tool with `slots`, once per entry of `runs` when several), "ask" (a
+    question: `pending` holds what answers it, `question` what to say), "chat" (greeting, help or out of scope,
+    `kind`), "near_miss" (`near`), "stand" (a follow-up that changes nothing the last question can use).
+    `notes` are sentences said before the answer; `extra` goes into the response's `data`.
+    """
+
+    action: str
+    intent: str
+    confidence: float
+    slots: Slots = field(default_factory=dict)
+    runs: list[Slots] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    extra: dict[str, Any] = field(default_factory=dict)
+    pending: dict[str, Any] | None = None
+    question: dict[str, Any] = field(default_factory=dict)
+    kind: str = ""
+    near: NearMiss | None = None
+    follow_up: bool = False
+    keep_state: bool = False
+    tool_intent: str | None = None
+    """For a near miss: the intent whose tool shows the nearest thing the assistant can do (`runs`)."""
+
+
+class DialoguePolicy:
+    """Decides one message in its dialogue state."""
+
+    def __init__(self, *, message: str, state: DialogueState, extraction: Extraction, prediction: Prediction,
+                 catalog: Catalog, carrier_words: frozenset[str], today: dt.date,
+                 out_of_scope_below: float = OUT_OF_SCOPE_BELOW) -> None:
+        self.message = message
+        self.state = state
+        self.extraction = extraction
+        self.prediction = prediction
+        self.catalog = catalog
+        self.carrier_words = carrier_words
+        self.today = today
+        self.out_of_scope_below = out_of_scope_below
+        self.previous: Slots = (state.pending or {}).get("slots") or state.slots or {}
+        self.follow_up = False
+        self.new_slots: Slots = {}
+        self.notes: list[str] = []
+        self.extra: dict[str, Any] = {}
+
+    # --- the decision ------------------------------------------------------------------------------------
+
+    def decide(self) -> Decision:
+        """What to do with the message."""
+        pending = self.state.pending
+        if pending:
+            answered = self._answers_pending(pending)
+            if answered is not None:
+                self.follow_up = True
+                return self._tool(pending["intent"], self.prediction.confidence, answered)
+        near = near_miss(self.extraction.delexicalised)
+        if near is not None:
+            return self._near_miss(near)
+        referred = self._reference()
+        if referred is not None:
+            return referred
+        intent, confidence, slots = self._intent()
+        if intent not in TOOL_INTENTS:
+            return self._decision("chat", intent, confidence, kind=intent)
+        if self.follow_up and inapplicable(intent, self.new_slots):
+            return self._not_applicable(intent, confidence)
+        return self._tool(intent, confidence, slots)
+
+    def _near_miss(self, near: NearMiss) -> Decision:
+        """A request the platform cannot serve; when it names an artist or a venue, the nearest thing the
+        assistant can do runs too: that artist's or venue's upcoming concerts, or the venue's profile."""
+        slots = slots_from(self.extraction)
+        confidence = self.prediction.probabilities.get("out_of_scope", 0.0) or self.prediction.confidence
+        nearest: str | None = None
+        runs: list[Slots] = []
+        if near.kind == "food" and slots.get("venue"):
+            nearest, runs = "venue_lookup", [{"venue": slots["venue"], "venue_label": slots.get("venue_label")}]
+        elif near.kind not in {"film", "account"} and (slots.get("artist") or slots.get("venue")):
+            search = {k: v for k, v in slots.items() if k in {"artist", "venue", "venue_label", "city", "state",
+                                                              "date"}}
+            nearest, runs = "concert_search", [search]
+        return self._decision("near_miss", "out_of_scope", confidence, slots=slots, near=near, runs=runs,
+                              tool_intent=nearest)
+
+    def _intent(self) -> tuple[str, float, Slots]:
+        p = self.prediction
+        last = self.state.intent
+        comparison = self._comparison()
+        if comparison is not None:
+            return comparison, max(p.probabilities.get(comparison, 0.0),
+                                   p.confidence if p.intent == comparison else 0.0), slots_from(self.extraction)
+        names_something = any(e.type in {"artist", "venue", "city", "state", "genre", "date", "price", "count",
+                                         "user", "vtype", "min_events"} for e in self.extraction.entities)
+        prediction_follow_up = self._prediction_follow_up()
+        if prediction_follow_up is not None:
+            return prediction_follow_up
+        looks_like_follow_up = p.intent == FOLLOW_UP or (
+            FOLLOW_UP_OPENERS.match(self.message) is not None and names_something
+            and (p.intent not in TOOL_INTENTS or p.confidence < FOLLOW_UP_CONFIDENCE))
+        if last and (looks_like_follow_up or only_modifiers(self.message, self.extraction)):
+            return self._follow_up(last)
+        if p.intent == "out_of_scope" and any(e.type in CATALOG_NAMES for e in self.extraction.entities):
+            # An artist or a venue of the catalog is named: the question is about the data, whatever its wording.
+            # The likeliest tool's intent answers it.
+            best = max(TOOL_INTENTS, key=lambda intent: p.probabilities.get(intent, 0.0))
+            return best, p.probabilities.get(best, 0.0), carried(self.state.slots, slots_from(self.extraction),
+                                                                 best, self.message)
+        if p.intent == FOLLOW_UP or (p.confidence < self.out_of_scope_below and p.intent != "greeting"):
+            kind = next((intent for kind, intent in ENTITY_INTENTS if self.extraction.first(kind)), None)
+            if kind is None:
+                return (("out_of_scope", p.probabilities.get("out_of_scope", 0.0), {}) if p.intent != FOLLOW_UP
+                        else ("help", p.confidence, {}))
+            return kind, p.probabilities.get(kind, 0.0), slots_from(self.extraction)
+        slots = slots_from(self.extraction)
+        if p.intent in TOOL_INTENTS:
+            slots = carried(self.state.slots, slots, p.intent, self.message)
+        return p.intent, p.confidence, slots
+
+    def _follow_up(self, last: str) -> tuple[str, float, Slots]:
+        """The last question again, with what the message changes."""
+        p = self.prediction
+        self.follow_up = True
+        self.new_slots = slots_from(self.extraction)
+        dimension = group_by(self.message)
+        if dimension:
+            self.new_slots["group_by"] = dimension
+        self._keep_the_month()
+        if "venue" in self.new_slots and not inapplicable(last, {"venue": 1}):
+            for place in ("city", "state"):  # "at X in Chicago": the venue says where
+                if inapplicable(last, {place: 1}):
+                    self.new_slots.pop(place, None)
+        if "genres" in self.new_slots and "genres" in self.state.slots:  # "only jazz": jazz instead
+            self.state.slots.pop("genres", None)
+        return last, p.probabilities.get(FOLLOW_UP, 0.0) + p.probabilities.get(last, 0.0), \
+            merge(self.state.slots, self.new_slots)
+
+    def _prediction_follow_up(self) -> tuple[str, float, Slots] | None:
+        """"And at $90?", "what about Saturday?" after a prediction — even with another question in between —
+        predict again with that price or date."""
+        kept = self.state.prediction
+        if not kept or self.state.intent == "ticket_prediction":
+            return None  # right after a prediction, the ordinary follow-up keeps it
+        types = {e.type for e in self.extraction.entities}
+        if "price" not in types or not types <= {"price", "date"} or len(self.message.split()) > 8:
+            return None
+        if not AT_PRICE.search(self.message):
+            return None  # "under $50" narrows a search; "at $90" prices a ticket
+        self.follow_up = True
+        self.new_slots = slots_from(self.extraction)
+        p = self.prediction
+        return "ticket_prediction", max(p.probabilities.get(FOLLOW_UP, 0.0), p.confidence), merge(kept,
+                                                                                                self.new_slots)
+
+    def _comparison(self) -> str | None:
+        """"Compare X and Y", "X vs Y": two artists (or two venues) named with a comparing word are looked up
+        side by side."""
+        if not COMPARE.search(self.message):
+            return None
+        for kind, intent in (("venue", "venue_lookup"), ("artist", "artist_lookup")):
+            named = {e.value for e in self.extraction.of(kind) if not e.ambiguous}
+            if len(named) >= 2:
+                return intent
+        return None
+
+    def _keep_the_month(self) -> None:
+        """A follow-up naming only a year ("and 2024?") after a month, a season or a day keeps that part of the
+        calendar in the new year (December 2025 -> December 2024) and says so; "all of 2024" is the year."""
+        entity = self.extraction.first("date")
+        previous = _span(self.previous.get("date"))
+        if (entity is None or entity.mention is None or entity.mention.kind not in date_parser.YEAR_KINDS
+                or previous is None or date_parser.whole_year(previous) or WHOLE_YEAR.search(self.message)
+                or "date" not in self.new_slots):
+            return
+        year = int(entity.mention.match.group("year"))
+        start, end = date_parser.with_year(previous, year)
+        whole_month = start.day == 1 and (end + dt.timedelta(days=1)).day == 1 and start.month == end.month
+        kept = f"{start:%B}" if whole_month else "the same dates"
+        said = f"{start:%B} {year}" if whole_month else "the same dates that year"
+        self.new_slots["date"] = {"date_from": start.isoformat(), "date_to": end.isoformat(),
+                                  "text": f"{entity.label} ({kept})"}
+        self.extra["date_reading"] = {"said": entity.label, "year": year, "kept": kept,
+                                      "date_from": start.isoformat(), "date_to": end.isoformat()}
+        what = "month" if whole_month else "dates"
+        self.notes.append(f"I read \"{entity.label}\" as {said}, keeping the {what} of the last question "
+                          f"(ask for \"all of {year}\" for the whole year).")
+
+    # --- references to the last answer --------------------------------------------------------------------
+
+    def _reference(self) -> Decision | None:
+        """"Tell me about the second one", "which of them play in Denver?": the message is about things the last
+        answer listed."""
+        results = self.state.results
+        if not results or any(e.type in CATALOG_NAMES for e in self.extraction.entities):
+            return None
+        index = ordinal_index(self.message)
+        p = self.prediction
+        if index is not None and -len(results) <= index < len(results):
+            item = results[index]
+            slots = {**_item_slots(item), **{k: v for k, v in slots_from(self.extraction).items()
+                                             if k not in {"count"}}}
+            intent = {"artist": "artist_lookup", "venue": "venue_lookup", "concert": "concert_search"}[item.kind]
+            if p.intent in TOOL_INTENTS and p.confidence >= REFERENCE_INTENT_CONFIDENCE and len(
+                    self.message.split()) > 5 and p.intent not in {"artist_lookup", "venue_lookup"}:
+                intent = p.intent
+            if intent == "concert_search" and item.kind == "concert":
+                slots["when"] = "any"
+            self.follow_up = True
+            self.extra["refers_to"] = {"position": index + 1 if index >= 0 else len(results), "kind": item.kind,
+                                       "label": item.label}
+            return self._tool(intent, max(p.confidence, REFERENCE_INTENT_CONFIDENCE), slots)
+        kind = group_kind(self.message)
+        if kind is None:
+            return None
+        artists = [r.value for r in results if r.kind == "artist"]
+        venues = [r for r in results if r.kind == "venue"]
+        if kind in {"", "artist"} and len(artists) >= 2 and not self.extraction.first("artist"):
+            slots = slots_from(self.extraction)
+            slots["artists"] = artists
+            self.follow_up = True
+            self.extra["refers_to"] = {"kind": "artist", "labels": artists}
+            return self._tool("concert_search", max(p.confidence, REFERENCE_INTENT_CONFIDENCE), slots)
+        if kind == "venue" and len(venues) == 1 and not self.extraction.first("venue"):
+            return self._tool("venue_lookup", p.confidence, _item_slots(venues[0]))
+        return None
+
+    # --- pending questions --------------------------------------------------------------------------------
+
+    def _answers_pending(self, pending: dict[str, Any]) -> Slots | None:
+        """The slots the pending question's intent runs with when the message answers it, else None."""
+        slot, options = pending["slot"], pending.get("options") or []
+        new = slots_from(self.extraction)
+        value: Any = None
+        label: str | None = None
+        entity = self.extraction.first(slot)
+        if entity is not None and entity.ambiguous and options:
+            narrowed = [o for o in options if o[0] in {c[0] for c in entity.candidates}]
+            if len(narrowed) == 1:
+                value, label = narrowed[0]
+        elif slot in new:
+            value = new[slot]
+            label = new.get("venue_label") if slot == "venue" else None
+        elif options:
+            value, label = self._option_in_message(options)
+        if value is None:
+            return None
+        if ordinal_index(self.message) is not None:
+            new.pop("count", None)  # "the first one" picks an option; it is not "top 1"
+        slots = merge(pending.get("slots") or {}, {k: v for k, v in new.items() if k != slot})
+        slots[slot] = value
+        if slot == "venue":
+            slots["venue_label"] = label or value
+        if slot == "city" and (state := pending.get("states", {}).get(str(value))):
+            slots["state"] = state
+        return slots
+
+    def _option_in_message(self, options: list[list[Any]]) -> tuple[Any, str | None]:
+        words = self.message.lower().strip(" ?.!").split()
+        index = ordinal_index(self.message)
+        if index is not None and -len(options) <= index < len(options):
+            return options[index][0], options[index][1]
+        for word in words:
+            if word in ORDINALS and len(words) <= 4:
+                index = ORDINALS[word]
+                if -len(options) <= index < len(options):
+                    return options[index][0], options[index][1]
+        labels = [str(o[1]) for o in options]
+        best = process.extractOne(self.message, labels, scorer=fuzz.partial_ratio, score_cutoff=80)
+        if best is None:
+            return None, None
+        return options[best[2]][0], options[best[2]][1]
+
+    # --- before a tool runs -----------------------------------------------------------------------------------
+
+    def _tool(self, intent: str, confidence: float, slots: Slots) -> Decision:
+        """Run the intent's tool, unless a name is unknown or ambiguous or a required slot is missing."""
+        ambiguous = [e for e in self.extraction.entities if e.ambiguous and e.type not in slots]
+        if ambiguous:
+            return self._clarify_ambiguous(intent, confidence, slots, ambiguous[0])
+        unknown = self._unknown(intent, slots)
+        if unknown is not None:
+            return self._ask_unknown(intent, confidence, slots, unknown)
+        lacking = missing(intent, slots)
+        if lacking:
+            return self._ask_for(intent, confidence, slots, lacking)
+        if intent == "sales_query":
+            switched = self._future_sales(slots, confidence)
+            if switched is not None:
+                return switched
+        runs = self._runs(intent, slots)
+        return self._decision("tool", intent, confidence, slots=slots, runs=runs)
+
+    def _runs(self, intent: str, slots: Slots) -> list[Slots]:
+        """One slot set per thing compared: "LA vs Phoenix" asks the same question of both places, "X or Y" of
+        both artists when the tool takes one artist and has no side-by-side form."""
+        if self.state.pending and self.follow_up and not self.extraction.entities:
+            return [slots]
+        for kind, key in (("city", "city"), ("state", "state"), ("artist", "artist"), ("venue", "venue")):
+            if key not in ACCEPTS.get(intent, frozenset()) or (kind in {"artist", "venue"} and intent in {
+                    "artist_lookup", "venue_lookup"}) or (intent == "venue_popularity" and kind == "venue"):
+                continue
+            named = list(dict.fromkeys(e for e in self.extraction.of(kind) if not e.ambiguous))
+            values = list(dict.fromkeys(e.value for e in named))
+            if len(values) < 2 or intent == "ticket_prediction":
+                continue
+            runs = []
+            for value in values[:3]:
+                one = {k: v for k, v in slots.items() if k not in {"compare", "artists"}}
+                if kind == "city":
+                    one.pop("state", None)
+                if kind == "state":
+                    one.pop("city", None)
+                one[key] = value
+                if kind == "venue":
+                    one["venue_label"] = next(e.label for e in named if e.value == value)
+                runs.append(one)
+            self.extra["compared"] = {"kind": kind, "values": [str(v) for v in values[:3]]}
+            return runs
+        return [slots]
+
+    def _unknown(self, intent: str, slots: Slots) -> UnknownName | None:
+        """A place or an artist the message names that the catalog lacks (and nothing known of its kind)."""
+        if self.follow_up and self.state.pending:
+            return None
+        for unknown in unknown_names(self.message, self.extraction, self.catalog, self.carrier_words):
+            accepts = ACCEPTS.get(intent, frozenset())
+            if unknown.kind == "city" and {"city", "venue"} & accepts and not any(
+                    self.extraction.first(k) for k in ("city", "state", "venue")):
+                return unknown
+            if unknown.kind == "artist" and "artist" in accepts and not self.extraction.first("artist") \
+                    and not slots.get("artist"):
+                return unknown
+        return None
+
+    def _future_sales(self, slots: Slots, confidence: float) -> Decision | None:
+        """Sales are of completed concerts. A date said looking ahead ("next Friday", "next month") that lies
+        wholly after today is answered with the concerts scheduled then, and the reply says why."""
+        date = self.extraction.first("date")
+        if date is None or slots.get("date") != date.value or not NEXT_WORDS.search(date.label):
+            return None
+        if date.value["date_from"] <= self.today.isoformat():
+            return None
+        search = {k: v for k, v in slots.items() if k in ACCEPTS["concert_search"]}
+        self.notes.append(f"Ticket sales cover completed concerts, and {date.label} "
+                          f"({_said_range(date.value)}) is still ahead, so here are the concerts scheduled then.")
+        self.extra["switched_from"] = "sales_query"
+        return self._decision("tool", "concert_search", confidence, slots=search, runs=[search])
+
+    # --- questions back ---------------------------------------------------------------------------------------
+
+    def _clarify_ambiguous(self, intent: str, confidence: float, slots: Slots, entity: Entity) -> Decision:
+        options = [[value, label] for value, label in entity.candidates]
+        pending = {"intent": intent, "slot": entity.type, "slots": slots, "options": options}
+        labels = [label for _, label in entity.candidates]
+        question = {"type": "ambiguous", "slot": entity.type, "said": self.message[entity.start:entity.end],
+                    "labels": labels}
+        return self._decision("ask", intent, confidence, slots=slots, pending=pending, question=question)
+
+    def _ask_unknown(self, intent: str, confidence: float, slots: Slots, unknown: UnknownName) -> Decision:
+        """"Springfield is not a city I know; did you mean ...?" The next message can pick one."""
+        slot = "city" if unknown.kind == "city" else "artist"
+        states = {}
+        if slot == "city":
+            for name in unknown.nearest:
+                row = next((c for c in self.catalog.cities_with_venues() if c["city"] == name), None)
+                if row is not None:
+                    states[name] = row["state"]
+        pending = {"intent": intent, "slot": slot, "slots": slots, "options": [[n, n] for n in unknown.nearest],
+                   "states": states}
+        question = {"type": "unknown", "slot": slot, "said": unknown.said, "nearest": list(unknown.nearest)}
+        self.extra["unknown_name"] = {"said": unknown.said, "kind": unknown.kind, "nearest": list(unknown.nearest)}
+        return self._decision("ask", intent, confidence, slots=slots, pending=pending, question=question)
+
+    def _ask_for(self, intent: str, confidence: float, slots: Slots, lacking: list[str]) -> Decision:
+        slot = lacking[0]
+        options: list[list[Any]] = []
+        if slot == "artist":
+            options = [[a["name"], a["name"]] for a in self.catalog.artists[:3]]
+        elif slot == "venue":
+            return self._ask_for_venue(intent, confidence, slots, lacking)
+        pending = {"intent": intent, "slot": slot, "slots": slots, "options": options}
+        question = {"type": "slot", "slot": slot, "missing": lacking, "options": options}
+        return self._decision("ask", intent, confidence, slots=slots, pending=pending, question=question)
+
+    def _ask_for_venue(self, intent: str, confidence: float, slots: Slots, lacking: list[str]) -> Decision:
+        """Which venue? When the message (or the question) names a place, that place's venues, largest first
+        (its only venue is taken); otherwise the largest venues."""
+        city, state = slots.get("city"), slots.get("state")
+        place = city or (US_STATE_NAMES.get(str(state), str(state)) if state else None)
+        venues = self._venues_in(city, state)
+        note = ""
+        if place and len(venues) == 1:
+            slots = {**slots, "venue": venues[0]["venue_id"], "venue_label": venues[0]["name"]}
+            self.notes.append(f"{venues[0]['name']} is the only venue in {place} in the data.")
+            return self._tool(intent, confidence, slots)
+        if place and not venues:
+            note = f"I have no venues in {place} in the data. "
+            place = None
+        if not place:
+            venues = sorted(self.catalog.venues, key=lambda v: (-int(v["capacity"] or 0), v["name"]))
+        options = [[v["venue_id"], v["name"]] for v in venues]
+        pending = {"intent": intent, "slot": "venue", "slots": slots, "options": options}
+        question = {"type": "venue", "slot": "venue", "missing": lacking, "options": options, "place": place,
+                    "note": note}
+        return self._decision("ask", intent, confidence, slots=slots, pending=pending, question=question)
+
+    def _not_applicable(self, intent: str, confidence: float) -> Decision:
+        """A follow-up naming a slot the last question cannot take: a place for a prediction asks which venue
+        there is meant; anything else is said plainly, and the slots that do apply are still used."""
+        new, previous = self.new_slots, self.state.slots
+        wrong = inapplicable(intent, new)
+        usable = {k: v for k, v in new.items() if k not in wrong and not (k == "venue_label" and "venue" in wrong)}
+        if intent == "ticket_prediction" and {"city", "state"} & set(wrong) and "venue" not in new:
+            return self._venue_in_place(intent, confidence, merge(previous, usable))
+        ignored = {k: new[k] for k in wrong}
+        self.extra["not_applied"] = ignored
+        if usable:
+            self.notes.append(f"{_not_applicable_note(intent, wrong, new)}, so I left that out.")
+            return self._tool(intent, confidence, merge(previous, usable))
+        return self._decision("stand", intent, confidence, keep_state=True,
+                              question={"wrong": wrong, "new": new, "previous": previous,
+                                        "note": _not_applicable_note(intent, wrong, new)})
+
+    def _venue_in_place(self, intent: str, confidence: float, slots: Slots) -> Decision:
+        """A prediction is for one venue: "what about Chicago?" asks which venue in Chicago (or says there is
+        none in the data; one venue is taken as meant)."""
+        city, state = self.new_slots.get("city"), self.new_slots.get("state")
+        place = city or US_STATE_NAMES.get(str(state), str(state))
+        venues = self._venues_in(city, state)
+        if not venues:
+            self.extra["not_applied"] = {"city": city, "state": state}
+            return self._decision("stand", intent, confidence, keep_state=True,
+                                  question={"type": "no_venue", "place": place})
+        if len(venues) == 1:
+            self.notes.append(f"{venues[0]['name']} is the only venue in {place} in the data.")
+            return self._tool(intent, confidence, {**slots, "venue": venues[0]["venue_id"],
+                                                   "venue_label": venues[0]["name"]})
+        options = [[v["venue_id"], v["name"]] for v in venues]
+        pending = {"intent": intent, "slot": "venue", "slots": slots, "options": options}
+        question = {"type": "venue_in_place", "slot": "venue", "options": options, "place": place}
+        return self._decision("ask", intent, confidence, slots=slots, pending=pending, question=question)
+
+    def _venues_in(self, city: Any, state: Any) -> list[Any]:
+        venues = [v for v in self.catalog.venues
+                  if (city is None or v["city"] == city) and (state is None or v["state"] == state)]
+        venues.sort(key=lambda v: (-int(v["capacity"] or 0), v["name"]))
+        return venues
+
+    def _decision(self, action: str, intent: str, confidence: float, **fields: Any) -> Decision:
+        decision = Decision(action, intent, confidence, notes=list(self.notes), extra=dict(self.extra),
+                            follow_up=self.follow_up, **fields)
+        if action == "tool" and not decision.runs:
+            decision.runs = [decision.slots]
+        return decision
+
+    def arguments(self, decision: Decision, user_id: str | None) -> list[dict[str, Any]]:
+        """The tool arguments of each run of a tool decision (or of a near miss's nearest tool)."""
+        intent = decision.tool_intent or decision.intent
+        args = []
+        for slots in decision.runs or [decision.slots]:
+            one = arguments_for(intent, slots, message=self.message, extraction=self.extraction,
+                                today=self.today, user_id=user_id)
+            if intent == "sales_query" and one.get("group_by"):
+                one["rank_by"] = rank_by(self.message, slots)
+            args.append(one)
+        return args
+
+
+def rank_by(message: str, slots: Slots) -> str:
+    """What a sales ranking orders by: tickets when the question is about tickets sold ("which artist sold the
+    most tickets"), revenue otherwise (and when it names both, or neither)."""
+    if "rank_by" in slots:
+        return str(slots["rank_by"])
+    tickets, revenue = TICKETS_MEASURE.search(message), REVENUE_MEASURE.search(message)
+    return "tickets" if tickets and not revenue else "revenue"
+
+
+def _item_slots(item: ResultItem) -> Slots:
+    if item.kind == "artist":
+        return {"artist": item.value}
+    if item.kind == "venue":
+        return {"venue": item.value, "venue_label": item.label}
+    d = item.details
+    day = d.get("event_date")
+    slots: Slots = {"artist": d.get("artist"), "venue": d.get("venue"), "venue_label": d.get("venue_label")}
+    if day:
+        slots["date"] = {"date_from": day, "date_to": day, "text": day}
+    return {k: v for k, v in slots.items() if v}
+
+
+def _not_applicable_note(intent: str, wrong: list[str], new: Slots) -> str:
+    from concert_api.services.chat.local.renderer import INTENT_NOUNS, either, slot_said
+
+    return f"{INTENT_NOUNS[intent]} can't be narrowed by {either([slot_said(k, new) for k in wrong])}"
+
+
+def _said_range(date: dict[str, str]) -> str:
+    from concert_api.services.chat.local.replies import day
+
+    if date["date_from"] == date["date_to"]:
+        return day(date["date_from"])
+    return f"{day(date['date_from'])} to {day(date['date_to'])}"
+
+
+def _span(date: Any) -> tuple[dt.date, dt.date] | None:
+    """A date slot's range."""
+    if not isinstance(date, dict) or not date.get("date_from"):
+        return None
+    start = dt.date.fromisoformat(str(date["date_from"])[:10])
+    return start, dt.date.fromisoformat(str(date.get("date_to") or date["date_from"])[:10])
+
+
+def anchor_of(state: DialogueState) -> tuple[dt.date, dt.date] | None:
+    """The date being discussed (for "2 weeks later"): the pending question's, else the last question's."""
+    previous = (state.pending or {}).get("slots") or state.slots or {}
+    return _span(previous.get("date"))
