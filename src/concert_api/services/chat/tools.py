@@ -10,6 +10,7 @@ with which parameters.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -311,7 +312,51 @@ def _ticket_prediction(args: TicketPredictionInput, ctx: ToolContext) -> dict[st
     prediction = response.model_dump(mode="json", exclude_none=True)
     prediction.pop("timestamp", None)
     prediction.pop("features_used", None)
+    cautions = [c for w in response.warnings or [] if (c := read_warning(w)) is not None]
+    if cautions:
+        prediction["cautions"] = cautions
+    price_used = next((c["predicted_at"] for c in cautions if "predicted_at" in c), None)
+    if price_used is not None:
+        prediction["predicted_at_price"] = price_used
     return {**base, "available": True, **prediction}
+
+
+_MONEY = r"\$([\d,]+(?:\.\d+)?)"
+_WARNINGS: tuple[tuple[str, re.Pattern[str]], ...] = tuple((kind, re.compile(p)) for kind, p in (
+    ("price_above", rf"^ticket_price {_MONEY} is above .* for (?P<kind>\w+) \({_MONEY}–{_MONEY}\).*capped at what "
+                    rf"it predicts for {_MONEY}"),
+    ("price_below", rf"^ticket_price {_MONEY} is below .* for (?P<kind>\w+) \({_MONEY}–{_MONEY}\).*held at what "
+                    rf"it predicts for {_MONEY}"),
+    ("unseen_venue_type", r"^the model was trained on no (?P<kind>\w+) concerts"),
+    ("unusual_price", rf"is (?P<ratio>[\d.]+) times the (?P<whose>artist|venue)'s usual price \({_MONEY}\)"),
+    ("date_before", r"^event_date (?P<day>\d{4}-\d\d-\d\d) is before .*\((?P<first>\d{4}-\d\d-\d\d)\)"),
+    ("date_after", r"^event_date (?P<day>\d{4}-\d\d-\d\d) is more than 18 months after .*\("
+                   r"(?P<last>\d{4}-\d\d-\d\d)\)"),
+))
+
+
+def read_warning(text: str) -> dict[str, Any] | None:
+    """A prediction warning of the API (`ml.training_range`) as numbers a reply can quote: the price the model
+    actually predicted at, the list prices it knows, the usual price, the dates it was trained on. None for a
+    warning of another shape (the reply then quotes it whole)."""
+    for kind, pattern in _WARNINGS:
+        m = pattern.search(text)
+        if m is None:
+            continue
+        numbers = [float(g.replace(",", "")) for g in m.groups() if g and g[0].isdigit() and "-" not in g]
+        if kind in {"price_above", "price_below"}:
+            price, low, high, at = numbers[-4:]
+            return {"kind": kind, "venue_type": m.group("kind"), "ticket_price": price, "known_low": low,
+                    "known_high": high, "predicted_at": at}
+        if kind == "unseen_venue_type":
+            return {"kind": kind, "venue_type": m.group("kind")}
+        if kind == "unusual_price":
+            return {"kind": kind, "whose": m.group("whose"), "ratio": float(m.group("ratio")),
+                    "usual_price": numbers[-1]}
+        if kind == "date_before":
+            return {"kind": kind, "event_date": m.group("day"), "first_date": m.group("first")}
+        return {"kind": kind, "event_date": m.group("day"), "last_date": m.group("last")}
+    return None
 
 
 def _recommendations(args: RecommendationsInput, ctx: ToolContext) -> dict[str, Any]:

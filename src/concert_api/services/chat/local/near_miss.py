@@ -44,7 +44,8 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple((kind, re.compile(p, 
     ("seats", r"\b((change|swap|switch|move|upgrade|pick|choose|select)\w*\s+(\w+\s+){0,2}seats?|"
               r"seat (change|upgrade|swap|selection|map)|(better|different|other|new) seats?|seats? together|"
               r"aisle seat|front row seats?)\b"),
-    ("buy", r"(?<!should i )(?<!would you )\b(buy|purchase|order|book|reserve|get)\s+(me\s+|us\s+)?"
+    ("buy", r"(?<!should i )(?<!would )(?<!will )(?<!might )(?<!may )(?<!could )(?<!fans )(?<!people )"
+            r"\b(buy|purchase|order|book|reserve|get)\s+(me\s+|us\s+)?"
             r"((a|an|one|two|three|four|five|six|some|the|\d+|xcountx|a pair of|a couple of)\s+)?"
             r"(\w+\s+)?(tickets?|seats?|passes|pass)\b|"
             r"\b(checkout|check out my (cart|basket)|add (\w+ )?tickets? to (my )?(cart|basket)|"

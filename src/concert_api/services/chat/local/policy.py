@@ -72,7 +72,6 @@ TICKETS_MEASURE = re.compile(r"\b(tickets?|seats?|sold|sell|sells|selling|seller
                              r"head ?count|turnout)\b", re.IGNORECASE)
 REVENUE_MEASURE = re.compile(r"\b(revenue|gross\w*|earn\w*|money|takings|brought in|lucrative|income|dollars|"
                              r"box office|made|make)\b", re.IGNORECASE)
-NEXT_WORDS = re.compile(r"\b(next|coming|upcoming|following)\b", re.IGNORECASE)
 FOLLOW_UP_CONFIDENCE = 0.6
 REFERENCE_INTENT_CONFIDENCE = 0.5
 MAX_VENUE_OPTIONS = 4
@@ -366,9 +365,7 @@ class DialoguePolicy:
         if lacking:
             return self._ask_for(intent, confidence, slots, lacking)
         if intent == "sales_query":
-            switched = self._future_sales(slots, confidence)
-            if switched is not None:
-                return switched
+            slots = self._looking_back(slots)
         runs = self._runs(intent, slots)
         return self._decision("tool", intent, confidence, slots=slots, runs=runs)
 
@@ -414,19 +411,23 @@ class DialoguePolicy:
                 return unknown
         return None
 
-    def _future_sales(self, slots: Slots, confidence: float) -> Decision | None:
-        """Sales are of completed concerts. A date said looking ahead ("next Friday", "next month") that lies
-        wholly after today is answered with the concerts scheduled then, and the reply says why."""
-        date = self.extraction.first("date")
-        if date is None or slots.get("date") != date.value or not NEXT_WORDS.search(date.label):
-            return None
-        if date.value["date_from"] <= self.today.isoformat():
-            return None
-        search = {k: v for k, v in slots.items() if k in ACCEPTS["concert_search"]}
-        self.notes.append(f"Ticket sales cover completed concerts, and {date.label} "
-                          f"({_said_range(date.value)}) is still ahead, so here are the concerts scheduled then.")
-        self.extra["switched_from"] = "sales_query"
-        return self._decision("tool", "concert_search", confidence, slots=search, runs=[search])
+    def _looking_back(self, slots: Slots) -> Slots:
+        """Sales are of completed concerts: a date the message says is read looking back ("in July" is the last
+        July), and one that would lie wholly ahead ("next Saturday", "this summer" in March) is moved back to
+        the last one that has begun, and the reply says so — never a range that runs backwards."""
+        entity = self.extraction.first("date")
+        if entity is None or entity.mention is None or slots.get("date") != entity.value:
+            return slots
+        back = date_parser.looking_back(entity.mention, self.today)
+        if back is None:
+            return slots
+        span, moved = back
+        slots = {**slots, "date": span.as_dict()}
+        if moved:
+            self.notes.append(f"Ticket sales are for completed concerts, so I read \"{entity.label}\" as "
+                              f"{_said_range(span.as_dict())}, looking back.")
+            self.extra["date_reading"] = {"said": entity.label, "looking_back": True, **span.as_dict()}
+        return slots
 
     # --- questions back ---------------------------------------------------------------------------------------
 
