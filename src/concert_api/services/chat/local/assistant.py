@@ -132,8 +132,10 @@ def next_state(state: DialogueState, decision: Decision, outcome: Outcome | None
         new.pending = {"intent": decision.intent, "slot": exc.kind, "slots": decision.slots,
                        "options": [[c, c] for c in exc.candidates]}
         return new
-    if decision.action == "near_miss" and outcome is not None and outcome.ok:
-        new.results = results_of(outcome.tool, outcome.first.result)
+    if decision.action == "near_miss" and outcome is not None and outcome.ok and decision.tool_intent:
+        # the nearest question answered becomes the one being discussed ("when do they play next?")
+        new.results = results_of(outcome.tool, outcome.first.result) or new.results
+        new.intent, new.slots = decision.tool_intent, dict(decision.runs[0])
         return new
     if decision.action != "tool" or decision.keep_state:
         return new

@@ -24,8 +24,9 @@ class NearMiss:
 
 
 KINDS: dict[str, NearMiss] = {k.kind: k for k in (
-    NearMiss("buy", "buy or book tickets", "show the concert's date, venue and ticket price, so you can buy them "
-                                            "from the venue or its ticket seller"),
+    NearMiss("buy", "buy or book tickets (or merchandise)",
+             "show the concert's date, venue and ticket price, so you can buy them from the venue or its ticket "
+             "seller"),
     NearMiss("cancel", "cancel tickets or bookings", "show the concert's details"),
     NearMiss("refund", "handle refunds", "show the concert's details; refunds go through the seller you bought from"),
     NearMiss("seats", "change or choose seats", "tell you about the venue, its capacity and its upcoming concerts"),
@@ -34,6 +35,12 @@ KINDS: dict[str, NearMiss] = {k.kind: k for k in (
     NearMiss("film", "look up films or cinema showings", "find concerts, by place, date, genre or artist"),
     NearMiss("food", "find restaurants, bars, hotels or parking", "tell you about the venue and its upcoming "
                                                                    "concerts"),
+    NearMiss("listen", "play, stream or download music, or find lyrics", "find the artist's concerts and tell you "
+                                                                          "about them"),
+    NearMiss("person", "answer personal questions about artists", "tell you an artist's genre, popularity, home "
+                                                                   "city, concerts and ticket sales"),
+    NearMiss("event_info", "tell door times, set lists or venue rules", "show the concert's date, venue and ticket "
+                                                                         "price"),
 )}
 
 _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple((kind, re.compile(p, re.IGNORECASE)) for kind, p in (
@@ -49,9 +56,18 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple((kind, re.compile(p, 
             r"((a|an|one|two|three|four|five|six|some|the|\d+|xcountx|a pair of|a couple of)\s+)?"
             r"(\w+\s+)?(tickets?|seats?|passes|pass)\b|"
             r"\b(checkout|check out my (cart|basket)|add (\w+ )?tickets? to (my )?(cart|basket)|"
-            r"pay for (my |the |xcountx )?tickets?|ticket order|my order|my booking|my reservation|"
-            r"book (me|us) (in|into|for)|(buy|book|reserve|order) (it|them|those|these) (for me|now|please)|"
-            r"get (me|us) (into|in to) )\b"),
+            r"pay for .{0,40}tickets?|ticket order|my order|my booking|my reservation|"
+            r"book (me|us) (in|into|for)|(buy|book|reserve|order) (it|them|those|these)|"
+            r"get (me|us) (into|in to) |(buy|order|purchase|get)\b.{0,30}\b(merch|merchandise|t-?shirts?|hoodies?|"
+            r"vinyl|posters?))\b"),
+    ("event_info", r"\b(doors? (open|opening|time)|set ?lists?|dress code|age (limit|restriction)|bag policy|"
+                   r"what time (does|do|will) .{0,40}(start|begin|end|finish)|how long (is|will) .{0,30}(show|gig|"
+                   r"concert|set) (last|be)|opening act|support act|who is opening)\b"),
+    ("listen", r"\b(stream\w*|spotify|apple music|playlists?|lyrics|download\w*|play (me |some |a |the )?(song|track|"
+               r"album|music)|play xartistx|listen to|new album|latest album|sing (me )?(a |the )?(\w+ )?song)\b"),
+    ("person", r"\b(how old|age|birthday|born|married|wife|husband|girlfriend|boyfriend|net worth|instagram|twitter|"
+               r"tiktok|social media|facebook|autograph|meet and greet|fan (club|xvtypex)|newsletter|mailing list|"
+               r"fan (mail|message))\b"),
     ("account", r"\b(my (account|password|login|payment|card|receipt|invoice|wallet|e-?tickets?|tickets? "
                 r"(were|was|are|is|have|haven't|didn't|never))|(change|reset|update) (my )?(password|email|"
                 r"account|payment)|where (are|is) my tickets?|lost my tickets?|didn't (get|receive) my tickets?|"

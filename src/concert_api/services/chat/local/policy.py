@@ -52,7 +52,11 @@ TOOL_INTENTS = ("artist_lookup", "venue_popularity", "venue_lookup", "concert_se
 OUT_OF_SCOPE_BELOW = 0.40
 """A message whose best intent is less likely than this, and that names nothing in the catalog, is out of scope."""
 CATALOG_NAMES = frozenset({"artist", "venue"})
-"""Entities only the platform's data knows: a message naming one is never out of scope (a city can be)."""
+"""Entities only the platform's data knows: a message naming one is out of scope only when it is a near miss or
+the classifier is sure (a city can be named off-topic any time)."""
+OUT_OF_SCOPE_DESPITE_NAMES = 0.70
+"""The out-of-scope probability above which a message naming an artist or a venue is still out of scope ("help
+me pay for my X tickets"); the classifier learns such messages from the near-miss hard negatives."""
 
 FOLLOW_UP_OPENERS = re.compile(r"^\s*(and|what about|how about|what if|same|now|then|ok(ay)?|instead|also|try|"
                                r"switch|make it|just|only|but|with|without|except|for|in|at)\b", re.IGNORECASE)
@@ -181,12 +185,17 @@ class DialoguePolicy:
             and (p.intent not in TOOL_INTENTS or p.confidence < FOLLOW_UP_CONFIDENCE))
         if last and (looks_like_follow_up or only_modifiers(self.message, self.extraction)):
             return self._follow_up(last)
-        if p.intent == "out_of_scope" and any(e.type in CATALOG_NAMES for e in self.extraction.entities):
+        if p.intent == "out_of_scope" and p.confidence < OUT_OF_SCOPE_DESPITE_NAMES and any(
+                e.type in CATALOG_NAMES for e in self.extraction.entities):
             # An artist or a venue of the catalog is named: the question is about the data, whatever its wording.
             # The likeliest tool's intent answers it.
             best = max(TOOL_INTENTS, key=lambda intent: p.probabilities.get(intent, 0.0))
             return best, p.probabilities.get(best, 0.0), carried(self.state.slots, slots_from(self.extraction),
                                                                  best, self.message)
+        if p.intent in TOOL_INTENTS and p.confidence < self.out_of_scope_below and any(
+                e.type in CATALOG_NAMES for e in self.extraction.entities):
+            slots = carried(self.state.slots, slots_from(self.extraction), p.intent, self.message)
+            return p.intent, p.confidence, slots  # unsure, but about a name of the data: the likeliest tool
         if p.intent == FOLLOW_UP or (p.confidence < self.out_of_scope_below and p.intent != "greeting"):
             kind = next((intent for kind, intent in ENTITY_INTENTS if self.extraction.first(kind)), None)
             if kind is None:
@@ -293,8 +302,15 @@ class DialoguePolicy:
         kind = group_kind(self.message)
         if kind is None:
             return None
-        artists = [r.value for r in results if r.kind == "artist"]
+        artists = list(dict.fromkeys([r.value for r in results if r.kind == "artist"]
+                                     + [str(r.details["artist"]) for r in results if r.kind == "concert"]))
         venues = [r for r in results if r.kind == "venue"]
+        if kind in {"", "artist"} and len(artists) == 1 and not self.extraction.first("artist"):
+            # "when do they play next?" after concerts of one artist: that artist
+            intent = p.intent if p.intent in TOOL_INTENTS else "concert_search"
+            slots = {**slots_from(self.extraction), "artist": artists[0]}
+            self.follow_up = True
+            return self._tool(intent, max(p.confidence, REFERENCE_INTENT_CONFIDENCE), slots)
         if kind in {"", "artist"} and len(artists) >= 2 and not self.extraction.first("artist"):
             slots = slots_from(self.extraction)
             slots["artists"] = artists
