@@ -194,7 +194,7 @@ NEAR_MISS_TEMPLATES: tuple[str, ...] = (
     "where should we have dinner before {artist}", "find me a hotel near {venue}",
     "is there parking at {venue}", "nice bars around {venue} for after the show", "how do I get a taxi to {venue}",
     "order an {artist} t-shirt for me", "buy {artist}'s vinyl", "what's {artist}'s age",
-    "is {artist} on instagram", "stream {artist} for me", "sing me a {genre} song",
+    "is {artist} on instagram", "stream {artist} for me", "could you hum a {genre} tune for me",
     "sign me up for {artist}'s fan club", "help me pay for my {artist} tickets",
     "seat map for {venue} so I can choose", "get us into the {artist} show tonight",
     "what time do doors open for {artist} {date}",
