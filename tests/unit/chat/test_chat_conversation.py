@@ -276,3 +276,11 @@ def test_the_fast_probabilities_equal_scikit_learns(shared_assistant):
     features = classifier.pipeline.named_steps["features"].transform(texts)
     fast = classifier._linear.predict_proba(features)
     assert np.allclose(fast, classifier.pipeline.predict_proba(texts), atol=1e-12)
+
+
+def test_an_unknown_artist_opening_the_message_is_said_not_answered_nationwide(shared_assistant):
+    r = Conversation(shared_assistant).say("Zelda Quartermaine concerts")
+    assert "tool" not in r.data and r.message.startswith("Zelda Quartermaine is not an artist I know")
+    known = shared_assistant.catalog.artists[0]["name"]
+    r = Conversation(shared_assistant).say(f"{known} concerts")
+    assert r.data["parameters"]["artist"] == known

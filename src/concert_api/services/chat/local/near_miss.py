@@ -44,11 +44,12 @@ KINDS: dict[str, NearMiss] = {k.kind: k for k in (
 )}
 
 _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple((kind, re.compile(p, re.IGNORECASE)) for kind, p in (
-    ("refund", r"\b(refunds?|refunded|money back|reimburs\w*|chargeback)\b"),
+    ("refund", r"\b(refunds?|refunded|money back|reimburs\w*|chargeback|return (my|our|the|these|those) "
+               r"(tickets?|seats?))\b"),
     ("cancel", r"\b(cancel\w*|call off)\b"),
     ("transfer", r"\b(transfer\w*|resell\w*|re-sell\w*|pass (my|our) tickets?|give (away )?(my|our) tickets?|"
                  r"sell (my|our|these|those) (tickets?|seats?)|send (my|our|the) tickets?)\b"),
-    ("seats", r"\b((change|swap|switch|move|upgrade|pick|choose|select)\w*\s+(\w+\s+){0,2}seats?|"
+    ("seats", r"\b((change|swap|switch|move|upgrade|pick|choose|select|exchange)\w*\s+(\w+\s+){0,2}seats?|"
               r"seat (change|upgrade|swap|selection|map)|(better|different|other|new) seats?|seats? together|"
               r"aisle seat|front row seats?)\b"),
     ("buy", r"(?<!should i )(?<!would )(?<!will )(?<!might )(?<!may )(?<!could )(?<!fans )(?<!people )"

@@ -38,6 +38,9 @@ PLACE_INTRO = re.compile(r"\b(?:in|near|around|at|from|outside|to)\s+"
                          r"(?P<name>[A-Z][A-Za-z'’.-]+(?:\s+[A-Z][A-Za-z'’.-]+)?)")
 ARTIST_INTRO = re.compile(r"\b(?:about|by|see|seeing|of|for|is|does|did|when's|where's)\s+"
                           r"(?P<name>[A-Z][A-Za-z'’.&-]+(?:\s+(?:[A-Z][A-Za-z'’.&-]+|&|and|the|of)){0,3})")
+LEADING_NAME = re.compile(r"^\s*(?P<name>[A-Z][A-Za-z'’.&-]+(?:\s+(?:[A-Z][A-Za-z'’.&-]+|&)){1,3})(?:'s)?\s+"
+                          r"(?:concerts?|shows?|gigs?|tour\w*|tickets?|sales|dates|schedule|live|playing|plays)\b")
+"""A capitalised name of two to four words opening the message before a concert word: "Taylor Swift concerts"."""
 NOT_A_NAME = frozenset({
     *STOPWORDS, *MONTHS, *WEEKDAYS, *(g.lower() for g in GENRE_SYNONYMS), *VENUE_TYPE_WORDS, "tonight", "today",
     "tomorrow", "weekend", "summer", "winter", "spring", "fall", "autumn", "general", "total", "town", "concert",
@@ -85,11 +88,12 @@ def unknown_names(message: str, extraction: Extraction, catalog: Catalog,
     Swift") that match nothing in the catalog, each with the three nearest known names of its kind."""
     carriers = {w.lower() for w in carrier_words}
     found: list[UnknownName] = []
-    for pattern, kind in ((PLACE_INTRO, "city"), (ARTIST_INTRO, "artist")):
+    for pattern, kind in ((PLACE_INTRO, "city"), (ARTIST_INTRO, "artist"), (LEADING_NAME, "artist")):
         for m in pattern.finditer(message):
             start, end = m.span("name")
             name = _trim(m.group("name"))
-            if not name or _covered(start, end, extraction.entities) or (m.start() == 0 and kind == "artist"):
+            if not name or _covered(start, end, extraction.entities) or (
+                    m.start() == 0 and pattern is ARTIST_INTRO):
                 continue
             first = name.split()[0].lower()
             if first in NOT_A_NAME or (first in carriers and len(name.split()) == 1) or name.upper() in US_STATES:

@@ -164,8 +164,8 @@ class Renderer:
             return Reply(message, intent, confidence, self.data(decision, clarification=pending), labels[:4])
         if kind == "unknown":
             nearest = q["nearest"]
-            noun = "city" if q["slot"] == "city" else "artist"
-            message = f"{q['said']} is not a {noun} I know in the data"
+            noun = "a city" if q["slot"] == "city" else "an artist"
+            message = f"{q['said']} is not {noun} I know in the data"
             message += f"; did you mean {either(nearest)}?" if nearest else "."
             return Reply(message, intent, confidence, self.data(decision, clarification=pending), nearest[:4])
         if kind == "venue_in_place":

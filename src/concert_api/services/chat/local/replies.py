@@ -357,16 +357,22 @@ def _sales(params: dict[str, Any], result: dict[str, Any], labels: dict[str, str
     message = (f"Completed concerts{scope}: {plural(t['concerts'], 'concert')}, {plural(t['tickets_sold'], 'ticket')} "
                f"sold, {money(t['revenue'])} revenue")
     if t.get("avg_price_paid") is not None:
-        message += f", {money(t['avg_price_paid'])} average price paid"
+        message += f", {money(t['avg_price_paid'])} average price paid per ticket"
     if t.get("avg_attendance_pct") is not None:
         message += f", {t['avg_attendance_pct']:.1f}% average attendance"
     message += "."
     suggestions: list[str] = []
     breakdown = result.get("breakdown") or []
     if breakdown:
-        lines = [f"{b['rank']}. {b['name']} - {money(b['revenue'])} from {plural(b['tickets_sold'], 'ticket')} "
-                 f"({plural(b['concerts'], 'concert')})" for b in breakdown[:MAX_LISTED]]
-        message += f"\nBy {result['group_by']}:\n" + "\n".join(lines)
+        if result.get("rank_by") == "tickets":
+            lines = [f"{b['rank']}. {b['name']} - {plural(b['tickets_sold'], 'ticket')} sold "
+                     f"({plural(b['concerts'], 'concert')}, {money(b['revenue'])} revenue)"
+                     for b in breakdown[:MAX_LISTED]]
+            message += f"\nBy {result['group_by']}, ranked by tickets sold:\n" + "\n".join(lines)
+        else:
+            lines = [f"{b['rank']}. {b['name']} - {money(b['revenue'])} from {plural(b['tickets_sold'], 'ticket')} "
+                     f"({plural(b['concerts'], 'concert')})" for b in breakdown[:MAX_LISTED]]
+            message += f"\nBy {result['group_by']}, ranked by revenue:\n" + "\n".join(lines)
         if result["group_by"] == "artist":
             suggestions.append(f"Tell me about {breakdown[0]['name']}")
     if not params.get("group_by"):
