@@ -284,3 +284,24 @@ def test_an_unknown_artist_opening_the_message_is_said_not_answered_nationwide(s
     known = shared_assistant.catalog.artists[0]["name"]
     r = Conversation(shared_assistant).say(f"{known} concerts")
     assert r.data["parameters"]["artist"] == known
+
+
+def test_a_sales_ranking_keeps_its_measure_and_dates_through_follow_ups(shared_assistant):
+    talk = Conversation(shared_assistant)
+    talk.say("which artist sold the most tickets last year")
+    r = talk.say("and the year before?")
+    params = r.data["parameters"]
+    assert (params["date_from"], params["date_to"]) == ("2023-01-01", "2023-12-31")
+    assert (params["group_by"], params["rank_by"]) == ("artist", "tickets")
+    r = talk.say("what about by revenue?")
+    assert (r.data["parameters"]["rank_by"], r.data["parameters"]["date_from"]) == ("revenue", "2023-01-01")
+    assert "ranked by revenue" in r.message
+
+
+def test_an_ordinal_past_the_end_of_the_list_says_what_was_listed(shared_assistant):
+    genre, top = top_by_genre(shared_assistant.catalog)
+    talk = Conversation(shared_assistant)
+    talk.say(f"the top {genre} artists")
+    r = talk.say("the tenth one")
+    assert "tool" not in r.data and r.data["listed"]["labels"] == top
+    assert r.message.startswith(f"The last list I gave had only {len(top)} items")

@@ -76,6 +76,10 @@ TICKETS_MEASURE = re.compile(r"\b(tickets?|seats?|sold|sell|sells|selling|seller
                              r"head ?count|turnout)\b", re.IGNORECASE)
 REVENUE_MEASURE = re.compile(r"\b(revenue|gross\w*|earn\w*|money|takings|brought in|lucrative|income|dollars|"
                              r"box office|made|make)\b", re.IGNORECASE)
+RANK_BY_FOLLOW_UP = re.compile(r"^\W*(and |now |ok |okay |then |what about |how about |rank(ed)? |sort(ed)? |"
+                               r"order(ed)? )*(it |them )?by (revenue|money|gross|earnings|tickets( sold)?|sales "
+                               r"volume|attendance)\W*$", re.IGNORECASE)
+"""A sales follow-up that only changes what the ranking orders by: "what about by revenue?", "by tickets"."""
 FOLLOW_UP_CONFIDENCE = 0.6
 REFERENCE_INTENT_CONFIDENCE = 0.5
 MAX_VENUE_OPTIONS = 4
@@ -183,7 +187,8 @@ class DialoguePolicy:
         looks_like_follow_up = p.intent == FOLLOW_UP or (
             FOLLOW_UP_OPENERS.match(self.message) is not None and names_something
             and (p.intent not in TOOL_INTENTS or p.confidence < FOLLOW_UP_CONFIDENCE))
-        if last and (looks_like_follow_up or only_modifiers(self.message, self.extraction)):
+        if last and (looks_like_follow_up or only_modifiers(self.message, self.extraction)
+                     or (last == "sales_query" and RANK_BY_FOLLOW_UP.match(self.message))):
             return self._follow_up(last)
         if p.intent == "out_of_scope" and p.confidence < OUT_OF_SCOPE_DESPITE_NAMES and any(
                 e.type in CATALOG_NAMES for e in self.extraction.entities):
@@ -299,6 +304,11 @@ class DialoguePolicy:
             self.extra["refers_to"] = {"position": index + 1 if index >= 0 else len(results), "kind": item.kind,
                                        "label": item.label}
             return self._tool(intent, max(p.confidence, REFERENCE_INTENT_CONFIDENCE), slots)
+        if index is not None and (p.intent not in TOOL_INTENTS or p.confidence < REFERENCE_INTENT_CONFIDENCE):
+            labels = [r.label for r in results]  # "the third one" of a list of two: say what there is
+            self.extra["listed"] = {"count": len(labels), "labels": labels}
+            return self._decision("stand", self.state.intent or "help", p.confidence, keep_state=True,
+                                  question={"type": "out_of_range", "labels": labels})
         kind = group_kind(self.message)
         if kind is None:
             return None
@@ -382,6 +392,9 @@ class DialoguePolicy:
             return self._ask_for(intent, confidence, slots, lacking)
         if intent == "sales_query":
             slots = self._looking_back(slots)
+            measure = said_rank_by(self.message)
+            if measure:
+                slots = {**slots, "rank_by": measure}
         runs = self._runs(intent, slots)
         return self._decision("tool", intent, confidence, slots=slots, runs=runs)
 
@@ -432,7 +445,8 @@ class DialoguePolicy:
         July), and one that would lie wholly ahead ("next Saturday", "this summer" in March) is moved back to
         the last one that has begun, and the reply says so — never a range that runs backwards."""
         entity = self.extraction.first("date")
-        if entity is None or entity.mention is None or slots.get("date") != entity.value:
+        if (entity is None or entity.mention is None or slots.get("date") != entity.value
+                or entity.mention.kind in date_parser.ANCHORED_KINDS):  # "the year before": read from the last date
             return slots
         back = date_parser.looking_back(entity.mention, self.today)
         if back is None:
@@ -565,13 +579,20 @@ class DialoguePolicy:
         return args
 
 
-def rank_by(message: str, slots: Slots) -> str:
-    """What a sales ranking orders by: tickets when the question is about tickets sold ("which artist sold the
-    most tickets"), revenue otherwise (and when it names both, or neither)."""
-    if "rank_by" in slots:
-        return str(slots["rank_by"])
+def said_rank_by(message: str) -> str | None:
+    """What a sales question says to rank by: tickets when it is about tickets sold ("which artist sold the most
+    tickets"), revenue when it is about money; None when it says neither (or both)."""
     tickets, revenue = TICKETS_MEASURE.search(message), REVENUE_MEASURE.search(message)
-    return "tickets" if tickets and not revenue else "revenue"
+    if tickets and not revenue:
+        return "tickets"
+    if revenue and not tickets:
+        return "revenue"
+    return None
+
+
+def rank_by(message: str, slots: Slots) -> str:
+    """What a sales ranking orders by: what the message says, else what the conversation said, else revenue."""
+    return said_rank_by(message) or str(slots.get("rank_by") or "revenue")
 
 
 def _item_slots(item: ResultItem) -> Slots:

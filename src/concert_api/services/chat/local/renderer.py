@@ -214,6 +214,11 @@ class Renderer:
 
     def _stand(self, decision: Decision) -> Reply:
         q = decision.question
+        if q.get("type") == "out_of_range":
+            labels = q["labels"]
+            message = (f"The last list I gave had only {replies.plural(len(labels), 'item')}: {either(labels)}. "
+                       "Which one do you mean?")
+            return Reply(message, decision.intent, decision.confidence, self.data(decision), labels[:4])
         if q.get("type") == "no_venue":
             message = (f"A ticket-sales prediction is for one venue, and I have no venues in {q['place']} in the "
                        "data, so the last answer stands.")
