@@ -305,3 +305,25 @@ def test_an_ordinal_past_the_end_of_the_list_says_what_was_listed(shared_assista
     r = talk.say("the tenth one")
     assert "tool" not in r.data and r.data["listed"]["labels"] == top
     assert r.message.startswith(f"The last list I gave had only {len(top)} items")
+
+
+def test_comparing_the_sales_of_two_artists_answers_the_sales_question_for_both(shared_assistant):
+    a, b = [x["name"] for x in shared_assistant.catalog.artists[:2]]
+    r = Conversation(shared_assistant).say(f"compare ticket sales of {a} and {b}")
+    assert r.data["tool"] == "sales_figures"
+    assert [run["parameters"]["artist"] for run in r.data["comparison"]] == [a, b]
+    r = Conversation(shared_assistant).say(f"compare {a} and {b}")
+    assert (r.data["tool"], r.data["parameters"]["compare_with"]) == ("artist_lookup", b)
+
+
+def test_a_date_after_another_artist_is_not_taken_for_the_last_prediction(shared_assistant):
+    first, other = [x["name"] for x in shared_assistant.catalog.artists[:2]]
+    venue = shared_assistant.catalog.venues[0]
+    talk = Conversation(shared_assistant)
+    talk.say(f"how many tickets would {first} sell at {venue['name']} on December 31st at $80?")
+    talk.say(f"tell me about {other}")
+    assert talk.say("what about Saturday?").intent != "ticket_prediction"
+    talk.say("concerts next month")
+    r = talk.say("and at $70?")
+    assert (r.intent, r.data["parameters"]["artist"], r.data["parameters"]["ticket_price"]) == (
+        "ticket_prediction", first, 70.0)

@@ -81,6 +81,9 @@ RANK_BY_FOLLOW_UP = re.compile(r"^\W*(and |now |ok |okay |then |what about |how 
                                r"volume|attendance)\W*$", re.IGNORECASE)
 """A sales follow-up that only changes what the ranking orders by: "what about by revenue?", "by tickets"."""
 FOLLOW_UP_CONFIDENCE = 0.6
+COMPARE_AS_QUESTION = 0.5
+"""A comparison of two artists or venues that the classifier reads as a sales, search or recommendation question
+this surely asks that question of both; otherwise the two are looked up side by side."""
 REFERENCE_INTENT_CONFIDENCE = 0.5
 MAX_VENUE_OPTIONS = 4
 PREDICTION_SLOTS = ("artist", "venue", "venue_label", "date", "price")
@@ -237,10 +240,13 @@ class DialoguePolicy:
         if not kept or self.state.intent == "ticket_prediction":
             return None  # right after a prediction, the ordinary follow-up keeps it
         types = {e.type for e in self.extraction.entities}
-        if "price" not in types or not types <= {"price", "date"} or len(self.message.split()) > 8:
+        if not types or not types <= {"price", "date"} or len(self.message.split()) > 8:
             return None
-        if not AT_PRICE.search(self.message):
+        if "price" in types and not AT_PRICE.search(self.message):
             return None  # "under $50" narrows a search; "at $90" prices a ticket
+        if "price" not in types and ("date" in ACCEPTS.get(self.state.intent or "", frozenset({"date"})) or any(
+                self.state.slots.get(k) not in (None, kept.get(k)) for k in ("artist", "venue"))):
+            return None  # "what about Saturday?" after a search narrows it; after another artist, it is not sure
         self.follow_up = True
         self.new_slots = slots_from(self.extraction)
         p = self.prediction
@@ -250,8 +256,10 @@ class DialoguePolicy:
     def _comparison(self) -> str | None:
         """"Compare X and Y", "X vs Y": two artists (or two venues) named with a comparing word are looked up
         side by side."""
-        if not COMPARE.search(self.message):
-            return None
+        p = self.prediction
+        if not COMPARE.search(self.message) or (p.intent in {"sales_query", "concert_search", "recommendations"}
+                                                and p.confidence >= COMPARE_AS_QUESTION):
+            return None  # "compare sales of X and Y": the sales question, asked of both
         for kind, intent in (("venue", "venue_lookup"), ("artist", "artist_lookup")):
             named = {e.value for e in self.extraction.of(kind) if not e.ambiguous}
             if len(named) >= 2:
