@@ -262,6 +262,8 @@ def _parameter_sets(backends: Backends) -> list[dict[str, Any]]:
         "limit": 25,
         "min_events": 0,
         "group_by": "artist",
+        "rank_by": "tickets",
+        "min_concerts": 2,
         "user_id": user[0]["user_id"] if user else "user_001",
         "name": artist["name"][:4],
         **WORLD,
@@ -294,6 +296,8 @@ def _parameter_sets(backends: Backends) -> list[dict[str, Any]]:
         "artist_ids": "",
         "venue_ids": "",
         "group_by": "genre",
+        "rank_by": "revenue",
+        "min_concerts": 1,
     }
     return [filtered, unfiltered]
 
