@@ -327,3 +327,16 @@ def test_a_date_after_another_artist_is_not_taken_for_the_last_prediction(shared
     r = talk.say("and at $70?")
     assert (r.intent, r.data["parameters"]["artist"], r.data["parameters"]["ticket_price"]) == (
         "ticket_prediction", first, 70.0)
+
+
+def test_they_after_an_artist_without_upcoming_concerts_stays_with_that_artist(shared_assistant, chat_warehouse):
+    idle = chat_warehouse.query("""SELECT a.name FROM artists a WHERE NOT EXISTS (SELECT 1 FROM concerts c
+        WHERE c.artist_id = a.artist_id AND c.status = 'scheduled') ORDER BY a.artist_id LIMIT 1""", {})
+    if not idle:
+        pytest.fail("the tiny data set has no artist without upcoming concerts any more: pick another case")
+    artist = idle[0]["name"]
+    talk = Conversation(shared_assistant)
+    r = talk.say(f"buy me two tickets for {artist}")
+    assert r.data["result"]["concerts"] == []
+    r = talk.say("when do they play next?")
+    assert (r.intent, r.data["parameters"]["artist"]) == ("concert_search", artist)

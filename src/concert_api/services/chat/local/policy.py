@@ -294,10 +294,19 @@ class DialoguePolicy:
         """"Tell me about the second one", "which of them play in Denver?": the message is about things the last
         answer listed."""
         results = self.state.results
-        if not results or any(e.type in CATALOG_NAMES for e in self.extraction.entities):
+        p = self.prediction
+        if any(e.type in CATALOG_NAMES for e in self.extraction.entities):
+            return None
+        if not results:
+            artist = self.state.slots.get("artist")
+            if artist and group_kind(self.message) == "" and p.intent not in TOOL_INTENTS:
+                # "when do they play next?" after a question about one artist, however unsure the classifier is
+                self.follow_up = True
+                intent = self.state.intent if self.state.intent in TOOL_INTENTS else "concert_search"
+                return self._tool(intent, max(p.confidence, REFERENCE_INTENT_CONFIDENCE),
+                                  {**slots_from(self.extraction), "artist": artist})
             return None
         index = ordinal_index(self.message)
-        p = self.prediction
         if index is not None and -len(results) <= index < len(results):
             item = results[index]
             slots = {**_item_slots(item), **{k: v for k, v in slots_from(self.extraction).items()
