@@ -449,7 +449,7 @@ class DialoguePolicy:
             return None
         for unknown in unknown_names(self.message, self.extraction, self.catalog, self.carrier_words):
             accepts = ACCEPTS.get(intent, frozenset())
-            if unknown.kind == "city" and {"city", "venue"} & accepts and not any(
+            if unknown.kind in {"city", "venue"} and unknown.kind in accepts and not any(
                     self.extraction.first(k) for k in ("city", "state", "venue")):
                 return unknown
             if unknown.kind == "artist" and "artist" in accepts and not self.extraction.first("artist") \
@@ -488,15 +488,18 @@ class DialoguePolicy:
 
     def _ask_unknown(self, intent: str, confidence: float, slots: Slots, unknown: UnknownName) -> Decision:
         """"Springfield is not a city I know; did you mean ...?" The next message can pick one."""
-        slot = "city" if unknown.kind == "city" else "artist"
+        slot = unknown.kind
         states = {}
         if slot == "city":
             for name in unknown.nearest:
                 row = next((c for c in self.catalog.cities_with_venues() if c["city"] == name), None)
                 if row is not None:
                     states[name] = row["state"]
-        pending = {"intent": intent, "slot": slot, "slots": slots, "options": [[n, n] for n in unknown.nearest],
-                   "states": states}
+        options = [[n, n] for n in unknown.nearest]
+        if slot == "venue":
+            ids = {str(v["name"]): v["venue_id"] for v in self.catalog.venues}
+            options = [[ids[n], n] for n in unknown.nearest]
+        pending = {"intent": intent, "slot": slot, "slots": slots, "options": options, "states": states}
         question = {"type": "unknown", "slot": slot, "said": unknown.said, "nearest": list(unknown.nearest)}
         self.extra["unknown_name"] = {"said": unknown.said, "kind": unknown.kind, "nearest": list(unknown.nearest)}
         return self._decision("ask", intent, confidence, slots=slots, pending=pending, question=question)

@@ -34,7 +34,7 @@ GROUP_REFERENCE = re.compile(
     r"them)\b", re.IGNORECASE)
 """The last answer's whole list: "which of them play in Denver?", "those artists", "when are they playing?"."""
 
-PLACE_INTRO = re.compile(r"\b(?:in|near|around|at|from|outside|to)\s+"
+PLACE_INTRO = re.compile(r"\b(?P<intro>in|near|around|at|from|outside|to)\s+"
                          r"(?P<name>[A-Z][A-Za-z'’.-]+(?:\s+[A-Z][A-Za-z'’.-]+)?)")
 ARTIST_INTRO = re.compile(r"\b(?:about|by|see|seeing|of|for|is|does|did|when's|where's)\s+"
                           r"(?P<name>[A-Z][A-Za-z'’.&-]+(?:\s+(?:[A-Z][A-Za-z'’.&-]+|&|and|the|of)){0,3})")
@@ -46,7 +46,8 @@ NOT_A_NAME = frozenset({
     "tomorrow", "weekend", "summer", "winter", "spring", "fall", "autumn", "general", "total", "town", "concert",
     "concerts", "gig", "gigs", "venue", "venues", "artist", "artists", "ticket", "tickets", "sales", "usa", "us",
     "america", "the", "i", "i'm", "i'd", "ok", "okay", "please", "thanks", "hi", "hello", "hey", "christmas",
-    "halloween", "july", "easter", "thanksgiving", "downtown", "midtown", "uptown", "person",
+    "halloween", "july", "easter", "thanksgiving", "downtown", "midtown", "uptown", "person", "genre", "genres",
+    "city", "cities", "state", "states", "month", "year", "week", "revenue", "price", "prices", "all",
 })
 """Capitalised words after "in" or "about" that are not names ("in December", "in Jazz", "about Tonight")."""
 
@@ -95,6 +96,10 @@ def unknown_names(message: str, extraction: Extraction, catalog: Catalog,
             if not name or _covered(start, end, extraction.entities) or (
                     m.start() == 0 and pattern is ARTIST_INTRO):
                 continue
+            if pattern is PLACE_INTRO and m.group("intro").lower() == "at":
+                kind = "venue"  # "shows at Madison Square Garden"
+            elif pattern is PLACE_INTRO:
+                kind = "city"
             first = name.split()[0].lower()
             if first in NOT_A_NAME or (first in carriers and len(name.split()) == 1) or name.upper() in US_STATES:
                 continue
@@ -108,6 +113,8 @@ def nearest_names(name: str, kind: str, catalog: Catalog, limit: int = 3) -> tup
     """The known names of a kind closest in spelling to `name` (cities with venues, or artists)."""
     if kind == "city":
         choices = list(dict.fromkeys(str(c["city"]) for c in catalog.cities_with_venues()))
+    elif kind == "venue":
+        choices = [str(v["name"]) for v in catalog.venues]
     else:
         choices = [str(a["name"]) for a in catalog.artists]
     ranked = process.extract(name, choices, scorer=fuzz.WRatio, limit=limit)

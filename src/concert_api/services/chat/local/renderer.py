@@ -164,7 +164,7 @@ class Renderer:
             return Reply(message, intent, confidence, self.data(decision, clarification=pending), labels[:4])
         if kind == "unknown":
             nearest = q["nearest"]
-            noun = "a city" if q["slot"] == "city" else "an artist"
+            noun = {"city": "a city", "venue": "a venue"}.get(q["slot"], "an artist")
             message = f"{q['said']} is not {noun} I know in the data"
             message += f"; did you mean {either(nearest)}?" if nearest else "."
             return Reply(message, intent, confidence, self.data(decision, clarification=pending), nearest[:4])
