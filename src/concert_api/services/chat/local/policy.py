@@ -168,7 +168,8 @@ class DialoguePolicy:
         runs: list[Slots] = []
         if near.kind == "food" and slots.get("venue"):
             nearest, runs = "venue_lookup", [{"venue": slots["venue"], "venue_label": slots.get("venue_label")}]
-        elif near.kind not in {"film", "account"} and (slots.get("artist") or slots.get("venue")):
+        elif near.kind not in {"film", "account", "person", "listen"} and (
+                slots.get("artist") or slots.get("venue") or slots.get("city")):
             search = {k: v for k, v in slots.items() if k in {"artist", "venue", "venue_label", "city", "state",
                                                               "date"}}
             nearest, runs = "concert_search", [search]

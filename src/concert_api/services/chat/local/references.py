@@ -25,7 +25,8 @@ _THING = r"(?:one|artist|act|band|singer|performer|venue|place|concert|show|gig|
 ORDINAL_REFERENCE = re.compile(
     rf"\b(?:the\s+)?(?P<word>{_ORDINAL})\s+{_THING}\b(?!\s+\d)|"
     rf"\b(?:number|no\.?|#)\s*(?P<n>[1-9]|10)\b(?!\s*(?:tickets?|seats?|shows?|concerts?|venues?|artists?))|"
-    rf"^\s*(?:and\s+|what about\s+|how about\s+|ok\s+|okay\s+)?(?:the\s+)?(?P<alone>{_ORDINAL})\s*[?.!]*\s*$",
+    rf"^\s*(?:and\s+|what about\s+|how about\s+|ok\s+|okay\s+)?(?:the\s+)?(?P<alone>{_ORDINAL})\s*[?.!]*\s*$|"
+    rf"\bthe\s+(?P<end>{_ORDINAL})\s*(?:please)?\s*[?.!]*\s*$",
     re.IGNORECASE)
 GROUP_REFERENCE = re.compile(
     r"\b(?:(?:which|any|all|each|some|none|one|many|how many)\s+of\s+(?:them|those|these)|"
@@ -68,7 +69,7 @@ def ordinal_index(message: str) -> int | None:
         return None
     if m.group("n"):
         return int(m.group("n")) - 1
-    return ORDINAL_WORDS[(m.group("word") or m.group("alone")).lower()]
+    return ORDINAL_WORDS[(m.group("word") or m.group("alone") or m.group("end")).lower()]
 
 
 def group_kind(message: str) -> str | None:
