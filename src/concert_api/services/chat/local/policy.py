@@ -229,8 +229,6 @@ class DialoguePolicy:
             for place in ("city", "state"):  # "at X in Chicago": the venue says where
                 if inapplicable(last, {place: 1}):
                     self.new_slots.pop(place, None)
-        if "genres" in self.new_slots and "genres" in self.state.slots:  # "only jazz": jazz instead
-            self.state.slots.pop("genres", None)
         return last, p.probabilities.get(FOLLOW_UP, 0.0) + p.probabilities.get(last, 0.0), \
             merge(self.state.slots, self.new_slots)
 
