@@ -37,8 +37,9 @@ NOTE = ("Issue 11 split the local assistant into a dialogue policy, an executor 
         "list references, comparisons (two runs of a tool), unknown names and dates looking back, and computes the "
         "classifier's calibrated probabilities as one matrix product instead of scikit-learn's per-class, "
         "per-fold calls (same values). The test set now has 392 utterances (40 near misses), so each round is 392 "
-        "replies; the baseline rows (`--baseline-src`, the commit before issue 11, its own 352-utterance test set) "
-        "were measured in the same run, just before.")
+        "replies; the baseline rows (`--baseline-src`, the commit before issue 11 — `git archive 27e34e9 src | tar -x "
+        "-C /tmp/i11/base` — on its own 352-utterance test set) were measured in the same run, just before. p95 "
+        "and p99 move with the load of the shared machine.")
 
 
 def measure(scale: str, rounds: int, seed: int) -> dict[str, float]:
