@@ -340,3 +340,21 @@ def test_they_after_an_artist_without_upcoming_concerts_stays_with_that_artist(s
     assert r.data["result"]["concerts"] == []
     r = talk.say("when do they play next?")
     assert (r.intent, r.data["parameters"]["artist"]) == ("concert_search", artist)
+
+
+def test_more_lengthens_the_last_list(shared_assistant):
+    city = shared_assistant.catalog.cities_with_venues()[0]["city"]
+    talk = Conversation(shared_assistant)
+    first = talk.say(f"concerts in {city}")
+    r = talk.say("show me more")
+    assert r.data["parameters"] == {**first.data["parameters"], "limit": 10}
+
+
+def test_the_artist_of_a_prediction_is_looked_up_after_its_venue(shared_assistant):
+    artist, venue = shared_assistant.catalog.artists[0]["name"], shared_assistant.catalog.venues[0]
+    talk = Conversation(shared_assistant)
+    talk.say(f"how many tickets would {artist} sell at {venue['name']} on December 31st at $80?")
+    r = talk.say("tell me about that venue")
+    assert r.data["parameters"]["venue"] == venue["venue_id"]
+    r = talk.say("and the artist?")
+    assert (r.intent, r.data["parameters"]["artist"]) == ("artist_lookup", artist)

@@ -32,9 +32,18 @@ from concert_api.services.chat.local.catalog import Catalog
 from concert_api.services.chat.local.classifier import FOLLOW_UP, Prediction
 from concert_api.services.chat.local.entities import Entity, Extraction
 from concert_api.services.chat.local.near_miss import NearMiss, near_miss
-from concert_api.services.chat.local.references import UnknownName, group_kind, ordinal_index, unknown_names
+from concert_api.services.chat.local.references import (
+    UnknownName,
+    definite_kind,
+    group_kind,
+    ordinal_index,
+    unknown_names,
+    wants_more,
+)
+from concert_api.services.chat.local.replies import MAX_LISTED
 from concert_api.services.chat.local.slots import (
     ACCEPTS,
+    DEFAULT_COUNT,
     Slots,
     arguments_for,
     carried,
@@ -305,6 +314,32 @@ class DialoguePolicy:
                 return self._tool(intent, max(p.confidence, REFERENCE_INTENT_CONFIDENCE),
                                   {**slots_from(self.extraction), "artist": artist})
             return None
+        if wants_more(self.message) and self.state.intent in TOOL_INTENTS and "count" in ACCEPTS.get(
+                self.state.intent, frozenset()):
+            shown = int(self.state.slots.get("count") or DEFAULT_COUNT)  # the same question, a longer list
+            self.follow_up = True
+            self.new_slots = {"count": min(MAX_LISTED, shown + DEFAULT_COUNT)}
+            return self._tool(self.state.intent, max(p.confidence, REFERENCE_INTENT_CONFIDENCE),
+                              merge(self.state.slots, self.new_slots))
+        definite = definite_kind(self.message)
+        if definite is not None and ordinal_index(self.message) is None:
+            of_kind = list({r.value: r for r in results if r.kind == definite}.values())
+            if not of_kind:  # "and the artist?" after the venue of a prediction: the one being discussed
+                for known in (self.state.slots, self.state.prediction or {}):
+                    if known.get(definite):
+                        of_kind = [ResultItem(definite, str(known[definite]),
+                                              str(known.get("venue_label") or known[definite]))]
+                        break
+            if len(of_kind) == 1 and not self.extraction.first(definite):
+                item = of_kind[0]
+                intent = {"artist": "artist_lookup", "venue": "venue_lookup"}[definite]
+                if p.intent in TOOL_INTENTS and p.confidence >= REFERENCE_INTENT_CONFIDENCE and p.intent not in {
+                        "artist_lookup", "venue_lookup", "venue_popularity"}:
+                    intent = p.intent
+                self.follow_up = True
+                slots = {**carried(self.state.slots, slots_from(self.extraction), intent, self.message),
+                         **_item_slots(item)}
+                return self._tool(intent, max(p.confidence, REFERENCE_INTENT_CONFIDENCE), slots)
         index = ordinal_index(self.message)
         if index is not None and -len(results) <= index < len(results):
             item = results[index]

@@ -35,6 +35,14 @@ GROUP_REFERENCE = re.compile(
     r"them)\b", re.IGNORECASE)
 """The last answer's whole list: "which of them play in Denver?", "those artists", "when are they playing?"."""
 
+DEFINITE_REFERENCE = re.compile(r"\b(?:the|that|this|same)\s+(?P<kind>artist|band|act|singer|performer|venue|place|"
+                                r"arena|club|theater|theatre|stadium|amphitheater)\b(?!\s*(?:with|that|which|who|of|in)\b)",
+                                re.IGNORECASE)
+"""One thing of the last answer by its kind: "and the artist?", "tell me about that venue"."""
+MORE = re.compile(r"^\W*(?:and\s+|ok\s+|okay\s+)?(?:show\s+(?:me\s+)?|give\s+(?:me\s+)?|list\s+|any\s+|see\s+)?"
+                  r"(?:some\s+|a\s+few\s+|\d+\s+)?more(?:\s+(?:results|ones|of them|concerts|shows|venues|artists|"
+                  r"please))*\W*$|^\W*(?:the\s+)?next\s+(?:page|ones|few)\W*$", re.IGNORECASE)
+"""A request for more of the last list: "show me more", "more please", "next page"."""
 PLACE_INTRO = re.compile(r"\b(?P<intro>in|near|around|at|from|outside|to)\s+"
                          r"(?P<name>[A-Z][A-Za-z'’.-]+(?:\s+[A-Z][A-Za-z'’.-]+)?)")
 ARTIST_INTRO = re.compile(r"\b(?:about|by|see|seeing|of|for|is|does|did|when's|where's)\s+"
@@ -70,6 +78,19 @@ def ordinal_index(message: str) -> int | None:
     if m.group("n"):
         return int(m.group("n")) - 1
     return ORDINAL_WORDS[(m.group("word") or m.group("alone") or m.group("end")).lower()]
+
+
+def definite_kind(message: str) -> str | None:
+    """The kind a definite reference points at ("and the artist?" -> "artist", "that venue" -> "venue")."""
+    m = DEFINITE_REFERENCE.search(message)
+    if m is None:
+        return None
+    return "artist" if m.group("kind").lower() in {"artist", "band", "act", "singer", "performer"} else "venue"
+
+
+def wants_more(message: str) -> bool:
+    """Whether the message asks for more of the last list."""
+    return MORE.search(message) is not None
 
 
 def group_kind(message: str) -> str | None:
