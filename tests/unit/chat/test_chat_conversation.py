@@ -358,3 +358,10 @@ def test_the_artist_of_a_prediction_is_looked_up_after_its_venue(shared_assistan
     assert r.data["parameters"]["venue"] == venue["venue_id"]
     r = talk.say("and the artist?")
     assert (r.intent, r.data["parameters"]["artist"]) == ("artist_lookup", artist)
+
+
+def test_two_genres_compared_are_both_answered_but_recommendations_take_both_at_once(shared_assistant):
+    r = Conversation(shared_assistant).say("ticket sales rock vs jazz")
+    assert [run["parameters"]["genre"] for run in r.data["comparison"]] == ["rock", "jazz"]
+    r = Conversation(shared_assistant).say("recommend rock and jazz concerts")
+    assert r.data["parameters"]["genres"] == ["rock", "jazz"] and "comparison" not in r.data

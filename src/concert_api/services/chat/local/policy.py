@@ -454,9 +454,11 @@ class DialoguePolicy:
         both artists when the tool takes one artist and has no side-by-side form."""
         if self.state.pending and self.follow_up and not self.extraction.entities:
             return [slots]
-        for kind, key in (("city", "city"), ("state", "state"), ("artist", "artist"), ("venue", "venue")):
+        for kind, key in (("city", "city"), ("state", "state"), ("artist", "artist"), ("venue", "venue"),
+                          ("genre", "genres")):
             if key not in ACCEPTS.get(intent, frozenset()) or (kind in {"artist", "venue"} and intent in {
-                    "artist_lookup", "venue_lookup"}) or (intent == "venue_popularity" and kind == "venue"):
+                    "artist_lookup", "venue_lookup"}) or (intent == "venue_popularity" and kind == "venue") or (
+                    intent == "recommendations" and kind == "genre"):  # recommendations take several genres
                 continue
             named = list(dict.fromkeys(e for e in self.extraction.of(kind) if not e.ambiguous))
             values = list(dict.fromkeys(e.value for e in named))
@@ -469,7 +471,7 @@ class DialoguePolicy:
                     one.pop("state", None)
                 if kind == "state":
                     one.pop("city", None)
-                one[key] = value
+                one[key] = [value] if key == "genres" else value
                 if kind == "venue":
                     one["venue_label"] = next(e.label for e in named if e.value == value)
                 runs.append(one)
