@@ -365,3 +365,16 @@ def test_two_genres_compared_are_both_answered_but_recommendations_take_both_at_
     assert [run["parameters"]["genre"] for run in r.data["comparison"]] == ["rock", "jazz"]
     r = Conversation(shared_assistant).say("recommend rock and jazz concerts")
     assert r.data["parameters"]["genres"] == ["rock", "jazz"] and "comparison" not in r.data
+
+
+def test_a_weekday_after_a_prediction_weeks_ahead_is_in_the_week_discussed(shared_assistant):
+    artist, venue = shared_assistant.catalog.artists[0]["name"], shared_assistant.catalog.venues[0]
+    talk = Conversation(shared_assistant)
+    talk.say(f"how many tickets would {artist} sell at {venue['name']} on Dec 12 at $150?")  # a Friday in 2025
+    r = talk.say("what about Saturday?")
+    assert r.data["parameters"]["event_date"] == "2025-12-13"
+    assert r.message.startswith('I read "Saturday" as Sat 13 Dec 2025')
+    talk = Conversation(shared_assistant)
+    talk.say(f"how many tickets would {artist} sell at {venue['name']} next Friday at $150?")
+    r = talk.say("what about Saturday?")
+    assert r.data["parameters"]["event_date"] == "2025-06-07" and not r.message.startswith("I read")

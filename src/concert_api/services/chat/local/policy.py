@@ -234,6 +234,7 @@ class DialoguePolicy:
         if dimension:
             self.new_slots["group_by"] = dimension
         self._keep_the_month()
+        self._weekday_in_the_week_discussed()
         if "venue" in self.new_slots and not inapplicable(last, {"venue": 1}):
             for place in ("city", "state"):  # "at X in Chicago": the venue says where
                 if inapplicable(last, {place: 1}):
@@ -257,6 +258,8 @@ class DialoguePolicy:
             return None  # "what about Saturday?" after a search narrows it; after another artist, it is not sure
         self.follow_up = True
         self.new_slots = slots_from(self.extraction)
+        self.previous = kept
+        self._weekday_in_the_week_discussed()
         p = self.prediction
         return "ticket_prediction", max(p.probabilities.get(FOLLOW_UP, 0.0), p.confidence), merge(kept,
                                                                                                 self.new_slots)
@@ -273,6 +276,29 @@ class DialoguePolicy:
             if len(named) >= 2:
                 return intent
         return None
+
+    def _weekday_in_the_week_discussed(self) -> None:
+        """A bare weekday in a follow-up about a date weeks ahead ("what about Saturday?" after a prediction for
+        Friday 12 December) is that weekday of the week being discussed (Saturday 13 December), and the reply
+        says so; near today, it is the next one, as said alone."""
+        entity = self.extraction.first("date")
+        previous = _span(self.previous.get("date"))
+        if (entity is None or entity.mention is None or entity.mention.kind != "weekday" or previous is None
+                or "date" not in self.new_slots or (previous[1] - previous[0]).days > 6
+                or (entity.mention.match.group("dir") or "").lower() not in {"", "on"}):
+            return  # only a day or a week being discussed has a week
+        monday = previous[0] - dt.timedelta(days=previous[0].weekday())
+        if monday <= self.today + dt.timedelta(days=6 - self.today.weekday()):
+            return  # the week being discussed is this week: "Saturday" means the coming one anyway
+        target = date_parser.WEEKDAYS[entity.mention.match.group("weekday").lower()[:3]]
+        day = monday + dt.timedelta(days=target)
+        if day.isoformat() == entity.value["date_from"]:
+            return
+        self.new_slots["date"] = {"date_from": day.isoformat(), "date_to": day.isoformat(), "text": entity.label}
+        self.extra["date_reading"] = {"said": entity.label, "date_from": day.isoformat(), "date_to": day.isoformat(),
+                                      "week_of": previous[0].isoformat()}
+        self.notes.append(f"I read \"{entity.label}\" as {_said_range(self.new_slots['date'])}, in the week being "
+                          "discussed.")
 
     def _keep_the_month(self) -> None:
         """A follow-up naming only a year ("and 2024?") after a month, a season or a day keeps that part of the
