@@ -24,13 +24,13 @@ from concert_api.errors import utc_now_iso
 from concert_api.models import ChatRequest, ChatResponse
 from concert_api.services.chat.local.catalog import Catalog
 from concert_api.services.chat.local.classifier import IntentClassifier, Prediction
+from concert_api.services.chat.local.decision import Decision
 from concert_api.services.chat.local.entities import EntityMatcher, Extraction
 from concert_api.services.chat.local.executor import Executor, Outcome
 from concert_api.services.chat.local.policy import (
     OUT_OF_SCOPE_BELOW,
     PREDICTION_SLOTS,
     TOOL_INTENTS,
-    Decision,
     DialoguePolicy,
     anchor_of,
 )
