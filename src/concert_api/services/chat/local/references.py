@@ -57,6 +57,8 @@ NOT_A_NAME = frozenset({
     "america", "the", "i", "i'm", "i'd", "ok", "okay", "please", "thanks", "hi", "hello", "hey", "christmas",
     "halloween", "july", "easter", "thanksgiving", "downtown", "midtown", "uptown", "person", "genre", "genres",
     "city", "cities", "state", "states", "month", "year", "week", "revenue", "price", "prices", "all",
+    "valentine's", "valentines", "valentine", "memorial", "labor", "labour", "independence", "mother's", "father's",
+    "new", "fourth", "st", "st.", "saint", "q1", "q2", "q3", "q4", "h1", "h2", "ytd", "break", "usd",
 })
 """Capitalised words after "in" or "about" that are not names ("in December", "in Jazz", "about Tonight")."""
 
