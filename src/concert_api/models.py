@@ -288,6 +288,9 @@ class HealthResponse(ResponseModel):
     services: dict[str, str]
     backends: dict[str, str] | None = Field(None, description="The adapters in use (warehouse, predictor, ...).")
     probes: dict[str, ProbeResult] | None = Field(None, description="Present with ?deep=true.")
+    missing: list[str] | None = Field(
+        None, description="Local parts the embedded platform lacks (warehouse file, model), with the command to run."
+    )
 
 
 class ErrorResponse(ResponseModel):

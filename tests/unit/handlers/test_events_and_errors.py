@@ -165,7 +165,7 @@ def test_chat_and_prediction_validate_their_bodies(lambda_context):
     assert bad_prediction["statusCode"] == 400 and "event_date" in details and "ticket_price" in details
 
 
-def test_guide_direct_invocation_with_mock_context_works():
+def test_guide_direct_invocation_with_mock_context_works(trained_env):
     class MockContext:
         request_id = "test-123"
 

@@ -22,7 +22,7 @@ from typing import Any
 
 from rapidfuzz import fuzz, process
 
-from concert_api.adapters.sessions.embedded import SessionStore, new_session_id
+from concert_api.adapters.sessions.embedded import NOT_KEPT_NOTE, SessionNotKept, SessionStore, new_session_id
 from concert_api.adapters.warehouse.base import Warehouse
 from concert_api.errors import BadRequest, NotFound, utc_now_iso
 from concert_api.models import ChatRequest, ChatResponse
@@ -119,8 +119,12 @@ class LocalAssistant:
         response = turn.run()
         state = turn.next_state()
         state["turns"] = int(state.get("turns", 0)) + 1
-        self.sessions.put(session_id, state)
-        return ChatResponse(message=response.message, session_id=session_id, intent=response.intent,
+        message = response.message
+        try:
+            self.sessions.put(session_id, state)
+        except SessionNotKept:  # the answer stands; the store has logged why it could not keep the session
+            message = f"{message} {NOT_KEPT_NOTE}"
+        return ChatResponse(message=message, session_id=session_id, intent=response.intent,
                             confidence=round(min(1.0, max(0.0, response.confidence)), 4), data=response.data,
                             suggestions=response.suggestions, timestamp=utc_now_iso())
 
