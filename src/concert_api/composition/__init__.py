@@ -3,8 +3,8 @@
 Entry points (handlers, the local server, the CLI) ask it for what a service needs; the services and adapters
 below never import it. Each adapter is built once per process, on first use (a Lambda execution environment
 reuses it across invocations); an adapter that holds local data in memory is built again when the warehouse
-file or the model's `current` pointer changes (one `stat` per request, see `registry`); local backends (DuckDB, scikit-learn, ...) are imported only when chosen, so the
-Lambda import path never loads them.
+file or the model's `current` pointer changes (one `stat` per request, see `registry`); local backends (DuckDB,
+scikit-learn, ...) are imported only when chosen, so the Lambda import path never loads them.
 
 * `warehouses`  the warehouse adapter;      * `predictors`  the ticket model and the venue forecast;
 * `assistants`  the chat backend;           * `sessions`    where the chat keeps conversations;

@@ -77,7 +77,8 @@ def _handle(
     logger.info(log_event)
     try:
         request = parse_event(event, default_method=method, default_path=path, max_body_bytes=settings.max_body_bytes)
-        logger.thread_safe_append_keys(api_request_id=request.request_id)  # API Gateway's id, to follow a request across logs
+        # API Gateway's id, to follow a request across logs
+        logger.thread_safe_append_keys(api_request_id=request.request_id)
         logger.debug(
             "Request",
             extra={

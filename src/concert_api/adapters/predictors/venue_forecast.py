@@ -33,7 +33,8 @@ PredictFn = Callable[[Sequence[Mapping[str, Any]]], list[dict[str, Any]]]
 class ScheduledConcertForecaster:
     """`VenueForecaster` over a prediction function. `cache_all`: forecast every venue at once and keep the
     result until the warehouse's data generation or the day changes, at most `CACHE_SECONDS` (the local model; a
-    new model gets a new forecaster from the composition root); otherwise query and predict only the venues asked for."""
+    new model gets a new forecaster from the composition root); otherwise query and predict only the venues asked
+    for."""
 
     def __init__(self, predict: PredictFn, *, backend: str, cache_all: bool,
                  horizon_days: int = HORIZON_DAYS) -> None:  # fmt: skip

@@ -1,9 +1,10 @@
 """The embedded warehouse: one DuckDB file, read by many threads, replaced atomically by a load.
 
 Reading. Each query stats the file (one cheap `os.stat`); the file's identity (device, inode, modification
-time, size: `generation()`) names a *generation*: an in-memory DuckDB that ATTACHes the file. Every thread queries through its own cursor of the
-current generation (DuckDB connections are not shared across threads). When a load has swapped the file, the
-next query opens a new generation; the old one is closed once its last running query finishes.
+time, size: `generation()`) names a *generation*: an in-memory DuckDB that ATTACHes the file. Every thread
+queries through its own cursor of the current generation (DuckDB connections are not shared across threads).
+When a load has swapped the file, the next query opens a new generation; the old one is closed once its last
+running query finishes.
 
 Writing. `replace_all` never touches the live file: it builds a complete new database in a temporary file
 next to it (tables from `schema.ddl("duckdb")`, rows from Parquet, summary tables refreshed,
