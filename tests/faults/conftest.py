@@ -1,0 +1,43 @@
+"""Fault-injection fixtures: a private, writable copy of the trained data dir (so a test may reload, retrain,
+delete or lock it), and a directory the process cannot write."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+
+@pytest.fixture
+def own_data_dir(trained_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """A copy of the trained data dir (warehouse, generated files, model), configured as the process's."""
+    from concert_api import composition
+
+    data_dir = tmp_path / "data"
+    data_dir.mkdir()
+    shutil.copy(trained_dir / "warehouse.duckdb", data_dir / "warehouse.duckdb")
+    shutil.copytree(trained_dir / "models", data_dir / "models")
+    monkeypatch.setenv("CONCERT_DATA_DIR", str(data_dir))
+    composition.reset()
+    yield data_dir
+    composition.reset()
+
+
+@pytest.fixture
+def read_only_dir(tmp_path: Path) -> Iterator[Path]:
+    """A directory nobody may write into: mode 0555, and for root (which ignores modes) the immutable attribute
+    (`chattr +i`), as a user who locks a directory would see it."""
+    path = tmp_path / "read-only"
+    path.mkdir()
+    path.chmod(0o555)
+    immutable = os.geteuid() == 0
+    if immutable:
+        subprocess.run(["chattr", "+i", str(path)], check=True)
+    yield path
+    if immutable:
+        subprocess.run(["chattr", "-i", str(path)], check=True)
+    path.chmod(0o755)

@@ -1,0 +1,39 @@
+"""What changes under a running server: a retrained model, a reloaded warehouse."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+
+def publish_model_copy(data_dir: Path, version: str) -> None:
+    """A new model version under `data_dir` (the current one's files under a new version name) made current, as
+    `model train` does: the version directory first, then the `current` pointer replaced atomically."""
+    from concert_api.ml import artefacts
+
+    source = artefacts.current_version_dir(data_dir / "models")
+    assert source is not None
+    target = artefacts.model_root(data_dir / "models") / version
+    shutil.copytree(source, target)
+    spec = json.loads((target / "model.json").read_text())
+    spec["version"] = version
+    (target / "model.json").write_text(json.dumps(spec))
+    artefacts.set_current(data_dir / "models", version)
+
+
+def reload_warehouse(data_dir: Path, seed: int) -> None:
+    """`concert-api data generate --scale tiny --seed SEED` in process: new data swapped in under the server."""
+    import datetime as dt
+
+    from concert_api.adapters.warehouse.duckdb import DuckDBWarehouse
+    from concert_tools.data.generator import generate
+    from concert_tools.data.loader import load_directory
+
+    generated = data_dir / f"generated-{seed}"
+    generate("tiny", seed, generated, as_of=dt.date.today())
+    warehouse = DuckDBWarehouse(data_dir / "warehouse.duckdb", read_only=False)
+    try:
+        load_directory(generated, warehouse)
+    finally:
+        warehouse.close()
