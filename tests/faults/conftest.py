@@ -3,13 +3,12 @@ delete or lock it), and a directory the process cannot write."""
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from tests.faults.swaps import immutable
 
 
 @pytest.fixture
@@ -29,15 +28,8 @@ def own_data_dir(trained_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPa
 
 @pytest.fixture
 def read_only_dir(tmp_path: Path) -> Iterator[Path]:
-    """A directory nobody may write into: mode 0555, and for root (which ignores modes) the immutable attribute
-    (`chattr +i`), as a user who locks a directory would see it."""
+    """An existing, empty directory nobody may write into (see `swaps.immutable`)."""
     path = tmp_path / "read-only"
     path.mkdir()
-    path.chmod(0o555)
-    immutable = os.geteuid() == 0
-    if immutable:
-        subprocess.run(["chattr", "+i", str(path)], check=True)
-    yield path
-    if immutable:
-        subprocess.run(["chattr", "-i", str(path)], check=True)
-    path.chmod(0o755)
+    with immutable(path):
+        yield path
