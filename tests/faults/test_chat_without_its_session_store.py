@@ -51,7 +51,8 @@ def test_a_full_store_raises_session_not_kept_and_logs_the_cause(tmp_path, caplo
     with caplog.at_level("WARNING", logger="concert_api"), pytest.raises(SessionNotKept):
         store.put("s1", {"turns": 1})
 
-    assert any("could not be saved" in r.getMessage() and "full" in str(r.__dict__.get("error")) for r in caplog.records)
+    saved = [r for r in caplog.records if "could not be saved" in r.getMessage()]
+    assert saved and "full" in str(saved[0].__dict__.get("error"))
 
 
 def test_chat_answers_when_the_disk_is_full(own_data_dir, lambda_context, capsys):
