@@ -25,7 +25,7 @@ from pydantic import BaseModel
 
 from concert_api.deadline import deadline
 from concert_api.errors import ApiError, DependencyError, MethodNotAllowed, error_response
-from concert_api.handlers.events import ApiRequest, cors_headers, parse_event, proxy_response
+from concert_api.handlers.events import ApiRequest, cors_headers, parse_event, proxy_response, request_origin
 from concert_api.observability import logger, metrics, outages, set_level
 from concert_api.settings import get_settings
 
@@ -72,7 +72,7 @@ def _handle(
         function_name=getattr(context, "function_name", None) or f"concert-api-{name}",
         api_request_id=None,
     )
-    cors = cors_headers(settings.cors_allow_origin, method)
+    cors = cors_headers(settings.cors_allow_origin, method, request_origin(event))
     status, body, headers = 200, None, dict(cors)
     logger.info(log_event)
     try:

@@ -50,6 +50,7 @@ def serve(host: str, port: int, workers: int, metrics: bool, log_level: str | No
     from concert_api.server.app import describe
 
     _prepare_environment(metrics=metrics, log_level=log_level)
+    _default_to_own_origin(host, port)
     _check_port_free(host, port)
     click.echo(describe(host, port))
     uvicorn.run(
@@ -153,6 +154,21 @@ def _check_port_free(host: str, port: int) -> None:
                 f"Port {port} on {host} is already in use (is the API already running?). Stop that process, or "
                 f"pick another port: `concert-api serve --port {port + 1}` (with make: `make up PORT={port + 1}`)."
             ) from None
+
+
+def _default_to_own_origin(host: str, port: int) -> None:
+    """Unless configured (environment or .env), the server answers only its own console: CORS for
+    http://127.0.0.1:PORT and http://localhost:PORT (and --host's own name), and those Host headers, so no other
+    web page a user visits can read the answers. CONCERT_CORS_ALLOW_ORIGIN / CONCERT_ALLOWED_HOSTS widen it."""
+    from concert_api.settings import get_settings
+
+    names = ["127.0.0.1", "localhost"] + ([host] if host not in ("127.0.0.1", "localhost", "0.0.0.0", "::") else [])
+    configured = get_settings().model_fields_set
+    if "cors_allow_origin" not in configured:
+        os.environ["CONCERT_CORS_ALLOW_ORIGIN"] = ",".join(f"http://{name}:{port}" for name in names)
+    if "allowed_hosts" not in configured:
+        os.environ["CONCERT_ALLOWED_HOSTS"] = ",".join(f"{name}:{port}" for name in names)
+    get_settings.cache_clear()
 
 
 def _prepare_environment(*, metrics: bool, log_level: str | None) -> None:
