@@ -418,7 +418,7 @@ def _csv_shape_issues(path: Path, spec: schema.Table) -> list[ValidationIssue]:
     opener = gzip.open if path.name.endswith(".gz") else open
     issues: list[ValidationIssue] = []
     try:
-        with opener(path, "rt", encoding="utf-8", errors="replace", newline="") as handle:  # type: ignore[operator]
+        with opener(path, "rt", encoding="utf-8", errors="replace", newline="") as handle:
             reader = csv.reader(handle)
             header = next(reader, None)
             if not header or not any(h.strip() for h in header):
