@@ -52,7 +52,7 @@ MIX = [
 
 WRK_SCRIPT = """
 local requests = {}
-local statuses = {}
+statuses = {}  -- a global: done() reads each thread's copy with thread:get
 local index = 0
 init = function(args)
 %s
@@ -128,17 +128,25 @@ def _wrk(base: str, seconds: int, connections: int) -> tuple[int, dict[int, int]
 
 
 class Poller(threading.Thread):
-    """Asks the prediction and the venue ranking in a loop; keeps (start time, status, fingerprints, error)."""
+    """Asks the prediction and the venue ranking in a loop, and each other endpoint once a round; keeps (start
+    time, status, fingerprints, error) and (endpoint, status, error) of every non-2xx answer."""
 
     def __init__(self, base: str) -> None:
         super().__init__(daemon=True)
         self.base = base
         self.stop = threading.Event()
         self.samples: list[tuple[float, int, Any, Any, str | None]] = []
+        self.failures: collections.Counter[tuple[str, int, str]] = collections.Counter()
+        self.failure_times: list[float] = []
 
     def run(self) -> None:
         while not self.stop.is_set():
             started = time.monotonic()
+            for method, path, body in MIX:
+                code, answer = _call(self.base, method, path, body)
+                if code >= 300:
+                    self.failure_times.append(time.monotonic())
+                    self.failures[(f"{method} {path}", code, str(answer.get("error") or answer.get("status")))] += 1
             status, body = _call(self.base, "POST", "/tickets/predict", PREDICT)
             v_status, venues = _call(self.base, "POST", "/venues/popularity", VENUES)
             model = (body.get("model_version"), json.dumps(body.get("features_used"), sort_keys=True))
@@ -157,10 +165,8 @@ def _run(*args: str, env: dict[str, str]) -> float:
 def _log_lines(path: Path) -> collections.Counter[str]:
     levels: collections.Counter[str] = collections.Counter()
     for line in path.read_text(errors="replace").splitlines():
-        try:
+        if line.startswith("{"):  # not the server's start-up banner
             levels[json.loads(line).get("level", "?")] += 1
-        except ValueError:
-            levels["not json"] += 1
     return levels
 
 
@@ -169,6 +175,7 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--baseline", type=int, default=15, help="seconds of load with nothing changing")
     parser.add_argument("--max-seconds", type=int, default=105, help="upper bound of the soak phase")
+    parser.add_argument("--keep", action="store_true", help="keep the data copy and the server logs")
     args = parser.parse_args()
     if not shutil.which("wrk"):
         sys.exit("wrk is not installed: `apt-get install wrk`, then run this again.")
@@ -190,6 +197,7 @@ def main() -> None:
         base_requests, base_statuses = _wrk(base, args.baseline, args.connections)
         log_file.flush()
         baseline_lines = _log_lines(logs["baseline"])
+        baseline_peak_kb = _peak_memory_kb(server.pid)
 
         log_file.close()  # the server keeps its own descriptor: the soak's lines are those after this offset
         offset = logs["baseline"].stat().st_size
@@ -219,10 +227,9 @@ def main() -> None:
         events["warehouse restored"] = time.monotonic()
         time.sleep(max(0.0, 5 - (time.monotonic() - events["warehouse restored"])))
         soak_seconds = time.monotonic() - started
-        # wrk runs for --max-seconds; stop waiting for it by ending the poller and letting wrk finish its window.
+        wrk_thread.join()  # wrk's window is --max-seconds; the poller goes on until it ends
         poller.stop.set()
         poller.join()
-        wrk_thread.join()
         peak_kb = _peak_memory_kb(server.pid)
     finally:
         server.terminate()
@@ -233,8 +240,11 @@ def main() -> None:
     soak_requests, soak_statuses = result["wrk"]
     stale = _stale(poller.samples, events)
     _report(args, base_requests, base_statuses, baseline_lines, soak_requests, soak_statuses, soak_lines, stale,
-            poller, events, started, soak_seconds, peak_kb)
-    shutil.rmtree(work, ignore_errors=True)
+            poller, events, started, soak_seconds, (baseline_peak_kb, peak_kb))
+    if args.keep:
+        print(f"server logs kept in {work}")
+    else:
+        shutil.rmtree(work, ignore_errors=True)
 
 
 def _stale(samples: list[tuple[float, int, Any, Any, str | None]], events: dict[str, float]) -> dict[str, int]:
@@ -266,7 +276,7 @@ def _peak_memory_kb(pid: int) -> int:
 def _report(args: argparse.Namespace, base_requests: int, base_statuses: dict[int, int],
             baseline_lines: collections.Counter[str], soak_requests: int, soak_statuses: dict[int, int],
             soak_lines: collections.Counter[str], stale: dict[str, int], poller: Poller, events: dict[str, float],
-            started: float, soak_seconds: float, peak_kb: int) -> None:  # fmt: skip
+            started: float, soak_seconds: float, peaks_kb: tuple[int, int]) -> None:  # fmt: skip
     def non2xx(statuses: dict[int, int]) -> str:
         bad = {s: n for s, n in sorted(statuses.items()) if not 200 <= s < 300}
         return ", ".join(f"{s}: {n:,}" for s, n in bad.items()) or "0"
@@ -274,7 +284,7 @@ def _report(args: argparse.Namespace, base_requests: int, base_statuses: dict[in
     def per_thousand(lines: collections.Counter[str], requests: int) -> str:
         return ", ".join(f"{level} {n * 1000 / max(requests, 1):.0f}" for level, n in sorted(lines.items()))
 
-    causes = collections.Counter(s[4] for s in poller.samples if s[4])
+    causes = poller.failures
     print(f"wrk -t2 -c{args.connections}, mix of the five endpoints, one uvicorn worker, tiny data set, loopback")
     print(markdown_table(
         ["phase", "seconds", "requests", "non-2xx by status", "log lines per 1,000 requests"],
@@ -286,9 +296,14 @@ def _report(args: argparse.Namespace, base_requests: int, base_statuses: dict[in
     print("changes, seconds after the soak's load started: "
           + ", ".join(f"{name} {at - started:.1f}" for name, at in events.items())
           + f"; all done after {soak_seconds:.1f} s")  # fmt: skip
-    print("poller non-2xx causes: " + (", ".join(f"{c}: {n}" for c, n in causes.items()) or "none"))
+    print("poller's non-2xx answers (endpoint, status, error): "
+          + (", ".join(f"{e} {s} {c!r}: {n}" for (e, s, c), n in sorted(causes.items())) or "none"))
+    outage = (events["warehouse deleted"] - 0.5, events["warehouse restored"] + 0.5)
+    outside = sum(not outage[0] <= t <= outage[1] for t in poller.failure_times)
+    print(f"poller's non-2xx answers outside the {outage[1] - outage[0] - 1:.0f} s without a warehouse: {outside}")
     print(markdown_table(["staleness check", "answers"], list(stale.items())))
-    print(f"server peak memory (VmHWM): {peak_kb / 1024:.0f} MB")
+    print(f"server peak memory (VmHWM): {peaks_kb[0] / 1024:.0f} MB after the baseline, "
+          f"{peaks_kb[1] / 1024:.0f} MB after the soak")
 
 
 if __name__ == "__main__":

@@ -148,3 +148,18 @@ def test_a_load_onto_a_full_disk_names_the_cause_and_keeps_the_old_data(full_dis
     assert "No space left on device" in result.stderr and "free space" in result.stderr
     assert not (full_disk / "warehouse.duckdb").exists() and not list(full_disk.glob(".warehouse.duckdb.*"))
     _no_traceback(result)
+
+
+def test_a_failure_no_command_foresaw_is_one_line_not_a_traceback(own_data_dir):
+    from concert_api.ml import artefacts
+
+    version_dir = artefacts.current_version_dir(own_data_dir / "models")
+    assert version_dir is not None
+    (version_dir / "metadata.json").write_text("{ damaged")
+
+    result = _run("--data-dir", str(own_data_dir), "model", "evaluate", "--latency-requests", "0")
+
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines()[-1].startswith("Error: JSONDecodeError: ")
+    assert "CONCERT_DEBUG=1" in result.stderr
+    _no_traceback(result)

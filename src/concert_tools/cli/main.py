@@ -202,9 +202,28 @@ _mount_optional_groups()
 
 
 def main() -> None:
-    """Entry point of the `concert-api` console script."""
+    """Entry point of the `concert-api` console script. A failure no command foresaw still ends in one line
+    naming the cause and what to do (the traceback with CONCERT_DEBUG=1), never in a traceback."""
     os.environ.setdefault("CONCERT_LOG_STREAM", "stderr")
-    cli(prog_name="concert-api")
+    try:
+        code = cli(prog_name="concert-api", standalone_mode=False)  # an exit code when a command calls ctx.exit
+    except click.exceptions.Abort:
+        click.echo("Aborted.", err=True)
+        sys.exit(130)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except Exception as exc:
+        if os.environ.get("CONCERT_DEBUG"):
+            raise
+        from concert_tools.cli.failures import os_error_message
+
+        cause = os_error_message(exc) if isinstance(exc, OSError) else f"{type(exc).__name__}: {exc}"
+        click.echo(f"Error: {cause}. Check the path and free space if a file is named; run again with "
+                   "CONCERT_DEBUG=1 to see where it failed, and report it if it persists.", err=True)  # fmt: skip
+        sys.exit(1)
+    if isinstance(code, int) and code:
+        sys.exit(code)
 
 
 if __name__ == "__main__":
