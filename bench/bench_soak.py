@@ -156,8 +156,9 @@ class Poller(threading.Thread):
             time.sleep(max(0.0, 0.25 - (time.monotonic() - started)))
 
 
-def _run(*args: str, env: dict[str, str]) -> float:
-    """Run a CLI command to completion; the monotonic time it finished."""
+def _run(*args: str, env: dict[str, str], began: dict[str, float], name: str) -> float:
+    """Run a CLI command to completion, noting in `began[name]` when it started; the time it finished."""
+    began[name] = time.monotonic()
     subprocess.run([CLI, *args], env=env, check=True, capture_output=True, timeout=600)
     return time.monotonic()
 
@@ -207,6 +208,7 @@ def main() -> None:
         time.sleep(1.0)
         started = time.monotonic()
         events: dict[str, float] = {}
+        began: dict[str, float] = {}
         result: dict[str, Any] = {}
 
         def load() -> None:
@@ -215,9 +217,9 @@ def main() -> None:
         wrk_thread = threading.Thread(target=load)
         wrk_thread.start()
         time.sleep(3)
-        events["data swapped (generate --seed 99)"] = _run("data", "generate", "--scale", "tiny", "--seed", "99",
-                                                           env=env)
-        events["model retrained"] = _run("model", "train", env=env)
+        swap, retrain = "data swapped (generate --seed 99)", "model retrained"
+        events[swap] = _run("data", "generate", "--scale", "tiny", "--seed", "99", env=env, began=began, name=swap)
+        events[retrain] = _run("model", "train", env=env, began=began, name=retrain)
         warehouse = data_dir / "warehouse.duckdb"
         aside = work / "warehouse.aside"
         os.replace(warehouse, aside)
@@ -238,7 +240,7 @@ def main() -> None:
     logs["soak"].write_text(soak_text)
     soak_lines = _log_lines(logs["soak"])
     soak_requests, soak_statuses = result["wrk"]
-    stale = _stale(poller.samples, events)
+    stale = _stale(poller.samples, events, began)
     _report(args, base_requests, base_statuses, baseline_lines, soak_requests, soak_statuses, soak_lines, stale,
             poller, events, started, soak_seconds, (baseline_peak_kb, peak_kb))
     if args.keep:
@@ -247,11 +249,13 @@ def main() -> None:
         shutil.rmtree(work, ignore_errors=True)
 
 
-def _stale(samples: list[tuple[float, int, Any, Any, str | None]], events: dict[str, float]) -> dict[str, int]:
-    """Answers that started after a change completed but carry what was true before it."""
-    swapped, retrained = events["data swapped (generate --seed 99)"], events["model retrained"]
-    before_swap = [s for s in samples if s[0] < swapped - 5 and s[1] == 200]
-    before_train = [s for s in samples if s[0] < retrained - 0.5 and s[1] == 200]
+def _stale(samples: list[tuple[float, int, Any, Any, str | None]], events: dict[str, float],
+           began: dict[str, float]) -> dict[str, int]:  # fmt: skip
+    """Answers that started after a change completed but carry what was true before the change began."""
+    swap, retrain = "data swapped (generate --seed 99)", "model retrained"
+    swapped, retrained = events[swap], events[retrain]
+    before_swap = [s for s in samples if s[0] < began[swap] and s[1] == 200]
+    before_train = [s for s in samples if s[0] < began[retrain] and s[1] == 200]
     old_features = {s[2][1] for s in before_swap}
     old_rankings = {s[3] for s in before_swap}
     old_versions = {s[2][0] for s in before_train}
@@ -282,7 +286,7 @@ def _report(args: argparse.Namespace, base_requests: int, base_statuses: dict[in
         return ", ".join(f"{s}: {n:,}" for s, n in bad.items()) or "0"
 
     def per_thousand(lines: collections.Counter[str], requests: int) -> str:
-        return ", ".join(f"{level} {n * 1000 / max(requests, 1):.0f}" for level, n in sorted(lines.items()))
+        return ", ".join(f"{level} {n * 1000 / max(requests, 1):.1f}" for level, n in sorted(lines.items()))
 
     causes = poller.failures
     print(f"wrk -t2 -c{args.connections}, mix of the five endpoints, one uvicorn worker, tiny data set, loopback")
