@@ -137,7 +137,8 @@ def test_a_csv_row_with_an_extra_field_is_named_by_file_and_row(csv_dir):
     report = validate_directory(csv_dir)
 
     assert [str(i) for i in report.issues] == [
-        "artists.csv row 3: has 7 fields; the header has 6 (a value with an unquoted comma?)"]
+        "artists.csv row 3 [field 7, past home_state]: has 7 fields; the header has 6 (a value with an unquoted "
+        "comma?)"]
 
 
 def test_a_csv_row_with_a_missing_field_names_the_column(csv_dir):

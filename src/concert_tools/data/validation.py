@@ -430,7 +430,8 @@ def _csv_shape_issues(path: Path, spec: schema.Table) -> list[ValidationIssue]:
                 if len(row) != len(header) and any(field.strip() for field in row):
                     bad += 1
                     if bad <= SAMPLES_PER_CHECK:
-                        column = header[len(row)].strip() if len(row) < len(header) else None
+                        column = (header[len(row)].strip() if len(row) < len(header)
+                                  else f"field {len(header) + 1}, past {header[-1].strip()}")
                         hint = "a value with an unquoted comma?" if len(row) > len(header) else "a value is missing"
                         issues.append(ValidationIssue(path.name, row_number, column,
                                                       f"has {len(row)} fields; the header has {len(header)} ({hint})"))
