@@ -10,5 +10,7 @@ from concert_api.models import ChatRequest, ChatResponse
 
 @api_endpoint(name="chatbot", method="POST", path="/chat", event="Chatbot handler invoked")
 def chatbot_handler(request: ApiRequest) -> ChatResponse:
-    """Answer a chat message with the configured assistant (Bedrock Agent, Bedrock Converse or local)."""
-    return composition.assistant().reply(request.parse(ChatRequest))
+    """Answer a chat message with the configured assistant (Bedrock Agent, Bedrock Converse or local). The body is
+    validated before the assistant is built, so a bad request is a quick 400 even on a cold start."""
+    body = request.parse(ChatRequest)
+    return composition.assistant().reply(body)

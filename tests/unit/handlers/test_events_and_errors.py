@@ -217,3 +217,14 @@ def test_string_false_is_not_base64(lambda_context):
         {"body": '{"top_n": 0}', "isBase64Encoded": "false"}, lambda_context
     )
     assert response["statusCode"] == 400 and "top_n" in body_of(response)["details"]
+
+
+def test_a_bad_chat_body_is_rejected_before_the_assistant_is_built(lambda_context, monkeypatch):
+    # Given an assistant that would take long to build (or fail), when the body is not valid JSON,
+    def never(*_args, **_kwargs):
+        raise AssertionError("the assistant was built for a request that is rejected anyway")
+
+    monkeypatch.setattr("concert_api.composition.assistant", never)
+    response = api_lambda_handlers.chatbot_handler({"body": "{not json"}, lambda_context)
+    # then the answer is the 400, without building it.
+    assert response["statusCode"] == 400
