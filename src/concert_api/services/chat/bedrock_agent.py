@@ -24,6 +24,7 @@ from collections.abc import Callable
 from typing import Any
 
 from concert_api.adapters.sessions.embedded import new_session_id
+from concert_api.deadline import remaining_seconds
 from concert_api.errors import BadRequest, utc_now_iso
 from concert_api.models import ChatRequest, ChatResponse
 from concert_api.observability import logger
@@ -65,14 +66,12 @@ class BedrockAgentAssistant:
     def from_settings(cls, settings: Settings, *, function_timeout: float,
                       endpoint_url: str | None = None) -> BedrockAgentAssistant:
         """A client whose read timeout fits the function's timeout, with botocore's retries off."""
-        import boto3
-        from botocore.config import Config
+        from concert_api.adapters.aws_clients import deadline_client
 
         read_timeout = max(1.0, function_timeout - READ_TIMEOUT_MARGIN_SECONDS)
-        client = boto3.client(
-            "bedrock-agent-runtime", region_name=settings.aws_region, endpoint_url=endpoint_url,
-            config=Config(read_timeout=read_timeout, connect_timeout=3, retries={"total_max_attempts": 1}),
-        )
+        client = deadline_client("bedrock-agent-runtime", region=settings.aws_region, endpoint_url=endpoint_url,
+                                 connect_timeout=3, read_timeout=read_timeout, max_attempts=1,
+                                 default_seconds=read_timeout + 3)  # timeouts cut to the request's deadline
         return cls(client, agent_id=str(settings.bedrock_agent_id), agent_alias_id=str(settings.bedrock_agent_alias_id),
                    enable_trace=settings.log_level.upper() == "DEBUG",
                    retry=RetryPolicy(deadline_seconds=read_timeout))
@@ -99,6 +98,7 @@ class BedrockAgentAssistant:
         inputs: list[dict[str, Any]] = []
         outputs: list[str] = []
         for event in response["completion"]:
+            _stop_at_deadline(response["completion"])
             if "chunk" in event:
                 body.extend(event["chunk"].get("bytes", b""))
             elif "trace" in event:
@@ -130,6 +130,18 @@ class BedrockAgentAssistant:
                          "result": calls[-1].get("result")})
         return ChatResponse(message=text.strip(), session_id=session_id, intent=intent, confidence=confidence,
                             data=data, suggestions=suggestions_from_calls(calls), timestamp=utc_now_iso())
+
+
+def _stop_at_deadline(stream: Any) -> None:
+    """Past the request's deadline, close the agent's event stream and time out (a 504): each read has its own
+    timeout, but a stream that keeps trickling events would otherwise outlast the deadline."""
+    if remaining_seconds(float("inf")) <= 0:
+        close = getattr(stream, "close", None)
+        if callable(close):
+            close()
+        from botocore.exceptions import ReadTimeoutError  # mapped to our 504 and never retried (retries.py)
+
+        raise ReadTimeoutError(endpoint_url="bedrock-agent-runtime InvokeAgent stream, at the request's deadline")
 
 
 def _tool_call(invocation: dict[str, Any], output_text: str | None) -> dict[str, Any]:

@@ -63,13 +63,12 @@ class ConverseAssistant:
     def from_settings(cls, settings: Settings, *, tool_context: Callable[[], ToolContext], function_timeout: float,
                       sessions: SessionStore | None = None) -> ConverseAssistant:
         """A `bedrock-runtime` client whose read timeout fits the function's timeout."""
-        import boto3
-        from botocore.config import Config
+        from concert_api.adapters.aws_clients import deadline_client
 
         read_timeout = max(1.0, function_timeout - READ_TIMEOUT_MARGIN_SECONDS)
-        client = boto3.client("bedrock-runtime", region_name=settings.aws_region,
-                              config=Config(read_timeout=read_timeout, connect_timeout=3,
-                                            retries={"total_max_attempts": 1}))
+        client = deadline_client("bedrock-runtime", region=settings.aws_region, connect_timeout=3,
+                                 read_timeout=read_timeout, max_attempts=1,
+                                 default_seconds=read_timeout + 3)  # timeouts cut to the request's deadline
         return cls(client, model_id=str(settings.bedrock_model_id), tool_context=tool_context, sessions=sessions,
                    retry=RetryPolicy(deadline_seconds=read_timeout))
 
