@@ -12,7 +12,7 @@ import threading
 import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 from tests.conftest import FakeLambdaContext
@@ -28,7 +28,6 @@ from concert_api.deadline import (
     request_seconds,
 )
 from concert_api.errors import DependencyTimeout, error_response
-
 
 # --- the deadline's value ---------------------------------------------------------------------------------
 
@@ -114,9 +113,9 @@ def test_a_deadline_client_builds_its_botocore_client_from_the_time_left():
 
 class _SlowEndpoint(BaseHTTPRequestHandler):
     delay = 10.0
-    calls: list[float] = []
+    calls: ClassVar[list[float]] = []
 
-    def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
+    def do_POST(self) -> None:
         self.rfile.read(int(self.headers.get("Content-Length") or 0))
         type(self).calls.append(time.monotonic())
         time.sleep(self.delay)
