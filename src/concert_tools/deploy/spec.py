@@ -28,6 +28,7 @@ MODEL = "bedrock-model"
 TICKET_ENDPOINT = "sagemaker-ticket"
 VENUE_ENDPOINT = "sagemaker-venue"
 PROBES = "health-probes"  # read-only status calls behind GET /health?deep=true
+TRACING = "tracing"  # X-Ray segments, when active tracing is on
 
 # Who invokes a function: API Gateway (the five routes) or a Bedrock agent (the action group).
 API_GATEWAY = "apigateway.amazonaws.com"
@@ -48,6 +49,7 @@ CAPABILITY_ENV: dict[str, tuple[str, ...]] = {
     TICKET_ENDPOINT: ("SAGEMAKER_TICKET_ENDPOINT",),
     VENUE_ENDPOINT: ("SAGEMAKER_VENUE_ENDPOINT",),
     PROBES: (),
+    TRACING: (),
 }
 
 # Every name the deployer will copy from the env file. Anything else in the file (AWS credentials, local-only
@@ -127,13 +129,13 @@ _DEPLOYMENT: dict[str, tuple[tuple[str, ...], str]] = {
     # The guide lists bedrock:InvokeAgent only, but gives the chatbot REDSHIFT_CLUSTER_ID/REDSHIFT_DATABASE: its
     # tools answer from the warehouse, which needs the Data API permissions too. BEDROCK_MODEL_ID selects the
     # Converse backend (bedrock:InvokeModel) instead of an agent.
-    "chatbot": ((LOGS, AGENT, MODEL, WAREHOUSE), "ChatbotFunction"),
+    "chatbot": ((LOGS, AGENT, MODEL, WAREHOUSE, TRACING), "ChatbotFunction"),
     # The venue model's forecast is added to each venue when SAGEMAKER_VENUE_ENDPOINT is set.
-    "venue-popularity": ((LOGS, VENUE_ENDPOINT, WAREHOUSE), "VenuePopularityFunction"),
-    "ticket-prediction": ((LOGS, TICKET_ENDPOINT, WAREHOUSE), "TicketPredictionFunction"),
-    "recommendations": ((LOGS, WAREHOUSE), "RecommendationsFunction"),
+    "venue-popularity": ((LOGS, VENUE_ENDPOINT, WAREHOUSE, TRACING), "VenuePopularityFunction"),
+    "ticket-prediction": ((LOGS, TICKET_ENDPOINT, WAREHOUSE, TRACING), "TicketPredictionFunction"),
+    "recommendations": ((LOGS, WAREHOUSE, TRACING), "RecommendationsFunction"),
     # ?deep=true runs SELECT 1 on the warehouse and asks SageMaker and Bedrock for their endpoint/alias status.
-    "health-check": ((LOGS, WAREHOUSE, PROBES), "HealthCheckFunction"),
+    "health-check": ((LOGS, WAREHOUSE, PROBES, TRACING), "HealthCheckFunction"),
 }
 
 # The health check reports "configured"/"not_configured" per service from these; ?deep=true probes them.
@@ -177,7 +179,7 @@ AGENT_ACTION_GROUP = FunctionSpec(
     timeout_s=30,
     method="",
     path="",
-    capabilities=(LOGS, WAREHOUSE, TICKET_ENDPOINT),
+    capabilities=(LOGS, WAREHOUSE, TICKET_ENDPOINT, TRACING),
     logical_id="AgentActionGroupFunction",
     invoker=BEDROCK,
     summary="Bedrock Agent action group",
@@ -226,9 +228,13 @@ def read_env_file(path: str | Path) -> dict[str, str]:
     return {key: value for key, value in dotenv_values(path).items() if value is not None}
 
 
-def function_environment(spec: FunctionSpec, env: Mapping[str, str], log_level: str | None = None) -> dict[str, str]:
-    """The Lambda environment for one function: its known variables that are set, plus Powertools' settings."""
+def function_environment(
+    spec: FunctionSpec, env: Mapping[str, str], log_level: str | None = None, *, tracing: bool = False
+) -> dict[str, str]:
+    """The Lambda environment for one function: its known variables that are set, plus Powertools' settings
+    (the tracer is switched off, and never imported, unless the function has X-Ray active `tracing`)."""
     out = {name: env[name] for name in spec.env_names() if env.get(name)}
     out["POWERTOOLS_SERVICE_NAME"] = SERVICE_NAME
+    out["POWERTOOLS_TRACE_DISABLED"] = "false" if tracing else "true"
     out["LOG_LEVEL"] = log_level or env.get("LOG_LEVEL") or "INFO"
     return dict(sorted(out.items()))
