@@ -22,6 +22,7 @@ from concert_api.errors import ApiError, DependencyError, MethodNotAllowed, erro
 from concert_api.handlers.events import ApiRequest, cors_headers, parse_event, proxy_response
 from concert_api.observability import logger, metrics, set_level
 from concert_api.settings import get_settings
+from concert_api.tracing import traced
 
 LambdaHandler = Callable[[dict[str, Any], Any], dict[str, Any]]
 Endpoint = Callable[[ApiRequest], BaseModel | tuple[int, BaseModel]]
@@ -83,7 +84,7 @@ def _handle(
             headers["Allow"] = f"{method},OPTIONS"
             raise MethodNotAllowed(f"{path} accepts {method}; got {request.method}.")
         else:
-            with deadline(request_seconds(context, settings.query_timeout_seconds)):
+            with deadline(request_seconds(context, settings.query_timeout_seconds)), traced(name):
                 result = fn(request)
             if isinstance(result, tuple):
                 status, result = result
