@@ -57,6 +57,11 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(64 * 1024, validation_alias="CONCERT_MAX_BODY_BYTES")
     cors_allow_origin: str = Field("*", validation_alias="CONCERT_CORS_ALLOW_ORIGIN")
     query_timeout_seconds: float = Field(25.0, validation_alias="CONCERT_QUERY_TIMEOUT_SECONDS")
+    sessions_table: str | None = Field(
+        None,
+        validation_alias="CONCERT_SESSIONS_TABLE",
+        description="DynamoDB table of the chat sessions (set on Lambda by the SAM template); else an embedded store.",
+    )
 
     @property
     def redshift_configured(self) -> bool:

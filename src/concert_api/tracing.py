@@ -3,8 +3,9 @@
 With active tracing (the SAM template's `Tracing=Active`, which sets `POWERTOOLS_TRACE_DISABLED=false`), each
 request is a subsegment `## <function>` of Lambda's segment, and every boto3 call inside it (Redshift Data API,
 SageMaker, Bedrock) a subsegment of its own. When tracing is off (the default off Lambda, and
-`POWERTOOLS_TRACE_DISABLED=true`), neither Powertools' tracer nor the X-Ray SDK is ever imported: the cold start
-pays nothing for it.
+unless `POWERTOOLS_TRACE_DISABLED` is explicitly false), neither Powertools' tracer nor the X-Ray SDK is ever
+imported: the cold start pays nothing for it. Off unless asked for, because a function deployed without active
+tracing (the Python deployer's default) has no X-Ray segment to attach to.
 """
 
 from __future__ import annotations
@@ -15,13 +16,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off"}
 
 
 def enabled() -> bool:
-    """Tracing is on: running on Lambda and `POWERTOOLS_TRACE_DISABLED` is not true."""
+    """Tracing is on: running on Lambda and `POWERTOOLS_TRACE_DISABLED` explicitly false (the template's switch)."""
     return bool(os.environ.get("AWS_LAMBDA_FUNCTION_NAME")) and (
-        os.environ.get("POWERTOOLS_TRACE_DISABLED", "").strip().lower() not in _TRUE
+        os.environ.get("POWERTOOLS_TRACE_DISABLED", "").strip().lower() in _FALSE
     )
 
 

@@ -131,7 +131,6 @@ def test_environment_holds_only_known_names_for_each_function() -> None:
     assert venue == {
         "LOG_LEVEL": "INFO",
         "POWERTOOLS_SERVICE_NAME": "concert-api",
-        "POWERTOOLS_TRACE_DISABLED": "true",  # the deployer does not turn X-Ray tracing on
         "REDSHIFT_CLUSTER_ID": "concert-warehouse-dev",
         "REDSHIFT_DATABASE": "concert_data",
         "SAGEMAKER_VENUE_ENDPOINT": "venue-popularity-endpoint",
@@ -181,7 +180,6 @@ def test_the_agent_action_group_spec() -> None:
     assert function_environment(spec, env) == {
         "LOG_LEVEL": "INFO",
         "POWERTOOLS_SERVICE_NAME": "concert-api",
-        "POWERTOOLS_TRACE_DISABLED": "true",  # the deployer does not turn X-Ray tracing on
         "REDSHIFT_CLUSTER_ID": "concert-warehouse-dev",
         "REDSHIFT_DATABASE": "concert_data",
         "SAGEMAKER_TICKET_ENDPOINT": "Ticket-Sales-Endpoint",

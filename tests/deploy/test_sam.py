@@ -17,7 +17,7 @@ import yaml
 
 from concert_tools.deploy.policy import PolicyContext, function_policy
 from concert_tools.deploy.sam import TEMPLATE_PATH, build_template, render
-from concert_tools.deploy.spec import AGENT_ACTION_GROUP, ALL_FUNCTIONS
+from concert_tools.deploy.spec import AGENT_ACTION_GROUP, ALL_FUNCTIONS, COMMON_ENV
 
 ROOT = Path(__file__).resolve().parents[2]
 ACCOUNT = "123456789012"
@@ -178,6 +178,9 @@ def test_template_policies_equal_the_deployers(config: str, stage_suffix: str, t
         {"NameSuffix": stage_suffix, "AWS::Partition": "aws", "AWS::Region": "us-east-1", "AWS::AccountId": ACCOUNT}
     )
     params.update({"RedshiftWorkgroupId": WORKGROUP_ID, "Tracing": "Active" if tracing else "PassThrough"})
+    # the chat sessions table the template creates (ChatSessionStore=DynamoDB, the default), as the deployer sees it
+    env = {**env, "CONCERT_SESSIONS_TABLE": f"concert-api{stage_suffix}-chat-sessions"}
+    params["SessionsTable"] = env["CONCERT_SESSIONS_TABLE"]  # what Ref gives for the table
     ctx = PolicyContext.from_env(env, region="us-east-1", account=ACCOUNT, workgroup_id=WORKGROUP_ID, tracing=tracing)
     for spec in ALL_FUNCTIONS:
         role = template["Resources"][spec.logical_id.removesuffix("Function") + "Role"]["Properties"]
@@ -187,7 +190,7 @@ def test_template_policies_equal_the_deployers(config: str, stage_suffix: str, t
         assert resolved == expected, spec.key
         # and the environment carries the same names as the deployer's
         fn_env = template["Resources"][spec.logical_id]["Properties"]["Environment"]["Variables"]
-        local_knobs = {n for n in spec.env_names() if n.startswith("CONCERT_")}  # not template parameters
+        local_knobs = {n for n in COMMON_ENV if n.startswith("CONCERT_")}  # not template parameters
         powertools = {"POWERTOOLS_SERVICE_NAME", "POWERTOOLS_TRACE_DISABLED", "LOG_LEVEL"}
         assert set(fn_env) == (set(spec.env_names()) | powertools) - local_knobs
         resolved_env = _resolve(copy.deepcopy(fn_env), template["Conditions"], params)

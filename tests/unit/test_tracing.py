@@ -14,6 +14,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]
 
 PROBE = """
@@ -63,9 +65,10 @@ def test_with_active_tracing_each_request_is_a_subsegment():
     assert "aws_xray_sdk" in loaded
 
 
-def test_with_tracing_off_the_tracer_is_never_imported():
+@pytest.mark.parametrize("trace_disabled", ["true", ""])
+def test_with_tracing_off_the_tracer_is_never_imported(trace_disabled):
     with _daemon() as daemon:
-        loaded = _invoke_health("true", daemon.getsockname()[1])
+        loaded = _invoke_health(trace_disabled, daemon.getsockname()[1])
         daemon.settimeout(0.5)
         try:
             sent = daemon.recv(65536)

@@ -31,6 +31,7 @@ Scoping, per AWS's Service Authorization Reference:
   model too: `foundation-model/*` in any region is granted, but only under the condition
   `bedrock:InferenceProfileArn` = the configured profile, so only what that profile routes to is allowed.
 * `sagemaker:InvokeEndpoint` on the endpoint ARN.
+* `dynamodb:GetItem` and `PutItem` on the chat sessions table (`CONCERT_SESSIONS_TABLE`), nothing else.
 * X-Ray (`xray:PutTraceSegments`, `xray:PutTelemetryRecords`) when active tracing is on: X-Ray supports no
   resource type, so AWS only accepts `"Resource": "*"` for them.
 * In a VPC (`vpc_statements`): creating network interfaces only in the configured subnets and security groups,
@@ -53,6 +54,7 @@ from concert_tools.deploy.spec import (
     LOGS,
     MODEL,
     PROBES,
+    SESSIONS,
     TICKET_ENDPOINT,
     TRACING,
     VENUE_ENDPOINT,
@@ -83,6 +85,7 @@ class PolicyContext:
     ticket_endpoint: str = ""
     venue_endpoint: str = ""
     tracing: bool = False  # X-Ray active tracing (the SAM template's `Tracing=Active`)
+    sessions_table: str = ""  # the DynamoDB table of chat sessions
 
     @classmethod
     def from_env(
@@ -112,6 +115,7 @@ class PolicyContext:
             ticket_endpoint=env.get("SAGEMAKER_TICKET_ENDPOINT", "").lower(),  # SageMaker ARNs are lower case
             venue_endpoint=env.get("SAGEMAKER_VENUE_ENDPOINT", "").lower(),
             tracing=tracing,
+            sessions_table=env.get("CONCERT_SESSIONS_TABLE", ""),
         )
 
     def conditions(self) -> dict[str, bool]:
@@ -134,6 +138,7 @@ class PolicyContext:
             "HasTicketEndpoint": bool(self.ticket_endpoint),
             "HasVenueEndpoint": bool(self.venue_endpoint),
             "UseTracing": self.tracing,
+            "HasSessionsTable": bool(self.sessions_table),
         }
 
 
@@ -219,6 +224,14 @@ _STATEMENTS: dict[str, tuple[StatementTemplate, ...]] = {
             ("arn:{partition}:bedrock:*::foundation-model/*",),  # the regions and model the profile routes to
             "HasModel",
             {"StringEquals": {"bedrock:InferenceProfileArn": _arn("bedrock", "inference-profile/{model_id}")}},
+        ),
+    ),
+    SESSIONS: (
+        StatementTemplate(
+            "ChatSessions",
+            ("dynamodb:GetItem", "dynamodb:PutItem"),
+            (_arn("dynamodb", "table/{sessions_table}"),),
+            "HasSessionsTable",
         ),
     ),
     TRACING: (
@@ -314,6 +327,7 @@ CFN_CONDITIONS: dict[str, Any] = {
     "HasTicketEndpoint": {"Fn::Not": [{"Fn::Equals": [{"Ref": "SageMakerTicketEndpoint"}, ""]}]},
     "HasVenueEndpoint": {"Fn::Not": [{"Fn::Equals": [{"Ref": "SageMakerVenueEndpoint"}, ""]}]},
     "UseTracing": {"Fn::Equals": [{"Ref": "Tracing"}, "Active"]},
+    "HasSessionsTable": {"Fn::Equals": [{"Ref": "ChatSessionStore"}, "DynamoDB"]},
 }
 
 # Placeholders as CloudFormation `Fn::Sub` variables (template parameters and pseudo parameters).
@@ -331,6 +345,7 @@ CFN_PLACEHOLDERS: dict[str, str] = {
     "model_id": "${BedrockModelId}",
     "ticket_endpoint": "${SageMakerTicketEndpoint}",
     "venue_endpoint": "${SageMakerVenueEndpoint}",
+    "sessions_table": "${SessionsTable}",
 }
 
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")

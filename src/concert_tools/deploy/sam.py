@@ -31,7 +31,7 @@ from typing import Any
 
 from concert_tools.deploy.package import DEFAULT_OUTPUT_DIR, REPO_ROOT
 from concert_tools.deploy.sam_api import REST_STAGE, auth_resources, http_api, rest_api
-from concert_tools.deploy.sam_functions import alias_logical_id, function_resources, is_optional
+from concert_tools.deploy.sam_functions import alias_logical_id, function_resources, is_optional, sessions_table
 from concert_tools.deploy.sam_monitoring import api_alarms, dashboard_body
 from concert_tools.deploy.sam_parameters import ENV_PARAMETERS, OPTIONAL_CONDITION, conditions, parameters, rules
 from concert_tools.deploy.spec import ALIAS_NAME, ALL_FUNCTIONS, RUNTIME, SERVICE_NAME
@@ -60,6 +60,7 @@ def build_template() -> dict[str, Any]:
         resources.update(function_resources(spec))
     resources["HttpApi"] = http_api()
     resources["RestApi"] = rest_api()
+    resources["SessionsTable"] = sessions_table()
     resources.update(auth_resources())
     resources.update(api_alarms())
     resources["Dashboard"] = {

@@ -46,10 +46,32 @@ def bedrock_permission(spec: FunctionSpec) -> dict[str, Any]:
 def environment(spec: FunctionSpec) -> dict[str, Any]:
     """The function's environment: its parameters, Powertools' service name, and the tracer's switch."""
     env: dict[str, Any] = {name: {"Ref": ENV_PARAMETERS[name]} for name in spec.env_names() if name in ENV_PARAMETERS}
+    if "CONCERT_SESSIONS_TABLE" in spec.env_names():
+        env["CONCERT_SESSIONS_TABLE"] = {"Fn::If": ["HasSessionsTable", {"Ref": "SessionsTable"}, NO_VALUE]}
     env["POWERTOOLS_SERVICE_NAME"] = SERVICE_NAME
     env["POWERTOOLS_TRACE_DISABLED"] = {"Fn::If": ["UseTracing", "false", "true"]}
     env["LOG_LEVEL"] = {"Ref": "LogLevel"}
     return dict(sorted(env.items()))
+
+
+def sessions_table() -> dict[str, Any]:
+    """The chat sessions table: on-demand, encrypted, items expiring by TTL on `expires_at` (see
+    `adapters/sessions/dynamodb.py`). Sessions are short-lived working state: deleting the stack deletes them."""
+    return {
+        "Type": "AWS::DynamoDB::Table",
+        "Condition": "HasSessionsTable",
+        "DeletionPolicy": "Delete",
+        "UpdateReplacePolicy": "Delete",
+        "Properties": {
+            "TableName": {"Fn::Sub": "concert-api${NameSuffix}-chat-sessions"},
+            "BillingMode": "PAY_PER_REQUEST",
+            "AttributeDefinitions": [{"AttributeName": "session_id", "AttributeType": "S"}],
+            "KeySchema": [{"AttributeName": "session_id", "KeyType": "HASH"}],
+            "TimeToLiveSpecification": {"AttributeName": "expires_at", "Enabled": True},
+            "SSESpecification": {"SSEEnabled": True},
+            "Tags": [{"Key": "project", "Value": SERVICE_NAME}],
+        },
+    }
 
 
 def function_resources(spec: FunctionSpec) -> dict[str, Any]:

@@ -107,6 +107,12 @@ def parameters() -> dict[str, Any]:
         "ApiThrottleRateLimit": {"Type": "Number", "Default": 50, "Description": "Steady requests per second"},
         "ApiThrottleBurstLimit": {"Type": "Number", "Default": 100, "Description": "Burst requests"},
         "AlarmTopicArn": _param("SNS topic notified by the alarms (optional)"),
+        "ChatSessionStore": _param(
+            "Where the local and Converse assistants keep conversations: DynamoDB (a table with TTL, shared by "
+            "every container) or Memory (per container: a follow-up may land on one that forgot)",
+            "DynamoDB",
+            AllowedValues=["DynamoDB", "Memory"],
+        ),
         "DeployAgentActionGroup": _param(
             "Also deploy the Bedrock Agent action-group function (concert-api-agent-actions), invocable by the "
             "agent BedrockAgentId (or any agent of the account when empty)",

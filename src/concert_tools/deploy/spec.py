@@ -29,6 +29,7 @@ TICKET_ENDPOINT = "sagemaker-ticket"
 VENUE_ENDPOINT = "sagemaker-venue"
 PROBES = "health-probes"  # read-only status calls behind GET /health?deep=true
 TRACING = "tracing"  # X-Ray segments, when active tracing is on
+SESSIONS = "chat-sessions"  # the DynamoDB table of chat sessions (CONCERT_SESSIONS_TABLE)
 
 # Who invokes a function: API Gateway (the five routes) or a Bedrock agent (the action group).
 API_GATEWAY = "apigateway.amazonaws.com"
@@ -50,6 +51,7 @@ CAPABILITY_ENV: dict[str, tuple[str, ...]] = {
     VENUE_ENDPOINT: ("SAGEMAKER_VENUE_ENDPOINT",),
     PROBES: (),
     TRACING: (),
+    SESSIONS: ("CONCERT_SESSIONS_TABLE",),
 }
 
 # Every name the deployer will copy from the env file. Anything else in the file (AWS credentials, local-only
@@ -70,6 +72,7 @@ KNOWN_ENV: tuple[str, ...] = (
     "CONCERT_QUERY_TIMEOUT_SECONDS",
     "CONCERT_MAX_BODY_BYTES",
     "CONCERT_CORS_ALLOW_ORIGIN",
+    "CONCERT_SESSIONS_TABLE",
 )
 # Tuning knobs every function may receive.
 COMMON_ENV: tuple[str, ...] = (
@@ -129,7 +132,8 @@ _DEPLOYMENT: dict[str, tuple[tuple[str, ...], str]] = {
     # The guide lists bedrock:InvokeAgent only, but gives the chatbot REDSHIFT_CLUSTER_ID/REDSHIFT_DATABASE: its
     # tools answer from the warehouse, which needs the Data API permissions too. BEDROCK_MODEL_ID selects the
     # Converse backend (bedrock:InvokeModel) instead of an agent.
-    "chatbot": ((LOGS, AGENT, MODEL, WAREHOUSE, TRACING), "ChatbotFunction"),
+    # CONCERT_SESSIONS_TABLE keeps the local and Converse assistants' conversations across containers.
+    "chatbot": ((LOGS, AGENT, MODEL, WAREHOUSE, SESSIONS, TRACING), "ChatbotFunction"),
     # The venue model's forecast is added to each venue when SAGEMAKER_VENUE_ENDPOINT is set.
     "venue-popularity": ((LOGS, VENUE_ENDPOINT, WAREHOUSE, TRACING), "VenuePopularityFunction"),
     "ticket-prediction": ((LOGS, TICKET_ENDPOINT, WAREHOUSE, TRACING), "TicketPredictionFunction"),
@@ -228,13 +232,12 @@ def read_env_file(path: str | Path) -> dict[str, str]:
     return {key: value for key, value in dotenv_values(path).items() if value is not None}
 
 
-def function_environment(
-    spec: FunctionSpec, env: Mapping[str, str], log_level: str | None = None, *, tracing: bool = False
-) -> dict[str, str]:
-    """The Lambda environment for one function: its known variables that are set, plus Powertools' settings
-    (the tracer is switched off, and never imported, unless the function has X-Ray active `tracing`)."""
+def function_environment(spec: FunctionSpec, env: Mapping[str, str], log_level: str | None = None) -> dict[str, str]:
+    """The Lambda environment for one function: its known variables that are set, plus Powertools' settings.
+
+    (The X-Ray tracer stays off, and is never imported, unless POWERTOOLS_TRACE_DISABLED=false, which the SAM
+    template sets with active tracing: `concert_api.tracing`.)"""
     out = {name: env[name] for name in spec.env_names() if env.get(name)}
     out["POWERTOOLS_SERVICE_NAME"] = SERVICE_NAME
-    out["POWERTOOLS_TRACE_DISABLED"] = "false" if tracing else "true"
     out["LOG_LEVEL"] = log_level or env.get("LOG_LEVEL") or "INFO"
     return dict(sorted(out.items()))
