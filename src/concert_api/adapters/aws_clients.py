@@ -12,13 +12,24 @@ boto3 is imported on first use, keeping it off the import path of code that neve
 from __future__ import annotations
 
 import functools
+import threading
 from typing import Any
 
 from concert_api.deadline import CallBudget, call_budget
 
+_building = threading.Lock()
+"""boto3's default session is not thread-safe: clients are built one at a time (the clients themselves are)."""
+
+
+def _client(service: str, region: str | None, endpoint_url: str | None, budget: CallBudget, retry_mode: str) -> Any:
+    with _building:
+        return _cached_client(service, region, endpoint_url, budget, retry_mode)
+
 
 @functools.lru_cache(maxsize=64)
-def _client(service: str, region: str | None, endpoint_url: str | None, budget: CallBudget, retry_mode: str) -> Any:
+def _cached_client(
+    service: str, region: str | None, endpoint_url: str | None, budget: CallBudget, retry_mode: str
+) -> Any:
     import boto3
     from botocore.config import Config
 
