@@ -248,3 +248,84 @@ def test_a_probe_client_fits_the_deadline():
     with deadline(1.0):
         config = client.meta.config
     assert config.connect_timeout + config.read_timeout <= 1.0
+
+
+# --- the Bedrock agent over the wire ---------------------------------------------------------------------
+
+
+class _TricklingAgent(BaseHTTPRequestHandler):
+    """InvokeAgent answered with real event-stream frames (tests/unit/chat/fake_bedrock_agent), each in its own
+    HTTP chunk (`Transfer-Encoding: chunked`, as AWS streams them), `gap` seconds apart after a `stall`."""
+
+    protocol_version = "HTTP/1.1"
+    stall = 0.0
+    gap = 0.4
+    frames = 10
+
+    def do_POST(self) -> None:
+        from tests.unit.chat.fake_bedrock_agent import chunk
+
+        self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        self.send_response(200)
+        self.send_header("Content-Type", "application/vnd.amazon.eventstream")
+        self.send_header("x-amz-bedrock-agent-session-id", "s-1")
+        self.send_header("x-amzn-bedrock-agent-content-type", "application/json")
+        self.send_header("Transfer-Encoding", "chunked")
+        self.send_header("Connection", "close")
+        self.end_headers()
+        self.wfile.flush()
+        try:
+            time.sleep(self.stall)
+            for _ in range(self.frames):
+                frame = chunk(b"word ")
+                self.wfile.write(f"{len(frame):x}\r\n".encode() + frame + b"\r\n")
+                self.wfile.flush()
+                time.sleep(self.gap)
+            self.wfile.write(b"0\r\n\r\n")
+        except OSError:  # the client closed the stream at its deadline
+            pass
+
+    def log_message(self, *_: Any) -> None:
+        pass
+
+
+@pytest.fixture
+def agent_endpoint(monkeypatch) -> Iterator[str]:
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("BEDROCK_AGENT_ID", "AGENT12345")
+    monkeypatch.setenv("BEDROCK_AGENT_ALIAS_ID", "ALIAS12345")
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _TricklingAgent)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+def _reply_within(endpoint: str, seconds: float) -> tuple[int, float]:
+    from concert_api.models import ChatRequest
+    from concert_api.services.chat.bedrock_agent import BedrockAgentAssistant
+    from concert_api.settings import Settings
+
+    assistant = BedrockAgentAssistant.from_settings(Settings(), function_timeout=30, endpoint_url=endpoint)
+    started = time.monotonic()
+    with deadline(seconds), pytest.raises(Exception) as caught:
+        assistant.reply(ChatRequest(message="hello"))
+    return error_response(caught.value)[0], time.monotonic() - started
+
+
+def test_a_trickling_agent_stream_is_cut_at_the_deadline_over_the_wire(agent_endpoint, monkeypatch):
+    # given an agent that streams a word every 0.4 s for 4 s (each read well within any read timeout)
+    monkeypatch.setattr(_TricklingAgent, "stall", 0.0)
+    # when the request has 2.5 s left, then our 504 comes back in time
+    status, elapsed = _reply_within(agent_endpoint, 2.5)
+    assert status == 504 and elapsed < 3.0
+
+
+def test_a_stalled_agent_stream_times_out_by_the_read_timeout_cut_to_the_deadline(agent_endpoint, monkeypatch):
+    # given an agent that sends its headers, then nothing for 10 s (the old client waited its 25 s read timeout)
+    monkeypatch.setattr(_TricklingAgent, "stall", 10.0)
+    # when the request has 2.5 s left, then the read times out at about the deadline: our 504
+    status, elapsed = _reply_within(agent_endpoint, 2.5)
+    assert status == 504 and elapsed < 3.0
