@@ -28,8 +28,8 @@ CLIENTS = {
 COMPONENTS = [
     ("pydantic, first model built", "from pydantic import BaseModel\nclass A(BaseModel):\n    x: int\nA(x=1)"),
     (
-        "pydantic-settings, first settings read",
-        "import pydantic_settings as p\nclass S(p.BaseSettings):\n    x: int = 1\nS()",
+        "concert_api.settings, first settings read",
+        "from concert_api.settings import Settings\nSettings(_env_file=None)",
     ),
     ("Powertools Logger + Metrics", "from aws_lambda_powertools import Logger, Metrics"),
 ]

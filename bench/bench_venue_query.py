@@ -30,7 +30,7 @@ from concert_api.adapters.warehouse.queries.venues import VENUE_POPULARITY
 from concert_tools.data.generator import generate
 from concert_tools.data.loader import load_directory
 
-PARAMS = {"top_n": 10, "min_events": 5, "city": "", "state": "", "venue_type": ""}
+PARAMS = {"top_n": 10, "min_events": 5, "city": "", "state": "", "venue_type": "", "rank_by": "popularity"}
 
 # The same ranking, aggregated on every request from the fact tables (no summary table).
 BASELINE = f"""

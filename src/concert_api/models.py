@@ -109,6 +109,10 @@ class ChatResponse(ResponseModel):
 # --- POST /venues/popularity ------------------------------------------------------------------------
 
 
+RankBy = Literal["popularity", "attendance_rate", "revenue", "bookings", "tickets"]
+"""The orders of `POST /venues/popularity`; see `warehouse.queries.refresh` for the popularity composite."""
+
+
 class VenuePopularityRequest(RequestModel):
     top_n: Count = Field(10, ge=1, le=100, description="How many venues to return.")
     min_events: Count = Field(5, ge=0, le=100_000, description="Only venues with at least this many past concerts.")
@@ -117,9 +121,15 @@ class VenuePopularityRequest(RequestModel):
         None, min_length=2, max_length=40, description='Only venues in this state: a code ("TX") or a name ("Texas").'
     )
     venue_type: VenueType | None = Field(None, description="Only venues of this type.")
+    rank_by: RankBy = Field(
+        "popularity",
+        description="What to rank by: popularity (the composite of demand, scale and activity), attendance_rate, "
+        "revenue (per event), bookings (concerts per month) or tickets (sold per event).",
+    )
 
     _state = field_validator("state")(lambda value: _state_code(value))
     _venue_type = field_validator("venue_type", mode="before")(lambda value: _lower(value))
+    _rank_by = field_validator("rank_by", mode="before")(lambda value: _lower(value))
 
 
 class VenueRanking(ResponseModel):
@@ -133,10 +143,14 @@ class VenueRanking(ResponseModel):
     avg_attendance_rate: float
     revenue_per_event: float
     booking_frequency: float
-    popularity_rank: int
+    popularity_rank: int = Field(description="The venue's place in this ranking (by `rank_by`), from 1.")
     popularity_score: float | None = Field(
-        None, description="Attendance rate shrunk toward the mean for venues with few concerts."
+        None,
+        description="The composite popularity in 0-1: 0.4 demand (attendance rate shrunk for few events, among "
+        "venues of the same type) + 0.4 scale (tickets per event) + 0.2 activity (bookings per month), each a "
+        "percentile rank.",
     )
+    tickets_per_event: float | None = Field(None, description="Average tickets sold per completed concert.")
     forecast_attendance_rate: float | None = Field(
         None, description="Expected attendance rate over the coming months, when the venue model is available."
     )

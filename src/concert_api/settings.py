@@ -3,28 +3,33 @@
 The AWS names are exactly the guide's (`AWS_REGION`, `REDSHIFT_CLUSTER_ID`, ...). The local platform's own
 settings start with `CONCERT_`. With nothing set, the embedded defaults serve: DuckDB under `.concert-data/`,
 the locally trained model and the local assistant.
+
+A plain pydantic model reads them, as pydantic-settings' `BaseSettings` would (field aliases, case-insensitive
+names, environment over `.env`, unknown names ignored): pydantic-settings costs a Lambda cold start about 40 ms
+more than pydantic alone (it imports asyncio and the plugin machinery), for four lines of reading here.
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import AliasChoices, Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, model_validator
 
 WarehouseBackend = Literal["duckdb", "redshift-data", "postgres"]
 AssistantBackend = Literal["local", "bedrock-agent", "bedrock-converse"]
 
 
-class Settings(BaseSettings):
-    """Everything the handlers, the local server and the CLI can be configured with."""
+class Settings(BaseModel):
+    """Everything the handlers, the local server and the CLI can be configured with.
 
-    model_config = SettingsConfigDict(
-        env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=False, populate_by_name=True
-    )
+    `Settings()` reads the environment and `.env`; `Settings(_env_file=None)` the environment only; values given
+    by name (`Settings(CONCERT_DATA_DIR=...)` or `Settings(data_dir=...)`) win over both."""
+
+    model_config = ConfigDict(extra="ignore", populate_by_name=True)
 
     # --- AWS, with the guide's names ---------------------------------------------------------------
     aws_region: str = Field("us-east-1", validation_alias=AliasChoices("AWS_REGION", "AWS_DEFAULT_REGION"))
@@ -63,6 +68,27 @@ class Settings(BaseSettings):
         description="DynamoDB table of the chat sessions (set on Lambda by the SAM template); else an embedded store.",
     )
 
+    @model_validator(mode="before")
+    @classmethod
+    def _read_environment(cls, data: Any) -> Any:
+        """Fill each field not given from the environment, then from the env file, by any of its names."""
+        if not isinstance(data, dict):
+            return data
+        given = dict(data)
+        env_file = given.pop("_env_file", ".env")
+        given_names = {key.lower() for key in given}
+        sources = [_lower_keys(os.environ), _lower_keys(_read_env_file(env_file))]
+        for name, field in cls.model_fields.items():
+            names = [name, *_aliases(field.validation_alias)]
+            if any(n.lower() in given_names for n in names):
+                continue
+            for source in sources:
+                found = next((source[n.lower()] for n in names if n.lower() in source), None)
+                if found is not None:
+                    given[name] = found
+                    break
+        return given
+
     @property
     def redshift_configured(self) -> bool:
         """Redshift is usable when a database and a cluster or a serverless workgroup are named."""
@@ -86,6 +112,28 @@ class Settings(BaseSettings):
     @property
     def model_dir(self) -> Path:
         return self.data_dir / "models"
+
+
+def _aliases(alias: Any) -> list[str]:
+    if isinstance(alias, str):
+        return [alias]
+    if isinstance(alias, AliasChoices):
+        return [str(choice) for choice in alias.choices]
+    return []
+
+
+def _lower_keys(values: Mapping[str, str | None]) -> dict[str, str]:
+    return {key.lower(): value for key, value in values.items() if value is not None}
+
+
+def _read_env_file(path: str | Path | None) -> dict[str, str | None]:
+    """The `KEY=value` lines of an env file (python-dotenv's parser, as pydantic-settings uses); none when there
+    is no such file."""
+    if not path or not Path(path).is_file():
+        return {}
+    from dotenv import dotenv_values
+
+    return dict(dotenv_values(path, encoding="utf-8"))
 
 
 @lru_cache(maxsize=1)

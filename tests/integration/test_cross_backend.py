@@ -27,7 +27,7 @@ from concert_api.adapters.warehouse.queries import recommendations, venues
 pytestmark = pytest.mark.postgres
 
 SEED = 42
-NO_FILTER = {"min_events": 0, "city": "", "state": "", "venue_type": "", "top_n": 10_000}
+NO_FILTER = {"min_events": 0, "city": "", "state": "", "venue_type": "", "top_n": 10_000, "rank_by": "popularity"}
 WORLD = {"min_lat": -90.0, "max_lat": 90.0, "min_lon": -180.0, "max_lon": 180.0}
 
 
@@ -135,6 +135,16 @@ def test_venue_popularity_without_filters(backends: Backends) -> None:
     assert_same(backends, venues.VENUE_POPULARITY, {**NO_FILTER, "top_n": 1}, nonempty=True)
 
 
+@pytest.mark.parametrize("rank_by", sorted(venues.RANK_COLUMNS))
+def test_venue_popularity_by_every_rank_by(backends: Backends, rank_by: str) -> None:
+    assert_same(backends, venues.VENUE_POPULARITY, {**NO_FILTER, "rank_by": rank_by}, nonempty=True)
+    assert_same(backends, venues.VENUE_POPULARITY, {**NO_FILTER, "rank_by": rank_by, "top_n": 5, "min_events": 3})
+
+
+def test_artist_similarity_refresh_is_the_same(backends: Backends) -> None:
+    assert_same(backends, "SELECT * FROM artist_similarity ORDER BY artist_id, similar_artist_id", {}, nonempty=True)
+
+
 def test_venue_popularity_with_filters(backends: Backends) -> None:
     venue = _some_venue(backends)
     assert_same(backends, venues.VENUE_POPULARITY, {**NO_FILTER, "city": venue["city"].upper()}, nonempty=True)
@@ -169,34 +179,13 @@ def test_venue_by_id(backends: Backends) -> None:
 # --- recommendations -----------------------------------------------------------------------------------
 
 
-def _upcoming(**overrides: Any) -> dict[str, Any]:
-    return {"today": AS_OF, "genres": "", "state": "", "artist_ids": "", **WORLD, **overrides}
+def _candidates(**overrides: Any) -> dict[str, Any]:
+    from datetime import timedelta
 
-
-def test_upcoming_concerts(backends: Backends) -> None:
-    assert_same(backends, recommendations.UPCOMING_CONCERTS, _upcoming(), nonempty=True)
-    genres = backends.sample("SELECT DISTINCT genre FROM artists ORDER BY genre LIMIT 2")
-    framed = "," + ",".join(g["genre"] for g in genres) + ","
-    assert_same(backends, recommendations.UPCOMING_CONCERTS, _upcoming(genres=framed), nonempty=True)
-    venue = _some_venue(backends)
-    assert_same(backends, recommendations.UPCOMING_CONCERTS, _upcoming(state=venue["state"]))
-    artists = backends.sample(
-        "SELECT DISTINCT artist_id FROM concerts WHERE status = 'scheduled' ORDER BY artist_id LIMIT 3"
-    )
-    ids = "," + ",".join(a["artist_id"] for a in artists) + ","
-    assert_same(backends, recommendations.UPCOMING_CONCERTS, _upcoming(artist_ids=ids), nonempty=True)
-
-
-def test_upcoming_concerts_in_a_bounding_box_and_later_dates(backends: Backends) -> None:
-    venue = backends.sample("SELECT latitude, longitude FROM venues ORDER BY venue_id LIMIT 1")[0]
-    box = {
-        "min_lat": venue["latitude"] - 5,
-        "max_lat": venue["latitude"] + 5,
-        "min_lon": venue["longitude"] - 5,
-        "max_lon": venue["longitude"] + 5,
-    }
-    assert_same(backends, recommendations.UPCOMING_CONCERTS, _upcoming(**box))
-    assert_same(backends, recommendations.UPCOMING_CONCERTS, _upcoming(today=date(2100, 1, 1)))
+    return {
+        "user_id": "", "today": AS_OF, "until": AS_OF + timedelta(days=180), "genres": "", "genre_filter": "",
+        "state": "", "lat": 0.0, "lon": 0.0, "lon_scale": 0.0, **WORLD, **overrides,
+    }  # fmt: skip
 
 
 def _users(backends: Backends) -> list[str]:
@@ -207,13 +196,42 @@ def _users(backends: Backends) -> list[str]:
     return [u["user_id"] for u in busiest + idle] + ["user_does_not_exist"]
 
 
-def test_user_profile_history_and_peers(backends: Backends) -> None:
+def test_candidates_without_a_user(backends: Backends) -> None:
+    assert_same(backends, recommendations.CANDIDATES, _candidates(), nonempty=True)
+    genres = backends.sample("SELECT DISTINCT genre FROM artists ORDER BY genre LIMIT 2")
+    framed = "," + ",".join(g["genre"] for g in genres) + ","
+    assert_same(backends, recommendations.CANDIDATES, _candidates(genres=framed), nonempty=True)
+    assert_same(backends, recommendations.CANDIDATES, _candidates(genres=framed, genre_filter="1"), nonempty=True)
+    venue = _some_venue(backends)
+    assert_same(backends, recommendations.CANDIDATES, _candidates(state=venue["state"]), nonempty=True)
+
+
+def test_candidates_in_a_bounding_box_widen_to_the_nearest_shows(backends: Backends) -> None:
+    venue = backends.sample("SELECT latitude, longitude FROM venues ORDER BY venue_id LIMIT 1")[0]
+    box = {
+        "min_lat": venue["latitude"] - 1,
+        "max_lat": venue["latitude"] + 1,
+        "min_lon": venue["longitude"] - 1,
+        "max_lon": venue["longitude"] + 1,
+        "lat": venue["latitude"],
+        "lon": venue["longitude"],
+        "lon_scale": 0.75,
+    }
+    assert_same(backends, recommendations.CANDIDATES, _candidates(**box), nonempty=True)
+    assert_same(backends, recommendations.CANDIDATES, _candidates(today=date(2100, 1, 1)))
+
+
+def test_request_context_and_candidates_for_users(backends: Backends) -> None:
     users = _users(backends)
+    city = backends.sample("SELECT city FROM cities ORDER BY population DESC, city LIMIT 1")[0]["city"]
     for i, user_id in enumerate(users):
-        expect_rows = i < 2  # the two busiest users have a history and peers
-        assert_same(backends, recommendations.USER_PROFILE, {"user_id": user_id}, nonempty=i < 3)
-        assert_same(backends, recommendations.USER_HISTORY, {"user_id": user_id}, nonempty=expect_rows)
-        assert_same(backends, recommendations.PEER_ARTISTS, {"user_id": user_id}, nonempty=expect_rows)
+        for name in ("", city):
+            assert_same(backends, recommendations.REQUEST_CONTEXT, {"user_id": user_id, "name": name},
+                        nonempty=i < 3 or bool(name))  # fmt: skip
+        assert_same(backends, recommendations.CANDIDATES, _candidates(user_id=user_id), nonempty=True)
+    busiest = users[0]
+    rows = backends.duck.query(recommendations.CANDIDATES, _candidates(user_id=busiest))
+    assert any(r["times_seen"] > 0 for r in rows) and any(r["affinity"] > 0 for r in rows)
 
 
 def test_city_lookup(backends: Backends) -> None:
@@ -262,6 +280,12 @@ def _parameter_sets(backends: Backends) -> list[dict[str, Any]]:
         "limit": 25,
         "min_events": 0,
         "group_by": "artist",
+        "rank_by": "revenue",
+        "until": (AS_OF + timedelta(days=180)).isoformat(),
+        "genre_filter": "",
+        "lat": 40.0,
+        "lon": -90.0,
+        "lon_scale": 0.77,
         "user_id": user[0]["user_id"] if user else "user_001",
         "name": artist["name"][:4],
         **WORLD,

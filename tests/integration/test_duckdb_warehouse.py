@@ -30,7 +30,7 @@ from concert_tools.data.generator import generate
 from concert_tools.data.loader import LoadRejected, load_directory
 
 AS_OF = dt.date(2025, 6, 1)
-ALL_VENUES = {"min_events": 0, "city": "", "state": "", "venue_type": "", "top_n": 1000}
+ALL_VENUES = {"min_events": 0, "city": "", "state": "", "venue_type": "", "top_n": 1000, "rank_by": "popularity"}
 
 
 @pytest.fixture(scope="module")
@@ -109,9 +109,10 @@ def test_venue_popularity_ranks_with_shrinkage_and_filters(warehouse: DuckDBWare
 
 
 def test_recommendation_candidates_are_upcoming_scheduled_concerts(warehouse: DuckDBWarehouse) -> None:
-    rows = warehouse.query(recommendations.UPCOMING_CONCERTS, {
-        "today": AS_OF, "genres": "", "state": "", "min_lat": -90, "max_lat": 90, "min_lon": -180, "max_lon": 180,
-        "artist_ids": "",
+    rows = warehouse.query(recommendations.CANDIDATES, {
+        "user_id": "", "today": AS_OF, "until": AS_OF + dt.timedelta(days=90), "genres": "", "genre_filter": "",
+        "state": "", "min_lat": -90, "max_lat": 90, "min_lon": -180, "max_lon": 180, "lat": 0.0, "lon": 0.0,
+        "lon_scale": 0.0,
     })  # fmt: skip
     assert rows and all(r["event_date"] >= AS_OF for r in rows)
 

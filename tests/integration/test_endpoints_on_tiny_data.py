@@ -115,16 +115,22 @@ def test_coordinates_with_radius_keep_concerts_inside_and_decay_with_distance(ti
     # Given a point in Manhattan and a 50 km radius
     request = {"location": {"latitude": 40.7128, "longitude": -74.0060, "radius_km": 50}, "top_n": 30}
     body = body_of(_post("recommendations_handler", request, lambda_context))
-    # Then every concert is within the radius and says how far it is
+    # Then the list is full; the concerts within the radius come first and say how far they are; any beyond it
+    # only fill the list, and say that the search was widened
     assert body["recommendation_type"] == "location_based"
-    assert body["recommendations"]
-    assert all(r["distance_km"] <= 50 for r in body["recommendations"])
-    assert all("km from" in r["reasoning"] for r in body["recommendations"])
+    recs = body["recommendations"]
+    assert len(recs) == 30
+    inside = [r for r in recs if r["distance_km"] <= 50]
+    assert inside and recs[: len(inside)] == inside
+    assert all("km from" in r["reasoning"] for r in inside)
+    assert all(r["reasoning"].startswith("Widened the search to reach 30") for r in recs[len(inside):])
 
 
 def test_state_location_keeps_concerts_in_that_state(tiny_warehouse, lambda_context):
     body = body_of(_post("recommendations_handler", {"location": "CA", "top_n": 10}, lambda_context))
-    assert body["recommendations"] and {r["state"] for r in body["recommendations"]} == {"CA"}
+    in_state = [r for r in body["recommendations"] if r["state"] == "CA"]
+    assert in_state and body["recommendations"][: len(in_state)] == in_state
+    assert all("outside CA" in r["reasoning"] for r in body["recommendations"][len(in_state):])
 
 
 def test_unknown_city_is_a_400_naming_location(tiny_warehouse, lambda_context):
@@ -134,11 +140,10 @@ def test_unknown_city_is_a_400_naming_location(tiny_warehouse, lambda_context):
 
 
 def test_user_with_history_gets_personalized_recommendations(tiny_warehouse, lambda_context):
-    from concert_api.adapters.warehouse.queries import recommendations as q
 
     user = tiny_warehouse.query("SELECT user_id FROM attendance GROUP BY user_id ORDER BY COUNT(*) DESC LIMIT 1")
     user_id = user[0]["user_id"]
-    history = tiny_warehouse.query(q.USER_HISTORY, {"user_id": user_id})
+    history = tiny_warehouse.query("SELECT genre FROM user_artists WHERE user_id = :u", {"u": user_id})
     body = body_of(_post("recommendations_handler", {"user_id": user_id, "top_n": 10}, lambda_context))
     assert body["recommendation_type"] == "personalized"
     seen_genres = {row["genre"] for row in history}
@@ -158,6 +163,21 @@ def test_unknown_user_is_a_404_naming_user_id(tiny_warehouse, lambda_context):
 def test_guide_example_user_exists_and_gets_personalized_results(tiny_warehouse, lambda_context):
     body = body_of(_post("recommendations_handler", {"user_id": "user_123", "top_n": 5}, lambda_context))
     assert body["recommendation_type"] == "personalized"
+
+
+@pytest.mark.parametrize("rank_by", ["popularity", "attendance_rate", "revenue", "bookings", "tickets"])
+def test_venue_ranking_by_each_rank_by(tiny_warehouse, lambda_context, rank_by):
+    body = body_of(_post("venue_popularity_handler", {"top_n": 5, "rank_by": rank_by}, lambda_context))
+    column = {"popularity": "popularity_score", "attendance_rate": "avg_attendance_rate",
+              "revenue": "revenue_per_event", "bookings": "booking_frequency", "tickets": "tickets_per_event"}[rank_by]
+    values = [v[column] for v in body["venues"]]
+    assert len(values) == 5 and values == sorted(values, reverse=True)
+
+
+def test_unknown_rank_by_is_a_400_naming_it(tiny_warehouse, lambda_context):
+    response = _post("venue_popularity_handler", {"rank_by": "loudness"}, lambda_context)
+    assert response["statusCode"] == 400
+    assert body_of(response)["details"].startswith("rank_by: Input should be 'popularity'")
 
 
 def test_one_date_per_artist_and_venue(tiny_warehouse, lambda_context):

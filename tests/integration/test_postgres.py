@@ -200,7 +200,7 @@ def test_rows_are_dicts_with_python_types(loaded: PostgresWarehouse) -> None:
 
 
 def test_venue_popularity_with_and_without_filters(loaded: PostgresWarehouse) -> None:
-    everything = {"min_events": 0, "city": "", "state": "", "venue_type": "", "top_n": 100}
+    everything = {"min_events": 0, "city": "", "state": "", "venue_type": "", "top_n": 100, "rank_by": "popularity"}
     rows = loaded.query(venues.VENUE_POPULARITY, everything)
     assert [r["popularity_rank"] for r in rows] == list(range(1, 13))
     filtered = loaded.query(venues.VENUE_POPULARITY, {**everything, "state": "OR", "min_events": 1})

@@ -192,12 +192,13 @@ class _AgentClient:
 
 
 def test_the_agent_stream_stops_at_the_deadline_with_a_504():
+    from concert_api.adapters.assistants.bedrock_agent import BedrockAgentRuntime
     from concert_api.models import ChatRequest
     from concert_api.services.chat.bedrock_agent import BedrockAgentAssistant
 
     # given an agent that streams a word every 0.4 s for 4 s, and a request with 2.5 s left (audit: 200 after 6 s)
     stream = _TricklingStream(events=10, gap=0.4)
-    assistant = BedrockAgentAssistant(_AgentClient(stream), agent_id="A", agent_alias_id="B")
+    assistant = BedrockAgentAssistant(BedrockAgentRuntime(_AgentClient(stream), agent_id="A", agent_alias_id="B"))
     started = time.monotonic()
     with deadline(2.5), pytest.raises(Exception) as caught:
         assistant.reply(ChatRequest(message="hello"))
@@ -215,7 +216,7 @@ def test_the_agent_client_read_timeout_is_cut_to_the_deadline(monkeypatch):
     monkeypatch.setenv("BEDROCK_AGENT_ALIAS_ID", "ALIAS12345")
     assistant = BedrockAgentAssistant.from_settings(Settings(), function_timeout=30)
     with deadline(4.0):
-        config = assistant.client.meta.config
+        config = assistant.agent.client.meta.config
     assert config.connect_timeout + config.read_timeout <= 4.0
 
 
@@ -227,7 +228,7 @@ def test_the_converse_client_read_timeout_is_cut_to_the_deadline(monkeypatch):
     assistant = ConverseAssistant.from_settings(Settings(), tool_context=lambda: None,  # type: ignore[arg-type,return-value]
                                                 function_timeout=30)  # fmt: skip
     with deadline(4.0):
-        config = assistant.client.meta.config
+        config = assistant.runtime.client.meta.config
     assert config.connect_timeout + config.read_timeout <= 4.0
 
 

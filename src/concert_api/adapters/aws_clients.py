@@ -3,15 +3,14 @@
 A botocore client fixes its timeouts when it is built, and a Lambda reuses its clients across requests that have
 different amounts of time left. `deadline_client(service, ...)` therefore returns a small proxy: each operation
 called on it is sent by a client built for what the current request has left (`deadline.call_budget`), so a
-call made with 3 s left waits at most about 3 s, never the preferred 2 + 8 s twice. The clients are cached per
-rounded budget, so a warm function builds only a handful of them.
+call made with 3 s left waits at most about 3 s, never the preferred 2 + 8 s twice. Each proxy keeps its clients
+per rounded budget, so a warm function builds only a handful of them.
 
 boto3 is imported on first use, keeping it off the import path of code that never calls AWS.
 """
 
 from __future__ import annotations
 
-import functools
 import threading
 from typing import Any
 
@@ -19,17 +18,11 @@ from concert_api.deadline import CallBudget, call_budget
 
 _building = threading.Lock()
 """boto3's default session is not thread-safe: clients are built one at a time (the clients themselves are)."""
+MAX_CLIENTS = 32
+"""Clients kept per `DeadlineClient` (one per rounded budget; a warm function uses a handful)."""
 
 
-def _client(service: str, region: str | None, endpoint_url: str | None, budget: CallBudget, retry_mode: str) -> Any:
-    with _building:
-        return _cached_client(service, region, endpoint_url, budget, retry_mode)
-
-
-@functools.lru_cache(maxsize=64)
-def _cached_client(
-    service: str, region: str | None, endpoint_url: str | None, budget: CallBudget, retry_mode: str
-) -> Any:
+def _build(service: str, region: str | None, endpoint_url: str | None, budget: CallBudget, retry_mode: str) -> Any:
     import boto3
     from botocore.config import Config
 
@@ -67,14 +60,25 @@ class DeadlineClient:
         self.max_attempts = max_attempts
         self.default_seconds = default_seconds
         self.retry_mode = retry_mode
+        self._clients: dict[CallBudget, Any] = {}
 
     def budget(self) -> CallBudget:
         """The timeouts and attempts a call made now gets."""
         return call_budget(self.connect_timeout, self.read_timeout, self.max_attempts, default=self.default_seconds)
 
     def current(self) -> Any:
-        """The boto3 client for a call made now."""
-        return _client(self.service, self.region, self.endpoint_url, self.budget(), self.retry_mode)
+        """The boto3 client for a call made now (built on first use for its budget, then reused)."""
+        budget = self.budget()
+        client = self._clients.get(budget)
+        if client is None:
+            with _building:
+                client = self._clients.get(budget)
+                if client is None:
+                    if len(self._clients) >= MAX_CLIENTS:
+                        self._clients.clear()
+                    client = _build(self.service, self.region, self.endpoint_url, budget, self.retry_mode)
+                    self._clients[budget] = client
+        return client
 
     def __getattr__(self, name: str) -> Any:
         # Operations (`invoke_endpoint`), `meta`, `exceptions`, paginators: all from the client for now.

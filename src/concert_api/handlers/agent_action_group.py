@@ -17,6 +17,19 @@ tell the model what happened. Transient errors' bodies carry `"retryable": true`
 Every value arrives as a string with a declared type; they are converted before the tool's model validates
 them. The session attribute `user_id` (set by the chat backend) fills a recommendation's user. The body is the
 tool's JSON `{tool, parameters, result}`, which the chat backend also reads back from the agent's trace.
+
+Why not Powertools' `BedrockAgentResolver` / `BedrockAgentFunctionResolver` (checked on Powertools 3.37):
+* the function resolver answers any exception, and an unknown function, with the body
+  `Error: <class>: <message>` and no `responseState`, so the internal message reaches the model and nothing is
+  `REPROMPT` or `FAILURE`; it passes `array` values through as strings and drops parameters its handler's Python
+  signature does not name. Keeping the error mapping means wrapping every tool anyway;
+* the OpenAPI resolver reads a route's path parameters from the event's `parameters`, so one route per tool is
+  needed, and its generated schema says `"openapi": "3.0.3"` (AWS requires `3.0.0`) and keeps pydantic's numeric
+  `exclusiveMinimum` (invalid OpenAPI 3.0): `services/chat/schemas.py` must generate the schema either way;
+* both live in `aws_lambda_powertools/event_handler`, which the package builder leaves out of the zip
+  (`deploy/package.py: PRUNED_DEPENDENCY_PATHS`), and importing it adds about 25 ms to the cold start.
+So this module keeps its own small parser and response builders: the resolvers would be dispatch plus the
+response shape, wrapped around the same error mapping.
 """
 
 from __future__ import annotations

@@ -1,7 +1,8 @@
 """The local API server: an ASGI app (Starlette, served by uvicorn) in front of the five Lambda handlers.
 
 Each request becomes an API Gateway REST event and is passed to the same handler function Lambda runs, in a
-worker thread. `/openapi.json` serves the generated OpenAPI document and `/docs` an interactive page for it.
+worker thread. `/openapi.json` serves the generated OpenAPI document, `/docs` an interactive page for it, and `/`
+the web console (the static files of `concert_api/server/console/`, assets under `/console/`; see docs/console.md).
 """
 
 from __future__ import annotations
@@ -13,8 +14,10 @@ from typing import Any
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.routing import BaseRoute, Mount
 from starlette.routing import Route as StarletteRoute
+from starlette.staticfiles import StaticFiles
 
 from concert_api.errors import error_body
 from concert_api.routes import ROUTES, Route, load_handler
@@ -69,6 +72,18 @@ async def docs(_: Request) -> Response:
     return HTMLResponse(page)
 
 
+CONSOLE_CSP = (
+    "default-src 'self'; connect-src 'self' https: http:; img-src 'self' data:; style-src 'self'; "
+    "script-src 'self'; object-src 'none'; base-uri 'self'; frame-ancestors 'none'"
+)
+"""The console runs only its own files; it may call another API base URL (a deployed stage) set by its user."""
+
+
+async def console(_: Request) -> Response:
+    page = resources.files("concert_api.server").joinpath("console", "index.html").read_text(encoding="utf-8")
+    return HTMLResponse(page, headers={"Content-Security-Policy": CONSOLE_CSP, "Cache-Control": "no-cache"})
+
+
 async def not_found(request: Request, _: Exception) -> Response:
     paths = ", ".join(f"{r.method} {r.path}" for r in ROUTES)
     return JSONResponse(error_body("Not found", f"No route for {request.url.path}; the API serves {paths}."), 404)
@@ -81,17 +96,19 @@ async def method_not_allowed(request: Request, _: Exception) -> Response:
 
 def create_app() -> Starlette:
     """The ASGI application (a factory, so `uvicorn --factory` can run several workers)."""
-    routes = [StarletteRoute(r.path, _endpoint(r), methods=ALL_METHODS) for r in ROUTES]
+    routes: list[BaseRoute] = [StarletteRoute(r.path, _endpoint(r), methods=ALL_METHODS) for r in ROUTES]
     routes += [
         StarletteRoute("/openapi.json", openapi, methods=["GET"]),
         StarletteRoute("/docs", docs, methods=["GET"]),
-        StarletteRoute("/", lambda _: RedirectResponse("/docs"), methods=["GET"]),
+        StarletteRoute("/", console, methods=["GET", "HEAD"]),
+        Mount("/console", StaticFiles(packages=[("concert_api.server", "console")]), name="console"),
     ]
     return Starlette(routes=routes, exception_handlers={404: not_found, 405: method_not_allowed})
 
 
 def describe(host: str, port: int) -> str:
     """The lines printed when the server starts."""
-    lines = [f"Concert Data Platform API on http://{host}:{port}  (docs: http://{host}:{port}/docs)"]
+    lines = [f"Concert Data Platform API on http://{host}:{port}  (console: http://{host}:{port}/  "
+             f"docs: http://{host}:{port}/docs)"]
     lines += [f"  {r.method:<5} http://{host}:{port}{r.path}" for r in ROUTES]
     return "\n".join(lines)

@@ -1,18 +1,28 @@
-"""Concert recommendations: upcoming concerts scored by genre, place, the user's history and popularity.
+"""Concert recommendations: upcoming concerts ranked by how likely the user is to go.
 
-Each candidate's score is the weighted mean of the factors that apply to the request, each in 0-1:
+Two warehouse statements per request (`queries.recommendations`): who is asking and where, then the candidates,
+retrieved by the user's seen and similar artists (co-attendance, `artist_similarity`), by genre and by
+popularity inside the place and date window, plus the nearest shows beyond it to fill a short list.
 
-* popularity  (weight 0.25, always): the artist's popularity / 100, the prior for a user with no history;
-* genre       (0.35, when genres are known): 1 for a requested or favourite genre, else the genre's share of the
-  user's attendance history;
-* artist      (0.25, for a user with history): 1 for an artist the user has seen, else the artist's weight among
-  users who saw the same artists ("users like you"), scaled to at most 0.8;
-* distance    (0.15, for a point location): exp(-d / (radius / 2)), so a concert at the edge of the radius keeps
-  13% of this factor.
+Each candidate concert gets a likelihood, the expected share of the user's concert-going it stands for:
 
-At most two concerts per artist are returned, at two different venues (the best-scoring date of a run of
-shows), so one touring artist does not fill the list. An unknown `user_id` is a 404: personalisation was asked
-for and cannot be given.
+    likelihood = genre share x place x demand / local scene of the genre x (prior + artist evidence)
+
+* genre share: 1 for a requested or favourite genre; a genre the user only attended outside their favourites
+  weighs `HISTORY_GENRE_WEIGHT` x its share of their history (most visits go to favourites); without genres, 1;
+* place: exp(-distance / `PLACE_DECAY_KM`): people mostly go out in their own city;
+* demand: the show's expected crowd, (capacity / 20,000)^0.5 x (artist popularity / 100)^2;
+* local scene: the summed place x demand of the genre's concerts in the window, when genres are known: a show is
+  a bigger share of a small scene than of a crowded one;
+* artist evidence (users with a history): `SEEN_WEIGHT` for an artist the user has seen, else the artist's
+  similarity to the user's artists relative to the most similar candidate (collaborative filtering), on top of
+  `COLLABORATIVE_PRIOR`.
+
+An artist's likelihood is the sum over its concerts in the window (more shows nearby, more chances); artists are
+ranked by it, one concert each (the likeliest), and `score` is the artist's likelihood relative to the best
+(1.0). When fewer than `top_n` artists qualify, a second venue per artist fills the list, then concerts beyond the
+place or window, nearest first, each saying so in `reasoning`. An unknown `user_id` is a 404: personalisation
+was asked for and cannot be given.
 """
 
 from __future__ import annotations
@@ -25,28 +35,46 @@ from typing import Any
 
 from concert_api.adapters.warehouse.base import Row, Warehouse
 from concert_api.adapters.warehouse.queries import recommendations as q
-from concert_api.errors import BadRequest, NotFound, utc_now_iso
+from concert_api.errors import NotFound, utc_now_iso
 from concert_api.models import (
     Recommendation,
     RecommendationsRequest,
     RecommendationsResponse,
     RecommendationType,
 )
-from concert_api.services.geo import Area, resolve_location
+from concert_api.services.geo import Area, haversine_km, lookup_name, resolve_location
 
-WEIGHTS = {"popularity": 0.25, "genre": 0.35, "artist": 0.25, "distance": 0.15}
 MAX_PER_ARTIST = 2
+"""At most two concerts per artist, at two venues; the second only to fill a short list."""
 HOME_RADIUS_KM = 300.0
+DEFAULT_WINDOW_DAYS = 180
+"""Concerts in the next `window_days` come first; later ones only fill a short list."""
+FAVOURITE_GENRE_WEIGHT = 0.5
+"""A genre with at least this weight in the user's taste retrieves its own candidates."""
+# The likelihood's constants (see the module docstring), chosen on the offline evaluation (docs/recommendations.md).
+HISTORY_GENRE_WEIGHT = 0.15
+PLACE_DECAY_KM = 20.0
+REFERENCE_CAPACITY = 20_000.0
+CAPACITY_EXPONENT = 0.5
+POPULARITY_EXPONENT = 2.0
+SEEN_WEIGHT = 2.0
+COLLABORATIVE_PRIOR = 3.0
+GENRE_FLOOR = 0.02
+"""The genre share of a genre the user has shown no taste for (it still reaches them through popularity)."""
+REASON_WEIGHTS = {"popularity": 0.25, "genre": 0.35, "artist": 0.25, "distance": 0.15}
+"""How much each factor counts when ordering the reasons given in `reasoning`."""
+
+Scored = tuple[float, Row, dict[str, float], float | None]
+"""(likelihood, candidate row, the factors behind it, distance in km or None)."""
 
 
 @dataclass
 class Taste:
-    """What is known of the user: preferred genres with weights, artists seen, artists peers saw."""
+    """What is known of the user: preferred genres with weights, artists seen (with how often), home."""
 
     genres: dict[str, float] = field(default_factory=dict)
-    seen_artists: set[str] = field(default_factory=set)
-    peer_artists: dict[str, float] = field(default_factory=dict)
-    home: str | None = None
+    seen_artists: dict[str, int] = field(default_factory=dict)
+    home: Area | None = None
     explicit_genres: bool = False
 
     @property
@@ -54,33 +82,158 @@ class Taste:
         return bool(self.seen_artists)
 
 
-def recommend(
-    request: RecommendationsRequest, warehouse: Warehouse, *, today: dt.date | None = None
-) -> RecommendationsResponse:
-    """Recommend upcoming concerts for the request; see the module docstring for the scoring."""
-    today = today or dt.date.today()
-    taste = _taste(request, warehouse)
-    area = resolve_location(request.location, warehouse) if request.location is not None else None
-    if area is None and taste.home and taste.has_history:
-        area = _home_area(taste.home, warehouse)
+@dataclass(frozen=True)
+class Window:
+    """Where and when the request looks first; candidates outside it only fill a short list."""
 
-    candidates = _candidates(warehouse, today, area, taste)
-    scored = sorted(
-        (_score(row, taste, area) for row in candidates),
-        key=lambda item: (-item[0], str(item[1]["event_date"]), item[1]["concert_id"]),
-    )
+    area: Area | None
+    today: dt.date
+    until: dt.date
+    days: int
+
+    def misses(self, row: Row, distance: float | None) -> str | None:
+        """Why `row` is outside the window (for `reasoning`), or None when it is inside."""
+        area = self.area
+        if area is not None and distance is not None and area.latitude is not None and distance > area.radius_km:
+            return f"{distance:.0f} km from {area.label}, beyond the {area.radius_km:.0f} km asked for"
+        if area is not None and area.state and row["state"] != area.state:
+            return f"in {row['state']}, outside {area.state}"
+        if _date(row["event_date"]) >= self.until:
+            return f"on {str(row['event_date'])[:10]}, after the next {self.days} days"
+        return None
+
+
+def recommend(
+    request: RecommendationsRequest,
+    warehouse: Warehouse,
+    *,
+    today: dt.date | None = None,
+    window_days: int = DEFAULT_WINDOW_DAYS,
+) -> RecommendationsResponse:
+    """Recommend upcoming concerts for the request; see the module docstring for the scoring.
+
+    `today` is the as-of date: concerts on or after it are upcoming (the handler uses the real date; the offline
+    evaluation a past cutoff). Two warehouse statements per request: the user and place, then the candidates."""
+    today = today or dt.date.today()
+    name = lookup_name(request.location) if request.location is not None else ""
+    context = warehouse.query(q.REQUEST_CONTEXT, {"user_id": request.user_id or "", "name": name})
+    taste = _taste(request, context)
+    if request.location is not None:
+        places = [{**row, "population": row["n"]} for row in context if row["kind"] == "place"]
+        area: Area | None = resolve_location(request.location, None, cities=places)
+    else:
+        area = taste.home
+    window = Window(area, today, today + dt.timedelta(days=window_days), window_days)
+    candidates = warehouse.query(q.CANDIDATES, _candidate_params(request, taste, window))
+    return _pick(request, taste, window, candidates)
+
+
+def _taste(request: RecommendationsRequest, context: list[Row]) -> Taste:
+    taste = Taste()
+    if request.user_id:
+        taste = _user_taste(request.user_id, context)
+    if request.artist_preferences:
+        taste.explicit_genres = True
+        taste.genres = {genre: 1.0 for genre in request.artist_preferences}
+    return taste
+
+
+def _user_taste(user_id: str, context: list[Row]) -> Taste:
+    """The user's favourite genres, the genres and artists of their attendance, and their home."""
+    profile = next((row for row in context if row["kind"] == "profile"), None)
+    if profile is None:
+        raise NotFound(f"user_id: unknown user {user_id!r}; leave it out for recommendations without a history.")
+    taste = Taste()
+    for genre in filter(None, (g.strip() for g in str(profile["detail"] or "").split(","))):
+        taste.genres[genre] = 1.0
+    genre_counts: Counter[str] = Counter()
+    for row in context:
+        if row["kind"] == "history":
+            taste.seen_artists[row["city"]] = int(row["n"])
+            genre_counts[row["detail"]] += int(row["n"])
+    if genre_counts:
+        top = max(genre_counts.values())
+        outside_favourites = HISTORY_GENRE_WEIGHT if taste.genres else 1.0
+        for genre, count in genre_counts.items():
+            taste.genres[genre] = max(taste.genres.get(genre, 0.0), outside_favourites * count / top)
+    home = next((row for row in context if row["kind"] == "home"), None)
+    if home is not None:  # a profile whose home city is not in `cities`: recommend without a place
+        label = f"{home['city']}, {home['state']}"
+        taste.home = Area(label, float(home["latitude"]), float(home["longitude"]), HOME_RADIUS_KM)
+    return taste
+
+
+def _candidate_params(request: RecommendationsRequest, taste: Taste, window: Window) -> dict[str, Any]:
+    area = window.area
+    min_lat, max_lat, min_lon, max_lon = area.bounding_box() if area else (-90.0, 90.0, -180.0, 180.0)
+    lat, lon = (area.point if area and area.point else (0.0, 0.0))
+    genres = [g for g, weight in taste.genres.items() if taste.explicit_genres or weight >= FAVOURITE_GENRE_WEIGHT]
+    return {
+        "user_id": request.user_id or "",
+        "today": window.today.isoformat(),
+        "until": window.until.isoformat(),
+        "genres": _framed(genres) if genres else "",
+        "genre_filter": "1" if taste.explicit_genres else "",
+        "state": (area.state if area and area.state else ""),
+        "min_lat": min_lat,
+        "max_lat": max_lat,
+        "min_lon": min_lon,
+        "max_lon": max_lon,
+        "lat": lat,
+        "lon": lon,
+        "lon_scale": math.cos(math.radians(lat)) if area and area.point else 0.0,
+    }
+
+
+def _pick(request: RecommendationsRequest, taste: Taste, window: Window, rows: list[Row]) -> RecommendationsResponse:
+    """Score every candidate, rank the artists inside the window, then fill `top_n` (see the module docstring)."""
+    top_affinity = max((float(r["affinity"]) for r in rows), default=0.0)
+    located = [(row, _distance(row, window.area)) for row in rows]
+    split = [(row, distance, window.misses(row, distance)) for row, distance in located]
+    scene: dict[str, float] = {}
+    for row, distance, miss in split:
+        if miss is None:
+            scene[row["genre"]] = scene.get(row["genre"], 0.0) + _place(distance) * _demand(row)
+    inside: list[Scored] = []
+    outside: list[tuple[Scored, str]] = []
+    for row, distance, miss in split:
+        item = _score(row, taste, distance, top_affinity, scene)
+        if miss is None:
+            inside.append(item)
+        else:
+            outside.append((item, miss))
+    artist_total: dict[str, float] = {}
+    for item in inside:
+        artist_total[item[1]["artist_id"]] = artist_total.get(item[1]["artist_id"], 0.0) + item[0]
+    best = max(artist_total.values(), default=0.0) or max((item[0] for item, _ in outside), default=0.0) or 1.0
+    inside.sort(key=lambda e: (-artist_total[e[1]["artist_id"]], -e[0], str(e[1]["event_date"]), e[1]["concert_id"]))
+    outside.sort(key=lambda e: _widening_order(e[0], window.area))
+    passes: list[tuple[list[tuple[Scored, str | None]], int]] = [
+        ([(item, None) for item in inside], 1),  # the likeliest concert of each artist
+        ([(item, None) for item in inside], MAX_PER_ARTIST),  # a second venue, to fill a short list
+        ([(item, miss) for item, miss in outside], MAX_PER_ARTIST),  # beyond the place or window
+    ]
     per_artist: Counter[str] = Counter()
     shows: set[tuple[str, str]] = set()
     picked: list[Recommendation] = []
-    for score, row, factors, distance in scored:
-        show = (row["artist_id"], row["venue_id"])
-        if per_artist[row["artist_id"]] >= MAX_PER_ARTIST or show in shows:
-            continue  # one date per artist and venue, at most two venues per artist
-        per_artist[row["artist_id"]] += 1
-        shows.add(show)
-        picked.append(_recommendation(row, score, _reasons(row, factors, taste, area, distance), distance))
-        if len(picked) == request.top_n:
-            break
+    for items, limit in passes:
+        for (likelihood, row, factors, distance), miss in items:
+            if len(picked) == request.top_n:
+                break
+            show = (row["artist_id"], row["venue_id"])
+            if per_artist[row["artist_id"]] >= limit or show in shows:
+                continue
+            per_artist[row["artist_id"]] += 1
+            shows.add(show)
+            share = artist_total[row["artist_id"]] if miss is None else likelihood
+            score = round(min(1.0, share / best), 4)
+            if miss is None:
+                reasoning = _reasons(row, factors, taste, window.area, distance)
+            else:
+                reasoning = f"Widened the search to reach {request.top_n} concerts: {miss}. " + _reasons(
+                    row, factors, taste, None, None
+                )
+            picked.append(_recommendation(row, score, reasoning, distance))
     return RecommendationsResponse(
         recommendations=picked,
         total_recommendations=len(picked),
@@ -89,95 +242,59 @@ def recommend(
     )
 
 
-def _taste(request: RecommendationsRequest, warehouse: Warehouse) -> Taste:
-    taste = _user_taste(request.user_id, warehouse) if request.user_id else Taste()
-    if request.artist_preferences:
-        taste.explicit_genres = True
-        taste.genres = {genre: 1.0 for genre in request.artist_preferences}
-    return taste
+def _distance(row: Row, area: Area | None) -> float | None:
+    return area.distance_km(float(row["latitude"]), float(row["longitude"])) if area else None
 
 
-def _user_taste(user_id: str, warehouse: Warehouse) -> Taste:
-    """The user's favourite genres, the genres and artists of their attendance, and their peers' artists."""
-    profile = warehouse.query(q.USER_PROFILE, {"user_id": user_id})
-    if not profile:
-        raise NotFound(f"user_id: unknown user {user_id!r}; leave it out for recommendations without a history.")
-    user = profile[0]
-    taste = Taste(home=f"{user['home_city']}, {user['home_state']}")
-    for genre in filter(None, (g.strip() for g in str(user["favorite_genres"] or "").split(","))):
-        taste.genres[genre] = 1.0
-    history = warehouse.query(q.USER_HISTORY, {"user_id": user_id})
-    taste.seen_artists = {row["artist_id"] for row in history}
-    genre_counts: Counter[str] = Counter()
-    for row in history:
-        genre_counts[row["genre"]] += int(row["times_attended"])
-    if genre_counts:
-        top = max(genre_counts.values())
-        for genre, count in genre_counts.items():
-            taste.genres[genre] = max(taste.genres.get(genre, 0.0), count / top)
-    if taste.seen_artists:
-        peers = warehouse.query(q.PEER_ARTISTS, {"user_id": user_id})
-        if peers:
-            top_weight = max(float(r["weight"]) for r in peers)
-            taste.peer_artists = {r["artist_id"]: 0.8 * float(r["weight"]) / top_weight for r in peers}
-    return taste
+def _place(distance: float | None) -> float:
+    return 1.0 if distance is None else math.exp(-distance / PLACE_DECAY_KM)
 
 
-def _home_area(home: str, warehouse: Warehouse) -> Area | None:
-    try:
-        area = resolve_location(home, warehouse, field="user.home_city")
-    except BadRequest:  # a profile whose home city has no venues: recommend without a place
-        return None
-    return Area(area.label, area.latitude, area.longitude, HOME_RADIUS_KM, area.state)
+def _demand(row: Row) -> float:
+    """The show's expected crowd, up to a constant: bigger rooms and more popular artists draw more."""
+    capacity = max(1.0, float(row["capacity"]))
+    popularity = float(row["artist_popularity"]) / 100.0
+    return (capacity / REFERENCE_CAPACITY) ** CAPACITY_EXPONENT * popularity**POPULARITY_EXPONENT
 
 
-def _candidates(warehouse: Warehouse, today: dt.date, area: Area | None, taste: Taste) -> list[Row]:
-    min_lat, max_lat, min_lon, max_lon = area.bounding_box() if area else (-90.0, 90.0, -180.0, 180.0)
-    base: dict[str, Any] = {
-        "today": today.isoformat(),
-        "state": (area.state if area and area.state else ""),
-        "min_lat": min_lat,
-        "max_lat": max_lat,
-        "min_lon": min_lon,
-        "max_lon": max_lon,
-        "artist_ids": "",
-        "genres": _framed(taste.genres) if taste.genres else "",
-    }
-    rows = {row["concert_id"]: row for row in warehouse.query(q.UPCOMING_CONCERTS, base)}
-    if not taste.explicit_genres and taste.genres:
-        # Favourite genres narrow the first fetch; popular concerts of other genres still compete.
-        rows.update({row["concert_id"]: row for row in warehouse.query(q.UPCOMING_CONCERTS, {**base, "genres": ""})})
-    known = taste.seen_artists | set(taste.peer_artists)
-    if known:
-        by_artist = {**base, "genres": base["genres"] if taste.explicit_genres else "", "artist_ids": _framed(known)}
-        rows.update({row["concert_id"]: row for row in warehouse.query(q.UPCOMING_CONCERTS, by_artist)})
-    if area is not None and area.latitude is not None:
-        rows = {
-            k: r
-            for k, r in rows.items()
-            if (area.distance_km(float(r["latitude"]), float(r["longitude"])) or 0.0) <= area.radius_km
-        }
-    return list(rows.values())
+WIDENING_STEP_KM = 50.0
+
+
+def _widening_order(item: Scored, area: Area | None) -> tuple[float, float, str, str]:
+    """Concerts outside the window fill a short list nearest first (in steps of 50 km, the best score first
+    within a step), or soonest first without a place."""
+    score, row = item[0], item[1]
+    point = area.point if area else None
+    if point is None:
+        return 0.0, -score, str(row["event_date"]), row["concert_id"]
+    far = haversine_km(point[0], point[1], float(row["latitude"]), float(row["longitude"]))
+    return far // WIDENING_STEP_KM, -score, str(row["event_date"]), row["concert_id"]
+
+
+def _date(value: Any) -> dt.date:
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)[:10])
 
 
 def _framed(values: Any) -> str:
     return "," + ",".join(sorted(values)) + ","
 
 
-def _score(row: Row, taste: Taste, area: Area | None) -> tuple[float, Row, dict[str, float], float | None]:
-    """The candidate's score and the factors that produced it (see the module docstring)."""
+def _score(row: Row, taste: Taste, distance: float | None, top_affinity: float, scene: dict[str, float]) -> Scored:
+    """The candidate's likelihood and the factors behind it (see the module docstring); `scene` sums the place x
+    demand of the window's concerts per genre."""
     factors: dict[str, float] = {"popularity": float(row["artist_popularity"]) / 100.0}
+    likelihood = _place(distance) * _demand(row)
+    if distance is not None:
+        factors["distance"] = _place(distance)
     if taste.genres:
         factors["genre"] = taste.genres.get(row["genre"], 0.0)
+        likelihood *= max(GENRE_FLOOR, factors["genre"]) / max(scene.get(row["genre"], 0.0), 1e-9)
     if taste.has_history:
         seen = row["artist_id"] in taste.seen_artists
-        factors["artist"] = 1.0 if seen else taste.peer_artists.get(row["artist_id"], 0.0)
-    distance = area.distance_km(float(row["latitude"]), float(row["longitude"])) if area else None
-    if distance is not None and area is not None:
-        factors["distance"] = math.exp(-distance / (area.radius_km / 2))
-    total_weight = sum(WEIGHTS[name] for name in factors)
-    score = sum(WEIGHTS[name] * value for name, value in factors.items()) / total_weight
-    return round(min(1.0, max(0.0, score)), 4), row, factors, distance
+        similar = float(row["affinity"]) / top_affinity if top_affinity > 0 else 0.0
+        factors["artist"] = 1.0 if seen else similar
+        likelihood *= COLLABORATIVE_PRIOR + (SEEN_WEIGHT if seen else similar)
+    return likelihood, row, factors, distance
 
 
 def _reasons(row: Row, factors: dict[str, float], taste: Taste, area: Area | None, distance: float | None) -> str:
@@ -185,21 +302,20 @@ def _reasons(row: Row, factors: dict[str, float], taste: Taste, area: Area | Non
     reasons: list[tuple[float, str]] = []
     if factors.get("genre"):
         label = "requested" if taste.explicit_genres else "favourite"
-        reasons.append((WEIGHTS["genre"] * factors["genre"], f"matches your {label} genre {row['genre']}"))
+        reasons.append((REASON_WEIGHTS["genre"] * factors["genre"], f"matches your {label} genre {row['genre']}"))
     if factors.get("artist"):
         text = (
             f"you have seen {row['artist_name']} before"
             if row["artist_id"] in taste.seen_artists
-            else "popular with fans of artists you have seen"
+            else "fans of artists you have seen go to see them too"
         )
-        reasons.append((WEIGHTS["artist"] * factors["artist"], text))
+        reasons.append((REASON_WEIGHTS["artist"] * factors["artist"], text))
     if distance is not None and area is not None:
-        reasons.append((WEIGHTS["distance"] * factors["distance"], f"{distance:.0f} km from {area.label}"))
+        reasons.append((REASON_WEIGHTS["distance"] * factors["distance"], f"{distance:.0f} km from {area.label}"))
     elif area is not None:
         reasons.append((0.0, f"in {area.label}"))
-    reasons.append(
-        (WEIGHTS["popularity"] * factors["popularity"], f"artist popularity {float(row['artist_popularity']):.0f}/100")
-    )
+    popularity = float(row["artist_popularity"])
+    reasons.append((REASON_WEIGHTS["popularity"] * factors["popularity"], f"artist popularity {popularity:.0f}/100"))
     text = "; ".join(text for _, text in sorted(reasons, key=lambda item: -item[0]))
     return text[:1].upper() + text[1:]
 

@@ -18,8 +18,9 @@ log = logging.getLogger(__name__)
 def rank_venues(
     request: VenuePopularityRequest, warehouse: Warehouse, forecaster: VenueForecaster | None = None
 ) -> VenuePopularityResponse:
-    """The `top_n` most popular venues with at least `min_events` completed concerts, optionally within a city,
-    state or venue type. The ranking reads the `venue_metrics` summary table (see `queries.refresh`).
+    """The `top_n` venues with at least `min_events` completed concerts, optionally within a city, state or venue
+    type, ranked by `rank_by`: the composite popularity score by default (demand, scale and activity; see
+    `queries.refresh`), or one measure. The ranking reads the `venue_metrics` summary table.
 
     With a venue `forecaster`, each venue with scheduled concerts also gets `forecast_attendance_rate`; if the
     forecaster fails, the ranking is still returned, without it (the failure is logged). A city the warehouse
@@ -34,6 +35,7 @@ def rank_venues(
             "city": request.city or "",
             "state": request.state or "",
             "venue_type": request.venue_type or "",
+            "rank_by": request.rank_by,
         },
     )
     venues = [
@@ -47,6 +49,7 @@ def rank_venues(
             total_concerts=int(row["total_concerts"]),
             avg_attendance_rate=round(float(row["avg_attendance_rate"]), 4),
             revenue_per_event=round(float(row["revenue_per_event"]), 2),
+            tickets_per_event=round(float(row["tickets_per_event"]), 1),
             booking_frequency=round(float(row["booking_frequency"]), 3),
             popularity_rank=int(row["popularity_rank"]),
             popularity_score=round(float(row["popularity_score"]), 4),

@@ -172,6 +172,8 @@ def _mount_optional_groups() -> None:
         ("concert_tools.cli.model_commands", "model"),
         ("concert_tools.cli.chat_commands", "chat"),
         ("concert_tools.cli.up_command", "up"),
+        ("concert_tools.cli.loadtest_command", "loadtest"),
+        ("concert_tools.cli.recommendations_commands", "recommendations"),
     ):
         try:
             command = getattr(importlib.import_module(module), name)

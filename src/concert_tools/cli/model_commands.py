@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 from pathlib import Path
 from typing import Any
@@ -131,6 +132,11 @@ def evaluate(data_dir: Path | None, report: Path | None, plot: Path | None, late
     from concert_api.ml import artefacts
     from concert_tools.model import reporting
 
+    if importlib.util.find_spec("matplotlib") is None:
+        raise click.ClickException(
+            "`model evaluate` draws a plot with matplotlib, which is the `plot` extra: "
+            "run `.venv/bin/pip install -e '.[plot]'` (`make test` installs every extra)."
+        )
     data_dir, model_dir = _dirs(data_dir)
     report = report or data_dir / "reports" / "model.md"
     plot = plot or data_dir / "reports" / "model_pred_vs_actual.png"

@@ -12,8 +12,9 @@ from typing import Any
 
 import numpy as np
 
+from concert_api.adapters.predictors import dataset
 from concert_api.adapters.warehouse.base import Warehouse
-from concert_api.ml import artefacts, dataset, transform
+from concert_api.ml import artefacts, transform
 from concert_api.ml.model import TicketModel
 from concert_api.ml.training_range import money
 from concert_tools.model.evaluation import Evaluation, evaluate, noise_free_demand, plot_predicted_vs_actual

@@ -28,9 +28,10 @@ from typing import Any
 import lightgbm as lgb
 import numpy as np
 
+from concert_api.adapters.predictors import dataset
 from concert_api.adapters.warehouse.base import Warehouse
 from concert_api.adapters.warehouse.queries import features as q
-from concert_api.ml import artefacts, dataset, training_range, transform
+from concert_api.ml import artefacts, training_range, transform
 from concert_api.ml.model import Calibration, TicketModel, calibrate
 from concert_tools.model.evaluation import Evaluation, evaluate, noise_free_demand
 

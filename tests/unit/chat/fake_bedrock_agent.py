@@ -6,7 +6,8 @@ of everything before it (4). Headers here are strings (type 7): 1-byte name leng
 length, value.
 
 What AWS does that this fake cannot: verify the SigV4 signature and IAM permissions; run the agent's model,
-its orchestration and its action groups (the trace events here are scripted, in the documented shape); decide
+its orchestration and its action groups (the trace events here are scripted, in the documented `TracePart` shape,
+from `agent_traces.json`: what a real agent writes in its rationale and prompts varies by model); decide
 when to throttle; stream with real timing and chunk boundaries; keep the session's memory on the server.
 """
 
@@ -19,6 +20,7 @@ import struct
 import threading
 from collections.abc import Iterable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 
@@ -49,6 +51,19 @@ def exception(exception_type: str, message: str) -> bytes:
     """An `exception` frame, as AWS sends when an error happens mid-stream."""
     return frame({":exception-type": exception_type, ":message-type": "exception",
                   ":content-type": "application/json"}, json.dumps({"message": message}).encode())
+
+
+def trace(part: dict[str, Any]) -> bytes:
+    """A `trace` event carrying one `TracePart` (agent ids and the `trace` member), as recorded in
+    `agent_traces.json`."""
+    return event("trace", part)
+
+
+def recorded_trace(name: str) -> tuple[list[dict[str, Any]], str]:
+    """A recorded scenario of `agent_traces.json`: its trace parts (AWS's documented `TracePart` shapes) and the
+    answer text the agent streamed."""
+    scenario = json.loads((Path(__file__).with_name("agent_traces.json")).read_text(encoding="utf-8"))[name]
+    return scenario["trace"], scenario["answer"]
 
 
 def trace_action_group(tool: str, parameters: dict[str, Any], output: dict[str, Any] | None) -> list[bytes]:

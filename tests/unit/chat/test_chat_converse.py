@@ -6,10 +6,11 @@ import boto3
 import pytest
 from botocore.stub import Stubber
 
+from concert_api.adapters.assistants.bedrock_converse import ConverseRuntime
+from concert_api.adapters.assistants.retries import RetryPolicy
 from concert_api.errors import DependencyThrottled, DependencyTimeout
 from concert_api.models import ChatRequest
 from concert_api.services.chat.bedrock_converse import ConverseAssistant
-from concert_api.services.chat.retries import RetryPolicy
 from concert_api.services.chat.schemas import converse_tool_config
 from concert_api.services.chat.tools import TOOLS
 
@@ -27,9 +28,9 @@ def converse(tool_context):
     client.meta.events.register("provide-client-params.bedrock-runtime.Converse",
                                 lambda params, **_: sent.append(params))
     sleeps: list[float] = []
-    assistant = ConverseAssistant(client, model_id="anthropic.claude-3-haiku-20240307-v1:0",
-                                  tool_context=lambda: tool_context, retry=RetryPolicy(base_delay=0.01),
-                                  sleep=sleeps.append)
+    runtime = ConverseRuntime(client, model_id="anthropic.claude-3-haiku-20240307-v1:0",
+                              retry=RetryPolicy(base_delay=0.01), sleep=sleeps.append)
+    assistant = ConverseAssistant(runtime, tool_context=lambda: tool_context)
     with Stubber(client) as stub:
         yield assistant, stub, sent, sleeps
 
@@ -40,7 +41,7 @@ def test_the_model_calls_a_tool_and_answers_from_its_result(converse):
                                                        "input": {"top_n": 2}}}], "tool_use"))
     stub.add_response("converse", answer([{"text": "The top venue is X."}], "end_turn"))
     r = assistant.reply(ChatRequest(message="top 2 venues?", session_id="conv-1"))
-    assert r.message == "The top venue is X." and r.intent == "venue_popularity"
+    assert r.message == "The top venue is X." and (r.intent, r.confidence) == ("venue_popularity", 1.0)
     assert r.data["tool"] == "venue_rankings" and len(r.data["result"]["venues"]) == 2
     assert sent[0]["toolConfig"] == converse_tool_config()
     assert {t["toolSpec"]["name"] for t in sent[0]["toolConfig"]["tools"]} == {t.name for t in TOOLS}
@@ -59,7 +60,8 @@ def test_a_bad_tool_call_goes_back_as_an_error_and_history_is_kept(converse):
     r = assistant.reply(ChatRequest(message="who is Nobody At All?", session_id="conv-2"))
     tool_result = sent[1]["messages"][-1]["content"][0]["toolResult"]
     assert tool_result["status"] == "error" and "Nobody At All" in tool_result["content"][0]["text"]
-    assert r.intent == "agent" and r.data["tool_calls"][0]["error"]
+    assert (r.intent, r.confidence) == ("artist_lookup", 0.5)  # the tool it chose, which failed
+    assert r.data["tool_calls"][0]["error"] and "result" not in r.data
     assistant.reply(ChatRequest(message="hi", session_id="conv-2"))
     assert [m["role"] for m in sent[2]["messages"]] == ["user", "assistant", "user"]
 
@@ -93,9 +95,9 @@ def timed(tool_context, clock, *, deadline_seconds=25.0, rounds=4):
     client = boto3.client("bedrock-runtime", region_name="us-east-1", aws_access_key_id="testing",
                           aws_secret_access_key="testing")
     client.meta.events.register("provide-client-params.bedrock-runtime.Converse", clock.call)
-    assistant = ConverseAssistant(client, model_id="m", tool_context=lambda: tool_context, max_tool_rounds=rounds,
-                                  retry=RetryPolicy(base_delay=0.01, deadline_seconds=deadline_seconds),
-                                  sleep=lambda s: None, clock=clock)
+    retry = RetryPolicy(base_delay=0.01, deadline_seconds=deadline_seconds)
+    runtime = ConverseRuntime(client, model_id="m", retry=retry, sleep=lambda s: None, clock=clock)
+    assistant = ConverseAssistant(runtime, tool_context=lambda: tool_context, max_tool_rounds=rounds)
     return assistant, client
 
 

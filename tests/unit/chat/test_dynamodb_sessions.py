@@ -15,6 +15,7 @@ import yaml
 from botocore.stub import Stubber
 from moto import mock_aws
 
+from concert_api.adapters.assistants.bedrock_converse import ConverseRuntime
 from concert_api.adapters.sessions.dynamodb import DynamoDbSessionStore
 from concert_api.errors import DependencyThrottled, error_response
 from concert_api.models import ChatRequest
@@ -104,8 +105,8 @@ def _container(tool_context: Any) -> tuple[ConverseAssistant, Stubber, list[dict
     sent: list[dict[str, Any]] = []
     bedrock.meta.events.register("provide-client-params.bedrock-runtime.Converse",
                                  lambda params, **_: sent.append(params))  # fmt: skip
-    assistant = ConverseAssistant(bedrock, model_id="us.anthropic.claude-3-5-haiku-20241022-v1:0",
-                                  tool_context=lambda: tool_context,
+    runtime = ConverseRuntime(bedrock, model_id="us.anthropic.claude-3-5-haiku-20241022-v1:0")
+    assistant = ConverseAssistant(runtime, tool_context=lambda: tool_context,
                                   sessions=DynamoDbSessionStore(TABLE, region="us-east-1"))  # fmt: skip
     return assistant, Stubber(bedrock), sent
 

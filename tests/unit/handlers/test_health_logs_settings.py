@@ -167,3 +167,17 @@ def test_deep_probes_run_concurrently_and_a_hung_one_times_out():
     assert results["fast"].status == "ok"
     assert results["hung"].status == "error" and results["hung"].details == "timed out"
     assert results["broken"].status == "error" and results["broken"].details == "ZeroDivisionError"
+
+
+def test_the_environment_wins_over_the_env_file_and_names_are_case_insensitive(tmp_path, monkeypatch):
+    # Given a .env naming one region and a database, and the environment naming another region in lower case,
+    env = tmp_path / ".env"
+    env.write_text("AWS_REGION=eu-west-1\nredshift_database=from_file\n")
+    monkeypatch.delenv("AWS_REGION", raising=False)
+    monkeypatch.setenv("aws_default_region", "ap-south-1")
+    # when the settings are read, then the environment's value wins and the file fills the rest.
+    settings = Settings(_env_file=str(env))  # type: ignore[call-arg]
+    assert settings.aws_region == "ap-south-1"
+    assert settings.redshift_database == "from_file"
+    # and a value given by name wins over both.
+    assert Settings(_env_file=str(env), AWS_REGION="us-west-2").aws_region == "us-west-2"  # type: ignore[call-arg]

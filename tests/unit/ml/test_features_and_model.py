@@ -8,8 +8,9 @@ import numpy as np
 import pytest
 
 from concert_api import models
+from concert_api.adapters.predictors import dataset
 from concert_api.adapters.warehouse.queries import features as q
-from concert_api.ml import dataset, features, transform
+from concert_api.ml import features, transform
 from concert_api.ml.model import calibrate, conformal_quantile
 
 

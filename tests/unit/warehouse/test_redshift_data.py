@@ -393,9 +393,13 @@ def test_empty_filters_are_sent_as_a_request_the_service_model_accepts(
     warehouse: RedshiftDataWarehouse, stubber: Any
 ) -> None:
     """Binding '' directly fails botocore's validation (SqlParameter.value has min length 1); ours passes."""
-    params = {"min_events": 5, "city": "", "state": "", "venue_type": "", "top_n": 10}
+    params = {"min_events": 5, "city": "", "state": "", "venue_type": "", "top_n": 10, "rank_by": "revenue"}
     sql, parameters = bind(venues.VENUE_POPULARITY, params)
-    assert parameters == [{"name": "min_events", "value": "5"}, {"name": "top_n", "value": "10"}]
+    assert parameters == [
+        {"name": "rank_by", "value": "revenue"},
+        {"name": "min_events", "value": "5"},
+        {"name": "top_n", "value": "10"},
+    ]
     expect_execute(stubber, sql=sql, parameters=parameters)
     expect_describe(stubber, "FINISHED", has_result_set=False)
     warehouse.query(venues.VENUE_POPULARITY, params)
@@ -408,29 +412,38 @@ def test_botocore_itself_rejects_an_empty_parameter_value(client: Any) -> None:
         client.execute_statement(Sql="SELECT :a", Parameters=[{"name": "a", "value": ""}], **TARGET)
 
 
+CANDIDATE_PARAMS = {
+    "user_id": "user_123",
+    "today": date(2025, 11, 11),
+    "until": date(2026, 5, 10),
+    "genres": ",rock,pop,",
+    "genre_filter": "",
+    "state": "",
+    "min_lat": -90.0,
+    "max_lat": 90.0,
+    "min_lon": -180.0,
+    "max_lon": 180.0,
+    "lat": 40.7,
+    "lon": -74.0,
+    "lon_scale": 0.76,
+}
+
 QUERY_PARAMS: list[tuple[str, dict[str, Any]]] = [
-    (venues.VENUE_POPULARITY, {"min_events": 0, "city": "", "state": "", "venue_type": "", "top_n": 10}),
+    *[
+        (venues.VENUE_POPULARITY, {"min_events": 0, "city": "", "state": "", "venue_type": "", "top_n": 10,
+                                   "rank_by": rank_by})
+        for rank_by in venues.RANK_COLUMNS
+    ],
     (
         venues.VENUE_POPULARITY,
-        {"min_events": 5, "city": "New York", "state": "NY", "venue_type": "arena", "top_n": 3},
+        {"min_events": 5, "city": "New York", "state": "NY", "venue_type": "arena", "top_n": 3,
+         "rank_by": "popularity"},
     ),
     (venues.VENUE_BY_ID, {"venue_id": "venue_001"}),
-    (
-        recommendations.UPCOMING_CONCERTS,
-        {
-            "today": date(2025, 11, 11),
-            "genres": ",rock,pop,",
-            "state": "",
-            "min_lat": -90.0,
-            "max_lat": 90.0,
-            "min_lon": -180.0,
-            "max_lon": 180.0,
-            "artist_ids": "",
-        },
-    ),
-    (recommendations.USER_PROFILE, {"user_id": "user_123"}),
-    (recommendations.USER_HISTORY, {"user_id": "user_123"}),
-    (recommendations.PEER_ARTISTS, {"user_id": "user_123"}),
+    (recommendations.REQUEST_CONTEXT, {"user_id": "user_123", "name": "New York"}),
+    (recommendations.REQUEST_CONTEXT, {"user_id": "", "name": ""}),
+    (recommendations.CANDIDATES, CANDIDATE_PARAMS),
+    (recommendations.CANDIDATES, {**CANDIDATE_PARAMS, "user_id": "", "genre_filter": "1", "state": "NY"}),
     (recommendations.CITY_LOOKUP, {"name": "new york"}),
     *[(statement, {}) for statement in refresh.REFRESH_STATEMENTS],
 ]

@@ -20,11 +20,11 @@ from pathlib import Path
 from typing import Any
 
 from concert_api.adapters.predictors.base import Prediction
+from concert_api.adapters.predictors.dataset import Aggregates, load_aggregates
 from concert_api.adapters.warehouse.base import Warehouse
 from concert_api.adapters.warehouse.queries import features as q
 from concert_api.errors import ServiceNotConfigured
 from concert_api.ml import artefacts
-from concert_api.ml.dataset import Aggregates, load_aggregates
 from concert_api.ml.model import TicketModel
 
 STORE_SECONDS = 900.0

@@ -43,7 +43,7 @@ from concert_api.adapters.warehouse.base import (
     to_driver_style,
 )
 from concert_api.adapters.warehouse.queries.refresh import REFRESH_STATEMENTS
-from concert_api.deadline import remaining_seconds
+from concert_api.deadline import cancel_at_deadline, remaining_seconds
 
 log = logging.getLogger(__name__)
 
@@ -158,16 +158,10 @@ class DuckDBWarehouse:
         started = time.monotonic()
         try:
             cur = self._thread_cursor(generation)
-            timer = threading.Timer(left, cur.interrupt) if left != float("inf") else None
-            if timer:
-                timer.start()
-            try:
+            with cancel_at_deadline(cur.interrupt):
                 cur.execute(driver_sql, bound or None)
                 columns = [d[0] for d in cur.description or ()]
                 rows = [dict(zip(columns, row, strict=True)) for row in cur.fetchall()]
-            finally:
-                if timer:
-                    timer.cancel()
         except duckdb.InterruptException as exc:
             log.warning(
                 "duckdb query interrupted at the deadline", extra={"error": str(exc), "duration_ms": _ms_since(started)}

@@ -10,6 +10,8 @@ Distribution and sort keys (Redshift only; DuckDB and PostgreSQL ignore them):
   endpoint reads a few thousand pre-aggregated rows instead of scanning every sale.
 * `user_artists` (refreshed on load too) is each user's attendance per artist, DISTKEY(artist_id) for the "users
   like you" self-join on artist: recommendations read it instead of joining attendance to concerts per request.
+* `artist_similarity` (refreshed on load) holds each artist's nearest artists by co-attendance (item-item
+  cosine, see `queries.refresh`), DISTSTYLE ALL: a recommendation joins a user's few artists to it.
 """
 
 from __future__ import annotations
@@ -173,7 +175,9 @@ VENUE_METRICS = Table(
         Column("total_concerts", "int"),
         Column("avg_attendance_rate", "float"),
         Column("revenue_per_event", "float"),
+        Column("tickets_per_event", "float"),
         Column("booking_frequency", "float"),
+        Column("attendance_score", "float"),
         Column("popularity_score", "float"),
     ),
     primary_key=("venue_id",),
@@ -196,8 +200,23 @@ USER_ARTISTS = Table(
     loaded=False,
 )
 
+ARTIST_SIMILARITY = Table(
+    "artist_similarity",
+    (
+        Column("artist_id", "id"),
+        Column("similar_artist_id", "id"),
+        Column("co_users", "int"),
+        Column("similarity", "float"),
+    ),
+    primary_key=("artist_id", "similar_artist_id"),
+    diststyle="ALL",
+    sortkey=("artist_id",),
+    loaded=False,
+)
+
 TABLES: tuple[Table, ...] = (
     CITIES, ARTISTS, VENUES, CONCERTS, TICKET_SALES, USERS, ATTENDANCE, VENUE_METRICS, USER_ARTISTS,
+    ARTIST_SIMILARITY,
 )  # fmt: skip
 """In load order: every table comes after the tables it references."""
 

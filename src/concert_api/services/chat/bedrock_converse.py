@@ -11,21 +11,18 @@ question-and-answer text of recent turns, not the tool traffic.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from typing import Any
 
+from concert_api.adapters.assistants.bedrock_agent import check_session_id
+from concert_api.adapters.assistants.bedrock_converse import ConverseRuntime
+from concert_api.adapters.assistants.retries import MIN_ATTEMPT_SECONDS
 from concert_api.adapters.sessions.embedded import MemorySessionStore, SessionStore, new_session_id
 from concert_api.errors import ApiError, utc_now_iso
 from concert_api.models import ChatRequest, ChatResponse
-from concert_api.services.chat.bedrock_agent import (
-    READ_TIMEOUT_MARGIN_SECONDS,
-    check_session_id,
-    suggestions_from_calls,
-)
-from concert_api.services.chat.retries import MIN_ATTEMPT_SECONDS, Budget, RetryPolicy, call_with_retries
+from concert_api.services.chat.bedrock_agent import intent_and_confidence, suggestions_from_calls
 from concert_api.services.chat.schemas import converse_tool_config
-from concert_api.services.chat.tools import TOOLS_BY_NAME, ToolContext, run_tool
+from concert_api.services.chat.tools import ToolContext, run_tool
 from concert_api.settings import Settings
 
 SYSTEM_PROMPT = (
@@ -42,35 +39,22 @@ class ConverseAssistant:
 
     name = "bedrock-converse"
 
-    def __init__(self, client: Any, *, model_id: str, tool_context: Callable[[], ToolContext],
-                 sessions: SessionStore | None = None, max_tool_rounds: int = 4, max_tokens: int = 1024,
-                 retry: RetryPolicy | None = None, sleep: Callable[[float], None] = time.sleep,
-                 clock: Callable[[], float] = time.monotonic, min_round_seconds: float = MIN_ATTEMPT_SECONDS,
-                 ) -> None:
-        self.client = client
-        self.model_id = model_id
+    def __init__(self, runtime: ConverseRuntime, *, tool_context: Callable[[], ToolContext],
+                 sessions: SessionStore | None = None, max_tool_rounds: int = 4,
+                 min_round_seconds: float = MIN_ATTEMPT_SECONDS) -> None:
+        self.runtime = runtime
         self.tool_context = tool_context
         self.sessions = sessions or MemorySessionStore()
         self.max_tool_rounds = max_tool_rounds
-        self.max_tokens = max_tokens
-        self.retry = retry or RetryPolicy()
-        self.sleep = sleep
-        self.clock = clock
         self.min_round_seconds = min_round_seconds
         self.tool_config = converse_tool_config()
 
     @classmethod
     def from_settings(cls, settings: Settings, *, tool_context: Callable[[], ToolContext], function_timeout: float,
                       sessions: SessionStore | None = None) -> ConverseAssistant:
-        """A `bedrock-runtime` client whose read timeout fits the function's timeout."""
-        from concert_api.adapters.aws_clients import deadline_client
-
-        read_timeout = max(1.0, function_timeout - READ_TIMEOUT_MARGIN_SECONDS)
-        client = deadline_client("bedrock-runtime", region=settings.aws_region, connect_timeout=3,
-                                 read_timeout=read_timeout, max_attempts=1,
-                                 default_seconds=read_timeout + 3)  # timeouts cut to the request's deadline
-        return cls(client, model_id=str(settings.bedrock_model_id), tool_context=tool_context, sessions=sessions,
-                   retry=RetryPolicy(deadline_seconds=read_timeout))
+        """The configured model, with a read timeout that fits the function's timeout."""
+        return cls(ConverseRuntime.from_settings(settings, function_timeout=function_timeout),
+                   tool_context=tool_context, sessions=sessions)
 
     def reply(self, request: ChatRequest) -> ChatResponse:
         """Run the tool-use loop for one message."""
@@ -82,11 +66,12 @@ class ConverseAssistant:
         attempts = 0
         stop_reason = ""
         message: dict[str, Any] = {"role": "assistant", "content": []}
-        budget = Budget(self.retry.deadline_seconds, self.clock)
+        budget = self.runtime.budget()
+        system = SYSTEM_PROMPT.format(today=context.today.isoformat())
         for round_ in range(self.max_tool_rounds + 1):
             budget.require(self.min_round_seconds, f"Bedrock converse round {round_ + 1}")
-            output, tries = call_with_retries(lambda: self._converse(messages, context), self.retry,
-                                              what="Bedrock converse call", sleep=self.sleep, budget=budget)
+            output, tries = self.runtime.converse(messages, system=system, tool_config=self.tool_config,
+                                                  budget=budget)
             attempts += tries
             message, stop_reason = output["output"]["message"], output.get("stopReason", "")
             messages.append(message)
@@ -98,14 +83,6 @@ class ConverseAssistant:
             text = "I could not finish that question; please ask it more simply."
         self._remember(session_id, history, request.message, text)
         return self._response(session_id, text, calls, attempts, stop_reason)
-
-    def _converse(self, messages: list[dict[str, Any]], context: ToolContext) -> dict[str, Any]:
-        response: dict[str, Any] = self.client.converse(
-            modelId=self.model_id, messages=list(messages),
-            system=[{"text": SYSTEM_PROMPT.format(today=context.today.isoformat())}],
-            toolConfig=self.tool_config, inferenceConfig={"maxTokens": self.max_tokens, "temperature": 0.0},
-        )
-        return response
 
     def _run_tools(self, message: dict[str, Any], context: ToolContext, calls: list[dict[str, Any]],
                    request: ChatRequest) -> list[dict[str, Any]]:
@@ -137,10 +114,8 @@ class ConverseAssistant:
     def _response(self, session_id: str, text: str, calls: list[dict[str, Any]], attempts: int,
                   stop_reason: str) -> ChatResponse:
         ran = [c for c in calls if "result" in c]
-        intent, confidence = "agent", 0.0
-        if ran and ran[-1]["tool"] in TOOLS_BY_NAME:
-            intent, confidence = TOOLS_BY_NAME[ran[-1]["tool"]].intent, 1.0
-        data: dict[str, Any] = {"backend": self.name, "model_id": self.model_id, "attempts": attempts,
+        intent, confidence = intent_and_confidence(calls)
+        data: dict[str, Any] = {"backend": self.name, "model_id": self.runtime.model_id, "attempts": attempts,
                                 "stop_reason": stop_reason, "tool_calls": calls}
         if ran:
             data.update({"tool": ran[-1]["tool"], "parameters": ran[-1]["parameters"], "result": ran[-1]["result"]})

@@ -1,13 +1,28 @@
 """Venue lookups and the venue popularity ranking behind `POST /venues/popularity`."""
 
+RANK_COLUMNS = {
+    "popularity": "m.popularity_score",
+    "attendance_rate": "m.avg_attendance_rate",
+    "revenue": "m.revenue_per_event",
+    "bookings": "m.booking_frequency",
+    "tickets": "m.tickets_per_event",
+}
+"""The `rank_by` choices and the `venue_metrics` column each orders by (descending)."""
+
+_RANK_KEY = (
+    "CASE CAST(:rank_by AS VARCHAR)"
+    + "".join(f" WHEN '{name}' THEN {column}" for name, column in RANK_COLUMNS.items())
+    + " END"
+)
+
 # Rank among the venues that pass the filters; ROW_NUMBER rather than a bound LIMIT, which not every
-# backend accepts as a parameter.
-VENUE_POPULARITY = """
+# backend accepts as a parameter. Ties on the chosen measure fall back to the composite score.
+VENUE_POPULARITY = f"""
 SELECT * FROM (
     SELECT v.venue_id, v.name, v.city, v.state, v.capacity, v.venue_type,
-           m.total_concerts, m.avg_attendance_rate, m.revenue_per_event, m.booking_frequency,
+           m.total_concerts, m.avg_attendance_rate, m.revenue_per_event, m.tickets_per_event, m.booking_frequency,
            m.popularity_score,
-           ROW_NUMBER() OVER (ORDER BY m.popularity_score DESC, m.total_concerts DESC, v.venue_id)
+           ROW_NUMBER() OVER (ORDER BY {_RANK_KEY} DESC, m.popularity_score DESC, m.total_concerts DESC, v.venue_id)
                AS popularity_rank
     FROM venue_metrics m
     JOIN venues v ON v.venue_id = m.venue_id
@@ -19,6 +34,8 @@ SELECT * FROM (
 WHERE popularity_rank <= CAST(:top_n AS INTEGER)
 ORDER BY popularity_rank
 """
+"""`:rank_by` is one of `RANK_COLUMNS` (validated by the request model; any other value ranks by nothing but
+the composite)."""
 
 VENUE_BY_ID = """
 SELECT venue_id, name, city, state, latitude, longitude, capacity, venue_type

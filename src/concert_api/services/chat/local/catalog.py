@@ -8,19 +8,10 @@ from dataclasses import dataclass
 from concert_api.adapters.warehouse.base import Row, Warehouse
 from concert_api.adapters.warehouse.queries import chat as q
 from concert_api.models import GENRES, VENUE_TYPES
+from concert_api.vocabulary import STATE_NAMES
 
-US_STATES: dict[str, str] = {
-    "AL": "Alabama", "AK": "Alaska", "AZ": "Arizona", "AR": "Arkansas", "CA": "California", "CO": "Colorado",
-    "CT": "Connecticut", "DE": "Delaware", "DC": "District of Columbia", "FL": "Florida", "GA": "Georgia",
-    "HI": "Hawaii", "ID": "Idaho", "IL": "Illinois", "IN": "Indiana", "IA": "Iowa", "KS": "Kansas",
-    "KY": "Kentucky", "LA": "Louisiana", "ME": "Maine", "MD": "Maryland", "MA": "Massachusetts",
-    "MI": "Michigan", "MN": "Minnesota", "MS": "Mississippi", "MO": "Missouri", "MT": "Montana",
-    "NE": "Nebraska", "NV": "Nevada", "NH": "New Hampshire", "NJ": "New Jersey", "NM": "New Mexico",
-    "NY": "New York", "NC": "North Carolina", "ND": "North Dakota", "OH": "Ohio", "OK": "Oklahoma",
-    "OR": "Oregon", "PA": "Pennsylvania", "RI": "Rhode Island", "SC": "South Carolina", "SD": "South Dakota",
-    "TN": "Tennessee", "TX": "Texas", "UT": "Utah", "VT": "Vermont", "VA": "Virginia", "WA": "Washington",
-    "WV": "West Virginia", "WI": "Wisconsin", "WY": "Wyoming",
-}  # fmt: skip
+US_STATES = STATE_NAMES
+"""Postal code -> state name (`concert_api.vocabulary`, the one table of states)."""
 
 GENRE_SYNONYMS: dict[str, str] = {
     "hip hop": "hip-hop", "hiphop": "hip-hop", "rap": "hip-hop", "r and b": "r&b", "rnb": "r&b",

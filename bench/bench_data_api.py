@@ -1,0 +1,114 @@
+"""Each endpoint on the AWS path, with a latency per Redshift Data API statement: how many statements a request
+costs and what that does to its latency.
+
+    .venv/bin/python bench/bench_data_api.py [--scale small] [--latency 0.2] [--requests 15]
+
+The handlers run in-process as on Lambda, with the real botocore clients talking to loopback fakes that speak the
+services' wire formats (tests/fakes/): a Data API that runs the statements on the scale's DuckDB warehouse and
+answers `FINISHED` only `--latency` seconds after each submission, and a SageMaker runtime serving the project's
+inference script with the trained model. The baseline, measured in the same run, is one bare statement
+(`SELECT 1`) through the same adapter: the floor any endpoint pays per sequential statement.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(__file__))
+from _data import data_dir_for
+from _util import ROOT, markdown_table, percentile
+
+sys.path.insert(0, str(ROOT))
+from tests.fakes.data_api import FakeDataApi
+from tests.fakes.sagemaker_runtime import FakeSageMakerRuntime
+
+EVENT_DATE = (dt.date.today() + dt.timedelta(days=60)).isoformat()
+CASES = [
+    ("GET /health", "health_check_handler", None),
+    ("POST /venues/popularity", "venue_popularity_handler", {"top_n": 10, "min_events": 5}),
+    ("POST /recommendations", "recommendations_handler",
+     {"user_id": "user_123", "artist_preferences": ["rock", "alternative"], "location": "New York", "top_n": 10}),
+    ("POST /tickets/predict", "ticket_prediction_handler",
+     {"artist_id": "artist_001", "venue_id": "venue_001", "event_date": EVENT_DATE, "ticket_price": 75.0}),
+    ("POST /chat", "chatbot_handler", {"message": "What are the top 5 venues in Chicago?"}),
+]
+
+
+class _Context:
+    function_name = "bench"
+    memory_limit_in_mb = 512
+    invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:bench"
+    aws_request_id = "bench"
+
+    @staticmethod
+    def get_remaining_time_in_millis() -> int:
+        return 29_000
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scale", default="small")
+    parser.add_argument("--latency", type=float, default=0.2, help="seconds until a statement finishes")
+    parser.add_argument("--requests", type=int, default=15, help="warm requests per endpoint")
+    args = parser.parse_args()
+
+    from concert_api.ml import artefacts
+
+    data_dir = data_dir_for(args.scale)
+    version_dir = artefacts.current_version_dir(data_dir / "models")
+    assert version_dir is not None
+    with FakeDataApi(data_dir / "warehouse.duckdb", latency=args.latency) as api, \
+            FakeSageMakerRuntime(version_dir) as sagemaker:
+        os.environ.update({
+            "CONCERT_ENV_FILE": "", "CONCERT_DATA_DIR": str(data_dir), "CONCERT_WAREHOUSE": "redshift-data",
+            "REDSHIFT_CLUSTER_ID": "concert-warehouse-dev", "REDSHIFT_DATABASE": "concert_data",
+            "SAGEMAKER_TICKET_ENDPOINT": "ticket-sales-endpoint", "AWS_ENDPOINT_URL_REDSHIFT_DATA": api.url,
+            "AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME": sagemaker.url, "AWS_ACCESS_KEY_ID": "testing",
+            "AWS_SECRET_ACCESS_KEY": "testing", "AWS_DEFAULT_REGION": "us-east-1", "LOG_LEVEL": "ERROR",
+            "POWERTOOLS_METRICS_DISABLED": "true",
+        })
+        import api_lambda_handlers
+
+        from concert_api import composition
+
+        composition.reset()
+        baseline = []
+        for _ in range(args.requests):
+            started = time.perf_counter()
+            composition.warehouse().query("SELECT 1 AS one")
+            baseline.append((time.perf_counter() - started) * 1000)
+        rows = [("baseline: one statement (SELECT 1)", "1", "-", f"{percentile(baseline, 50):.0f}",
+                 f"{percentile(baseline, 99):.0f}")]
+        for label, handler, body in CASES:
+            composition.reset()
+            event = {"body": json.dumps(body)} if body is not None else {}
+            fn = getattr(api_lambda_handlers, handler)
+            before = api.statements()
+            started = time.perf_counter()
+            first = fn(event, _Context())
+            cold_ms = (time.perf_counter() - started) * 1000
+            cold_statements = api.statements() - before
+            if first["statusCode"] >= 400:
+                print(f"{label}: {first['statusCode']} {first['body']}", file=sys.stderr)
+            times = []
+            before = api.statements()
+            for _ in range(args.requests):
+                started = time.perf_counter()
+                fn(event, _Context())
+                times.append((time.perf_counter() - started) * 1000)
+            per_request = (api.statements() - before) / args.requests
+            rows.append((label, f"{cold_statements} first, {per_request:g} warm", f"{cold_ms:.0f}",
+                         f"{percentile(times, 50):.0f}", f"{percentile(times, 99):.0f}"))
+    print(f"Data API latency {args.latency * 1000:.0f} ms per statement, {args.scale} data, "
+          f"{args.requests} warm requests per endpoint")
+    print(markdown_table(["endpoint", "statements per request", "first request after a cold start (ms)",
+                          "warm p50 (ms)", "warm p99 (ms)"], rows))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Offline evaluation of the recommendations (`concert-api recommendations evaluate`)."""
