@@ -58,7 +58,7 @@ def test_layout_is_lean(site_zip: Path) -> None:
         names = zf.namelist()
     tops = {n.split("/")[0] for n in names}
     assert "api_lambda_handlers.py" in names
-    assert {"concert_api", "pydantic", "pydantic_core", "aws_lambda_powertools", "pydantic_settings"} <= tops
+    assert {"concert_api", "pydantic", "pydantic_core", "aws_lambda_powertools", "dotenv"} <= tops
     for provided in ("boto3", "botocore", "s3transfer", "jmespath", "urllib3", "dateutil", "six.py"):
         assert provided not in tops, provided
     for local_only in ("server", "cli", "data", "deploy"):
