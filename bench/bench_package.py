@@ -8,6 +8,7 @@ The same is done for a build without bytecode, to show what hash-based .pyc file
 
     .venv/bin/python bench/bench_package.py                 # build for python3.12/x86_64 (pip, cached), measure
     .venv/bin/python bench/bench_package.py --write-docs    # and update "## Deployment package" in docs/benchmarks.md
+    .venv/bin/python bench/bench_package.py --baseline OLD.zip --baseline-label "before"   # and another zip beside
 """
 
 from __future__ import annotations
@@ -47,23 +48,38 @@ def _median_wall(cmd: list[str], runs: int) -> float:
     return statistics.median(times)
 
 
-def measure(zip_path: Path, python: str, runs: int, work: Path) -> dict[str, tuple[float, float, int]]:
-    """handler -> (median process wall seconds, median import seconds, modules loaded)."""
-    unpacked = work / zip_path.stem
-    with zipfile.ZipFile(zip_path) as zf:
-        zf.extractall(unpacked)
+def measure(zips: list[Path], python: str, runs: int, work: Path) -> list[dict[str, tuple[float, float, int]]]:
+    """Per zip: handler -> (median process wall seconds, median import seconds, modules loaded).
+
+    The zips are measured interleaved (each run imports each handler from each zip in turn), so a change in the
+    machine's load during the benchmark falls on all of them alike.
+    """
     runtime = runtime_provided_dir(work / "runtime")
-    out: dict[str, tuple[float, float, int]] = {}
-    for handler in ("-", *HANDLER_NAMES):
-        walls, imports, modules = [], [], 0
-        for _ in range(runs):
-            t0 = time.perf_counter()
-            result = import_handler(unpacked, handler, python=python, runtime_dir=runtime)
-            walls.append(time.perf_counter() - t0)
-            imports.append(float(result["seconds"]))  # type: ignore[arg-type]
-            modules = int(result["modules"])  # type: ignore[call-overload]
-        out[handler] = (statistics.median(walls), statistics.median(imports), modules)
-    return out
+    unpacked = []
+    for i, zip_path in enumerate(zips):
+        target = work / f"{i}-{zip_path.stem}"
+        with zipfile.ZipFile(zip_path) as zf:
+            zf.extractall(target)
+        unpacked.append(target)
+    samples: dict[tuple[int, str], tuple[list[float], list[float], list[int]]] = {
+        (i, h): ([], [], []) for i in range(len(zips)) for h in ("-", *HANDLER_NAMES)
+    }
+    for _ in range(runs):
+        for handler in ("-", *HANDLER_NAMES):
+            for i, folder in enumerate(unpacked):
+                t0 = time.perf_counter()
+                result = import_handler(folder, handler, python=python, runtime_dir=runtime)
+                walls, imports, modules = samples[(i, handler)]
+                walls.append(time.perf_counter() - t0)
+                imports.append(float(result["seconds"]))  # type: ignore[arg-type]
+                modules.append(int(result["modules"]))  # type: ignore[call-overload]
+    return [
+        {
+            h: (statistics.median(samples[(i, h)][0]), statistics.median(samples[(i, h)][1]), samples[(i, h)][2][-1])
+            for h in ("-", *HANDLER_NAMES)
+        }
+        for i in range(len(zips))
+    ]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -73,6 +89,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--python-version", default="3.12")
     parser.add_argument("--architecture", default="x86_64", choices=("x86_64", "arm64"))
     parser.add_argument("--package", type=Path, help="measure this zip instead of building one")
+    parser.add_argument("--baseline", type=Path, help="also measure this zip (e.g. an earlier build) in the same run")
+    parser.add_argument("--baseline-label", default="baseline", help="what --baseline is, for the table")
     parser.add_argument("--write-docs", action="store_true", help=f"replace '{SECTION}' in docs/benchmarks.md")
     args = parser.parse_args(argv)
 
@@ -99,17 +117,21 @@ def main(argv: list[str] | None = None) -> int:
             log=lambda _m: None,
         )
         bare = _median_wall([python, "-I", "-S", "-c", "pass"], args.runs)
-        with_bc = measure(zip_path, python, args.runs, work)
-        without_bc = measure(nobc.path, python, args.runs, work)
+        measured = measure([zip_path, nobc.path, *([args.baseline] if args.baseline else [])], python, args.runs, work)
+        with_bc, without_bc = measured[0], measured[1]
+        baseline = measured[2] if args.baseline else None
+        baseline_size = args.baseline.stat().st_size if args.baseline else 0
 
+    baseline_args = f" --baseline {args.baseline} --baseline-label {args.baseline_label!r}" if args.baseline else ""
     lines = [
         SECTION,
         "",
-        f"Reproduce: `.venv/bin/python bench/bench_package.py --runs {args.runs}` "
+        f"Reproduce: `.venv/bin/python bench/bench_package.py --runs {args.runs}{baseline_args}` "
         "(add `--write-docs` to rewrite this section).",
         "",
         f"Machine: {platform.machine()}, {platform.system()}, Python {args.python_version} "
-        f"(`{Path(python).name}`), median of {args.runs} runs, each a fresh `-I -S -B` interpreter with only the "
+        f"(`{Path(python).name}`), median of {args.runs} runs (the zips interleaved), each a fresh "
+        "`-I -S -B` interpreter with only the "
         "unpacked zip and the runtime's boto3 on sys.path. Load average during the run: "
         f"{load_before:.1f} -> {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores (a shared machine: compare "
         "rows of one run, not runs).",
@@ -117,17 +139,24 @@ def main(argv: list[str] | None = None) -> int:
         f"- Zip (python{args.python_version}/{args.architecture}, without boto3, bytecode included): "
         f"**{size / 1024 / 1024:.2f} MB** ({size:,} bytes, {files} files); target <= 5 MB.",
         f"- Same zip without bytecode: {nobc.size / 1024 / 1024:.2f} MB.",
+        *(
+            [f"- {args.baseline_label} (`--baseline`): {baseline_size / 1024 / 1024:.2f} MB ({baseline_size:,} bytes)."]
+            if baseline
+            else []
+        ),
         f"- Bare interpreter (`python -I -S -c pass`): {bare * 1000:.0f} ms.",
         "",
-        "| handler | process wall (ms) | import (ms) | modules | import without .pyc (ms) |",
-        "| --- | ---: | ---: | ---: | ---: |",
+        "| handler | process wall (ms) | import (ms) | modules | import without .pyc (ms) |"
+        + (f" {args.baseline_label}: import (ms) | {args.baseline_label}: modules |" if baseline else ""),
+        "| --- | ---: | ---: | ---: | ---: |" + (" ---: | ---: |" if baseline else ""),
     ]
     for handler in ("-", *HANDLER_NAMES):
         wall, imp, mods = with_bc[handler]
         label = "`api_lambda_handlers` only" if handler == "-" else f"`{handler}`"
-        lines.append(
-            f"| {label} | {wall * 1000:.0f} | {imp * 1000:.0f} | {mods} | {without_bc[handler][1] * 1000:.0f} |"
-        )
+        row = f"| {label} | {wall * 1000:.0f} | {imp * 1000:.0f} | {mods} | {without_bc[handler][1] * 1000:.0f} |"
+        if baseline:
+            row += f" {baseline[handler][1] * 1000:.0f} | {baseline[handler][2]} |"
+        lines.append(row)
     lines += [
         "",
         'Process wall includes interpreter start-up (compare the bare interpreter); "import" is the time of '

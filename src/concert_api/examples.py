@@ -13,6 +13,7 @@ VALID: dict[str, dict[str, Any]] = {
         "event_date": "2027-06-19",
         "ticket_price": 75.0,
     },
+    "price-curve": {"artist_id": "artist_001", "venue_id": "venue_001", "event_date": "2027-06-19", "points": 25},
     "recommendations": {
         "user_id": "user_123",
         "artist_preferences": ["rock", "alternative"],
@@ -29,5 +30,7 @@ INVALID: dict[str, tuple[dict[str, Any], str]] = {
         "ticket_price",
     ),
     "recommendations": ({"artist_preferences": ["polka"], "top_n": 500}, "artist_preferences"),
+    "price-curve": ({"artist_id": "artist_001", "venue_id": "venue_001", "event_date": "2027-06-19", "points": 500},
+                    "points"),
 }
 """A bad request per endpoint, and a field its 400 must name."""

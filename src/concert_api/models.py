@@ -17,6 +17,7 @@ from pydantic import (
     Field,
     Strict,
     Tag,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -307,4 +308,73 @@ class HealthResponse(ResponseModel):
 class ErrorResponse(ResponseModel):
     error: str
     details: str
+    timestamp: str
+
+
+# --- POST /tickets/price-curve ----------------------------------------------------------------------
+
+MAX_PRICE_POINTS = 50
+"""The most prices one price curve predicts (the work of a request is bounded)."""
+DEFAULT_PRICE_POINTS = 25
+Price = Annotated[float, Strict(), AllowInfNan(False), Field(gt=0, le=100_000)]
+
+
+class PriceCurveRequest(RequestModel):
+    artist_id: Id = Field(description="The performing artist, e.g. artist_001.")
+    venue_id: Id = Field(description="The venue, e.g. venue_001; sales never exceed its capacity.")
+    event_date: dt.date = Field(description="The concert's date, YYYY-MM-DD.")
+    min_price: Price | None = Field(
+        None, description="Lowest list price of the grid, in dollars (default: half the artist's usual price)."
+    )
+    max_price: Price | None = Field(
+        None, description="Highest list price of the grid, in dollars (default: three times the artist's usual price)."
+    )
+    points: Count = Field(
+        DEFAULT_PRICE_POINTS, ge=2, le=MAX_PRICE_POINTS, description="How many prices, evenly spaced in log."
+    )
+    prices: list[Price] | None = Field(
+        None,
+        min_length=1,
+        max_length=MAX_PRICE_POINTS,
+        description="Exactly these list prices instead of a grid (not with min_price, max_price or points).",
+    )
+
+    @field_validator("max_price")
+    @classmethod
+    def _above_min(cls, value: float | None, info: ValidationInfo) -> float | None:
+        low = info.data.get("min_price")
+        if value is not None and low is not None and value <= low:
+            raise ValueError("must be greater than min_price")
+        return value
+
+    @field_validator("prices")
+    @classmethod
+    def _not_with_a_grid(cls, value: list[float] | None, info: ValidationInfo) -> list[float] | None:
+        if value is not None and any(info.data.get(k) is not None for k in ("min_price", "max_price")):
+            raise ValueError("give either prices or min_price/max_price, not both")
+        return value
+
+
+class PricePoint(ResponseModel):
+    ticket_price: float
+    predicted_sales: float = Field(description="Median predicted tickets sold at this list price.")
+    expected_revenue: float = Field(description="ticket_price x predicted_sales, in dollars.")
+    prediction_interval: PredictionInterval
+    confidence: float = Field(ge=0, le=1)
+    sell_out_probability: float | None = Field(None, ge=0, le=1)
+    extrapolated: bool = Field(description="The price lies outside what the model was trained on for this concert.")
+
+
+class PriceCurveResponse(ResponseModel):
+    artist_id: str
+    venue_id: str
+    event_date: dt.date
+    capacity: int
+    usual_price: float | None = Field(
+        None, description="The artist's usual list price (geometric mean of past prices), the default grid's centre."
+    )
+    curve: list[PricePoint]
+    best_price: PricePoint = Field(description="The price of the curve with the highest expected revenue.")
+    model_version: str | None = None
+    warnings: list[str] | None = None
     timestamp: str

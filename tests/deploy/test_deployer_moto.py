@@ -11,7 +11,7 @@ import boto3
 import pytest
 from tests.deploy.conftest import REGION, Recorder
 
-from concert_tools.deploy.cli import main
+from concert_tools.cli.deploy_commands import main
 from concert_tools.deploy.spec import FUNCTIONS
 
 ENV = """\
@@ -32,6 +32,10 @@ GUIDE_CONFIG = {  # name: (handler, memory, timeout)
     "concert-api-ticket-prediction": ("api_lambda_handlers.ticket_prediction_handler", 512, 30),
     "concert-api-recommendations": ("api_lambda_handlers.recommendations_handler", 512, 60),
     "concert-api-health-check": ("api_lambda_handlers.health_check_handler", 256, 10),
+}
+ROUTE_CONFIG = {  # the guide's five and the routes added since (issue 10: the price curve)
+    **GUIDE_CONFIG,
+    "concert-api-price-curve": ("api_lambda_handlers.price_curve_handler", 512, 30),
 }
 
 
@@ -267,15 +271,15 @@ def _statements(lam: Any, name: str, qualifier: str | None = None) -> list[dict[
         return []
 
 
-def test_default_run_deploys_exactly_the_guides_five(
+def test_default_run_deploys_exactly_the_routes_functions(
     recorder: Recorder, small_zip: Path, env_file: Callable[[str], Path], capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert _deploy(recorder, small_zip, env_file(ENV)) == 0
     out = capsys.readouterr().out
     lam = _client(recorder.endpoint or "", "lambda")
-    assert sorted(f["FunctionName"] for f in lam.list_functions()["Functions"]) == sorted(GUIDE_CONFIG)
+    assert sorted(f["FunctionName"] for f in lam.list_functions()["Functions"]) == sorted(ROUTE_CONFIG)
     assert "agent-action-group" not in out and AGENT_NAME not in out
-    assert out.count(": SUCCESS\n") == 5
+    assert out.count(": SUCCESS\n") == len(ROUTE_CONFIG)
 
 
 def test_agent_action_group_gets_a_bedrock_permission_and_no_api_gateway_one(
@@ -358,7 +362,7 @@ def test_agent_action_group_without_agent_id_allows_the_accounts_agents_then_nar
     capsys.readouterr()
 
 
-def test_with_agent_actions_adds_the_sixth_function_to_the_five(
+def test_with_agent_actions_adds_the_agent_function_to_the_routes(
     recorder: Recorder, small_zip: Path, env_file: Callable[[str], Path], capsys: pytest.CaptureFixture[str]
 ) -> None:
     env = env_file(ENV)
@@ -369,8 +373,8 @@ def test_with_agent_actions_adds_the_sixth_function_to_the_five(
     out = capsys.readouterr().out
     assert rc == 0, out
     lam = _client(recorder.endpoint or "", "lambda")
-    assert sorted(f["FunctionName"] for f in lam.list_functions()["Functions"]) == sorted([*GUIDE_CONFIG, AGENT_NAME])
-    assert out.count(": SUCCESS\n") == 6 and "agent-action-group: SUCCESS" in out
+    assert sorted(f["FunctionName"] for f in lam.list_functions()["Functions"]) == sorted([*ROUTE_CONFIG, AGENT_NAME])
+    assert out.count(": SUCCESS\n") == len(ROUTE_CONFIG) + 1 and "agent-action-group: SUCCESS" in out
     # the five were already deployed and stay as they were: only the new function and its role were written
     assert sorted({op for _s, op in recorder.writes()}) == sorted(
         {"CreateRole", "PutRolePolicy", "CreateFunction", "PublishVersion", "CreateAlias", "AddPermission"}

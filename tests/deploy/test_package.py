@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from concert_tools.deploy.lambda_dependencies import runtime_provided_distributions
 from concert_tools.deploy.package import (
     HANDLER_NAMES,
     PackageError,
@@ -20,7 +21,10 @@ from concert_tools.deploy.package import (
     runtime_provided_dir,
     select_sources,
 )
+from concert_tools.deploy.package_dependencies import runtime_requirements
 from concert_tools.deploy.spec import AGENT_ACTION_GROUP_HANDLER
+
+ROOT = Path(__file__).resolve().parents[2]
 
 PYVER = f"{sys.version_info.major}.{sys.version_info.minor}"
 TAG = f"cpython-{sys.version_info.major}{sys.version_info.minor}"
@@ -61,9 +65,20 @@ def test_layout_is_lean(site_zip: Path) -> None:
     assert {"concert_api", "pydantic", "pydantic_core", "aws_lambda_powertools", "dotenv"} <= tops
     for provided in ("boto3", "botocore", "s3transfer", "jmespath", "urllib3", "dateutil", "six.py"):
         assert provided not in tops, provided
-    for local_only in ("server", "cli", "data", "deploy"):
+    # The offline tooling (CLI, data, model training, deploy) lives in concert_tools, which is never shipped.
+    assert "concert_tools" not in tops
+    for local_only in ("cli", "data", "deploy"):
         assert not any(n.startswith(f"concert_api/{local_only}/") for n in names), local_only
     assert not any(n.endswith("/RECORD") or "/tests/" in n for n in names)
+
+
+def test_the_zip_carries_the_whole_runtime_package_and_no_tooling(site_zip: Path) -> None:
+    with zipfile.ZipFile(site_zip) as zf:
+        names = set(zf.namelist())
+    runtime = {n for n in names if n.startswith("concert_api/") and "/__pycache__/" not in n}
+    assert runtime == {p.as_posix() for p in select_sources(ROOT / "src")}
+    assert "concert_api/server/app.py" in runtime  # lazily importing starlette: shipped, never imported on Lambda
+    assert not any(n.startswith("concert_tools/") for n in names)
 
 
 def test_every_module_has_unchecked_hash_bytecode(site_zip: Path) -> None:
@@ -91,6 +106,25 @@ def test_every_handler_imports_from_the_unpacked_zip(site_zip: Path, tmp_path: P
         assert str(result["origin"]).startswith(str(unpacked)), result
 
 
+def test_an_import_outside_the_declared_dependencies_is_reported(site_zip: Path, tmp_path: Path) -> None:
+    # Given an unpacked zip whose handler module imports a library that is not a declared dependency
+    unpacked = tmp_path / "task"
+    with zipfile.ZipFile(site_zip) as zf:
+        zf.extractall(unpacked)
+    (unpacked / "numpy").mkdir()
+    (unpacked / "numpy" / "__init__.py").write_text("")
+    shim = unpacked / "api_lambda_handlers.py"
+    shim.write_text(shim.read_text() + "\nimport numpy  # noqa\n")
+    for pyc in (unpacked / "__pycache__").glob("api_lambda_handlers.*.pyc"):
+        pyc.unlink()  # unchecked-hash bytecode would otherwise hide the edit, as intended on Lambda
+    # When a handler is imported from it
+    result = import_handler(
+        unpacked, "health_check_handler", python=sys.executable, runtime_dir=runtime_provided_dir(tmp_path / "rt")
+    )
+    # Then the import is flagged against the one list of what Lambda may import
+    assert result["heavy"] == ["numpy"]
+
+
 def test_a_missing_dependency_is_caught(site_zip: Path, tmp_path: Path) -> None:
     unpacked = tmp_path / "task"
     with zipfile.ZipFile(site_zip) as zf:
@@ -104,35 +138,50 @@ def test_a_missing_dependency_is_caught(site_zip: Path, tmp_path: Path) -> None:
         )
 
 
-def test_local_only_modules_are_excluded_transitively(tmp_path: Path) -> None:
+def test_sources_are_the_whole_runtime_package_less_caches_and_typing_marker(tmp_path: Path) -> None:
+    # Given a runtime package with a lazily imported local-only module, data files, caches and py.typed
     pkg = tmp_path / "concert_api"
     for rel, text in {
         "__init__.py": "",
         "settings.py": "import os\n",
-        "warehouse/__init__.py": "",
-        "warehouse/duck.py": "import duckdb\n",
-        "warehouse/uses_duck.py": "from concert_api.warehouse.duck import X\n",
-        "warehouse/lazy.py": "def make():\n    import duckdb\n    return duckdb\n",
-        "warehouse/typing_only.py": "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    import numpy\n",
-        "warehouse/queries.sql": "select 1",
-        "server/app.py": "import starlette\n",
+        "adapters/warehouse/duckdb.py": "def make():\n    import duckdb\n    return duckdb\n",
+        "adapters/warehouse/queries/venues.sql": "select 1",
+        "server/app.py": "def create_app():\n    import starlette\n",
+        "__pycache__/settings.cpython-311.pyc": "",
+        "settings.pyi": "",
         "py.typed": "",
     }.items():
         (pkg / rel).parent.mkdir(parents=True, exist_ok=True)
         (pkg / rel).write_text(text)
-    files, excluded = select_sources(tmp_path)
-    kept = {p.as_posix() for p in files}
+    (tmp_path / "concert_tools").mkdir()
+    (tmp_path / "concert_tools" / "__init__.py").write_text("")
+    # When the sources are selected (no import is read)
+    kept = {p.as_posix() for p in select_sources(tmp_path)}
+    # Then every file of concert_api ships except caches, stubs and the typing marker; concert_tools never does
     assert kept == {
         "concert_api/__init__.py",
         "concert_api/settings.py",
-        "concert_api/warehouse/__init__.py",
-        "concert_api/warehouse/lazy.py",
-        "concert_api/warehouse/typing_only.py",
-        "concert_api/warehouse/queries.sql",
+        "concert_api/adapters/warehouse/duckdb.py",
+        "concert_api/adapters/warehouse/queries/venues.sql",
+        "concert_api/server/app.py",
     }
-    assert excluded["concert_api.warehouse.duck"] == "imports duckdb at module level"
-    assert "concert_api.warehouse.duck" in excluded["concert_api.warehouse.uses_duck"]
-    assert "concert_api.server" in excluded
+
+
+def test_the_builder_leaves_out_exactly_what_the_lambda_runtime_provides() -> None:
+    # The runtime-provided set is boto3's own dependency closure, read from the installed metadata
+    assert runtime_provided_distributions() == {
+        "boto3",
+        "botocore",
+        "s3transfer",
+        "jmespath",
+        "urllib3",
+        "python-dateutil",
+        "six",
+    }
+    reqs = runtime_requirements(ROOT / "pyproject.toml")
+    assert not any(r.startswith("boto3") for r in reqs)
+    assert any(r.startswith("pydantic") for r in reqs)
+    assert any(r.startswith("boto3") for r in runtime_requirements(ROOT / "pyproject.toml", include_boto3=True))
 
 
 @pytest.mark.network

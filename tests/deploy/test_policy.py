@@ -37,6 +37,7 @@ GUIDE = {
     "chatbot": {"bedrock:InvokeAgent"} | LOGS | DATA | DATA_EXTRA,
     "venue-popularity": {"sagemaker:InvokeEndpoint"} | DATA | LOGS | DATA_EXTRA,
     "ticket-prediction": {"sagemaker:InvokeEndpoint"} | DATA | LOGS | DATA_EXTRA,
+    "price-curve": {"sagemaker:InvokeEndpoint"} | DATA | LOGS | DATA_EXTRA,  # not in the guide: issue 10
     "recommendations": DATA | LOGS | DATA_EXTRA,
     "health-check": LOGS | DATA | DATA_EXTRA | PROBES,
     # Not in the guide: the optional Bedrock Agent action group runs the chat tools (warehouse queries, and the

@@ -17,7 +17,7 @@ import yaml
 
 from concert_tools.deploy.policy import PolicyContext, function_policy
 from concert_tools.deploy.sam import TEMPLATE_PATH, build_template, render
-from concert_tools.deploy.spec import AGENT_ACTION_GROUP, ALL_FUNCTIONS, COMMON_ENV
+from concert_tools.deploy.spec import AGENT_ACTION_GROUP, ALL_FUNCTIONS, COMMON_ENV, FUNCTIONS
 
 ROOT = Path(__file__).resolve().parents[2]
 ACCOUNT = "123456789012"
@@ -54,11 +54,12 @@ def test_sam_transform_accepts_every_auth_mode(auth: str, monkeypatch: pytest.Mo
     # The transform keeps conditions: the optional action group's resources all carry WithAgentActionGroup.
     optional = {k: r for k, r in resources.items() if r.get("Condition") == "WithAgentActionGroup"}
     types = [r["Type"] for k, r in resources.items() if k not in optional]
-    assert types.count("AWS::Lambda::Function") == 5 and types.count("AWS::Lambda::Alias") == 5
+    n_routes = len(FUNCTIONS)  # the guide's five and the routes added since (issue 10: the price curve)
+    assert types.count("AWS::Lambda::Function") == n_routes and types.count("AWS::Lambda::Alias") == n_routes
     # five alarms per function (Lambda's Errors, Throttles, Duration; the app's ServerErrors, Latency), and API
     # Gateway's 5xx and latency for each of the two API kinds (each under its own condition)
-    assert types.count("AWS::CloudWatch::Alarm") == 5 * 5 + 4 and "AWS::CloudWatch::Dashboard" in types
-    assert types.count("AWS::Logs::LogGroup") == 5
+    assert types.count("AWS::CloudWatch::Alarm") == 5 * n_routes + 4 and "AWS::CloudWatch::Dashboard" in types
+    assert types.count("AWS::Logs::LogGroup") == n_routes
     assert sorted(r["Type"] for r in optional.values()) == sorted(
         ["AWS::IAM::Role", "AWS::Lambda::Function", "AWS::Lambda::Version", "AWS::Lambda::Alias"]
         + ["AWS::Lambda::Permission"]
@@ -84,6 +85,7 @@ def test_sam_transform_accepts_every_auth_mode(auth: str, monkeypatch: pytest.Mo
         ("POST", "/chat"),
         ("POST", "/venues/popularity"),
         ("POST", "/tickets/predict"),
+        ("POST", "/tickets/price-curve"),
         ("POST", "/recommendations"),
         ("GET", "/health"),
     }

@@ -42,7 +42,8 @@ def test_unknown_path_is_404_in_the_error_format(live_server):
 def test_openapi_and_docs_page_are_served(live_server):
     spec = httpx.get(f"{live_server}/openapi.json").json()
     assert spec == openapi.build_openapi()
-    assert set(spec["paths"]) == {"/chat", "/venues/popularity", "/tickets/predict", "/recommendations", "/health"}
+    assert set(spec["paths"]) == {"/chat", "/venues/popularity", "/tickets/predict", "/tickets/price-curve",
+                                  "/recommendations", "/health"}  # fmt: skip
     page = httpx.get(f"{live_server}/docs")
     assert page.status_code == 200 and "openapi.json" in page.text
 

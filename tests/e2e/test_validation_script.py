@@ -33,6 +33,7 @@ def test_validation_script_checks_every_handler_from_an_empty_data_dir(tmp_path)
         "chatbot",
         "venue-popularity",
         "ticket-prediction",
+        "price-curve",  # issue 10
         "recommendations",
         "health-check",
     }

@@ -281,6 +281,7 @@ def _parameter_sets(backends: Backends) -> list[dict[str, Any]]:
         "min_events": 0,
         "group_by": "artist",
         "rank_by": "revenue",
+        "min_concerts": 2,
         "until": (AS_OF + timedelta(days=180)).isoformat(),
         "genre_filter": "",
         "lat": 40.0,
@@ -318,6 +319,8 @@ def _parameter_sets(backends: Backends) -> list[dict[str, Any]]:
         "artist_ids": "",
         "venue_ids": "",
         "group_by": "genre",
+        "rank_by": "revenue",
+        "min_concerts": 1,
     }
     return [filtered, unfiltered]
 

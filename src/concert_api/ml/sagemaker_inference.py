@@ -13,7 +13,12 @@ it with the scikit-learn framework container 1.4-2, py3 (entry point `inference.
 
 Request:  {"instances": [{...instance...}, ...]}   (or one instance object, or a bare list)
 Response: {"predictions": [{"sell_through", "predicted_sales", "low", "high", "coverage", "confidence",
-                            "model_version", "warnings", "confidence_factor"}, ...]}
+                            "model_version", "warnings", "confidence_factor", "sell_out_probability"}, ...]}
+
+A batch is one call: `POST /tickets/price-curve` sends its whole price grid (up to 50 instances, the same concert
+at different prices) in one request, and the model predicts it in one LightGBM call; beyond the prices it was
+trained on it follows its fitted price response (`model.PriceResponse`, stored in model.json), exactly as the
+local predictor does.
 
 `warnings` and `confidence_factor` come from the training range stored in model.json (`training_range`): the
 endpoint says, as the local predictor does, when a request lies outside what the model was trained on. The API

@@ -5,8 +5,8 @@ answer, and a date years away is predicted as if nothing changed. So training re
 rows (`fit`), and every prediction is checked against it (`TrainingRange.assess`):
 
 * **list price**, per venue type: the 1st-99th percentile of the fitting rows' ticket prices. A price outside
-  it is predicted at the nearer bound (`clamp_prices`): the answer is exactly what the model predicts at that
-  bound, and the warning says so;
+  it is warned about. A model with a price response (`model.PriceResponse`) follows the price beyond the range
+  along it; one saved without predicts it at the nearer bound (`clamp_prices`), and the warning says which;
 * **price relative to the artist's and the venue's usual price** (the features `price_vs_artist` and
   `price_vs_venue`: the price over the geometric mean of their past list prices), per venue type, 1st-99th
   percentile; the price the trees are given (after the clamp above) outside it is warned about, not changed;
@@ -123,8 +123,11 @@ class TrainingRange:
         price = np.asarray(cols["ticket_price"], dtype=np.float64)
         return {**cols, "ticket_price": np.minimum(np.maximum(price, lo[index]), hi[index])}
 
-    def assess(self, inst: Mapping[str, Any]) -> tuple[list[str], float]:
-        """(warnings, confidence factor) for one instance: ([], 1.0) when it lies inside every range."""
+    def assess(self, inst: Mapping[str, Any], *, extrapolates: bool = False) -> tuple[list[str], float]:
+        """(warnings, confidence factor) for one instance: ([], 1.0) when it lies inside every range.
+
+        `extrapolates`: the model follows the price beyond the range with a fitted price response (the warnings
+        say so) instead of holding it at the nearer bound (`clamp_prices`, a model without one)."""
         warnings: list[str] = []
         price_factor = 1.0
         venue_type = inst.get("venue_type")
@@ -137,19 +140,22 @@ class TrainingRange:
         elif price is not None and price > 0:
             lo, hi = seen.ticket_price
             kind = f"{venue_type}s"
+            followed = ("the prediction is an extrapolation along the price response fitted to the history, with a "
+                        "wider interval")  # fmt: skip
             if price > hi:
+                held = (f"the prediction is an extrapolation and is capped at what it predicts for {money(hi)}; "
+                        "fewer tickets may sell at a higher price")  # fmt: skip
                 warnings.append(f"ticket_price {money(price)} is above the list prices the model was trained on "
-                                f"for {kind} ({money(lo)}–{money(hi)}): the prediction is an extrapolation and is "
-                                f"capped at what it predicts for {money(hi)}; fewer tickets may sell at a higher "
-                                "price.")  # fmt: skip
+                                f"for {kind} ({money(lo)}–{money(hi)}): {followed if extrapolates else held}.")
                 price_factor = hi / price
             elif price < lo:
+                held = (f"the prediction is an extrapolation and is held at what it predicts for {money(lo)}; more "
+                        "tickets may sell at a lower price")  # fmt: skip
                 warnings.append(f"ticket_price {money(price)} is below the list prices the model was trained on "
-                                f"for {kind} ({money(lo)}–{money(hi)}): the prediction is an "
-                                f"extrapolation and is held at what it predicts for {money(lo)}; more tickets may "
-                                "sell at a lower price.")  # fmt: skip
+                                f"for {kind} ({money(lo)}–{money(hi)}): {followed if extrapolates else held}.")
                 price_factor = price / lo
-            predicted_at = min(max(price, lo), hi)  # the price the trees are given (`clamp_prices`)
+            # the price the trees are given: held at the bound (`clamp_prices`), or the price asked
+            predicted_at = price if extrapolates else min(max(price, lo), hi)
             subject = (f"ticket_price {money(price)}" if predicted_at == price
                        else f"{money(predicted_at)}, the price it is predicted at,")  # fmt: skip
             for whose, sum_name, n_name, ratio_range in (

@@ -90,6 +90,13 @@ def typical_log_price(params: TransformParams, popularity: FloatArray, log_city_
     return b[0] + b[1] * popularity + b[2] * log_city_pop + b[3:][vt]
 
 
+def typical_price(cols: Mapping[str, np.ndarray], params: TransformParams) -> FloatArray:
+    """The fitted typical list price (USD) of each instance: the reference its price response is measured from."""
+    pop = np.asarray(cols["popularity"], dtype=np.float64)
+    log_city = np.log(np.maximum(np.asarray(cols["city_population"], dtype=np.float64), 1.0))
+    return np.exp(typical_log_price(params, pop, log_city, codes(np.asarray(cols["venue_type"]), VENUE_TYPES)))
+
+
 def price_design(popularity: FloatArray, log_city_pop: FloatArray, venue_type: FloatArray) -> FloatArray:
     """The typical-price regression's design matrix (intercept, popularity, log city population, type dummies;
     the first type's dummy is dropped into the intercept by a zero coefficient)."""

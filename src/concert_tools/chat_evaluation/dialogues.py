@@ -3,6 +3,7 @@ the assistant must do. Filled with real names at evaluation time."""
 
 from __future__ import annotations
 
+import datetime as dt
 import random
 from dataclasses import dataclass, field
 from typing import Any
@@ -22,6 +23,19 @@ class Step:
     clarifies: bool = False
     suggestions_within: tuple[str, ...] = ()
     """When given, every suggestion of the reply must be one of these (e.g. the venues of a place)."""
+    says: tuple[str, ...] = ()
+    """Facts the reply's message must state (substrings, e.g. an unknown name and "did you mean")."""
+    data: dict[str, Any] = field(default_factory=dict)
+    """Values the response's `data` must hold (`PRESENT`: any non-empty value)."""
+
+
+class _Present:
+    def __repr__(self) -> str:
+        return "PRESENT"
+
+
+PRESENT: Any = _Present()
+"""An expected value that must be there, whatever it is (a name the data decides)."""
 
 
 @dataclass(frozen=True)
@@ -30,9 +44,10 @@ class Dialogue:
     steps: tuple[Step, ...]
 
 
-def build_dialogues(fillers: Fillers, ambiguous: tuple[str, list[str]] | None, seed: int = 11) -> list[Dialogue]:
+def build_dialogues(fillers: Fillers, ambiguous: tuple[str, list[str]] | None, seed: int = 11,
+                    today: dt.date | None = None) -> list[Dialogue]:
     """The scripted dialogues. `ambiguous` is a word shared by several artists and those artists' names, when
-    the data has one."""
+    the data has one; `today` adds the dialogues of conversations (issue 11) whose expected dates depend on it."""
     rng = random.Random(seed)
     artist, other_artist = rng.sample(fillers.artists, 2)
     city, other_city = rng.sample(fillers.cities, 2)
@@ -143,4 +158,81 @@ def build_dialogues(fillers: Fillers, ambiguous: tuple[str, list[str]] | None, s
             Step(f"tell me about {word}", "artist_lookup", None, clarifies=True),
             Step(names[1], "artist_lookup", "artist_lookup", {"artist": names[1]}),
         )))
+    if today is not None:
+        dialogues += conversations(fillers, today, rng)
     return dialogues
+
+
+def conversations(fillers: Fillers, today: dt.date, rng: random.Random) -> list[Dialogue]:
+    """Dialogues of the kinds of issue 11: follow-ups that keep the filters, references to the last answer's
+    list, a prediction's price changed after another question, near misses, comparisons, unknown names, dates
+    looking back for sales, and aggregates and modifiers reaching the tools."""
+    artist = rng.choice(fillers.artists)
+    city, other_city = rng.sample(fillers.cities, 2)
+    venue_name, venue_id = rng.choice(fillers.venues)
+    genre = rng.choice([g for g, names in fillers.top_by_genre.items() if len(names) >= 2])
+    top = fillers.top_by_genre[genre][:5]
+    next_month_start = (today.replace(day=1) + dt.timedelta(days=32)).replace(day=1)
+    saturday = today + dt.timedelta(days=(5 - today.weekday()) % 7 or 7)
+    last_saturday = saturday - dt.timedelta(days=7)
+    other_genre = rng.choice([g for g in fillers.genres if g != genre])
+    return [
+        Dialogue("a search narrowed by a genre alone keeps the city and the month", (
+            Step(f"concerts in {city} next month", "concert_search", "concert_search",
+                 {"city": city, "date_from": next_month_start.isoformat()}),
+            Step(f"only {other_genre}", "concert_search", "concert_search",
+                 {"city": city, "genre": other_genre, "date_from": next_month_start.isoformat()}),
+        )),
+        Dialogue("the artists of a list: which of them play in a city", (
+            Step(f"the top {genre} artists", "artist_lookup", "artist_lookup", {"genre": genre}),
+            Step(f"which of them play in {city}?", "concert_search", "concert_search",
+                 {"city": city, "artists": top}),
+        )),
+        Dialogue("the second artist of a list, then a pronoun for it", (
+            Step(f"who are the most popular {genre} artists?", "artist_lookup", "artist_lookup", {"genre": genre}),
+            Step("tell me about the second one", "artist_lookup", "artist_lookup", {"artist": top[1]}),
+            Step("how many tickets did they sell?", "sales_query", "sales_figures", {"artist": top[1]}),
+        )),
+        Dialogue("a prediction's price changed after another question", (
+            Step(f"how many tickets would {artist} sell at {venue_name} on December 31st at $80?",
+                 "ticket_prediction", "ticket_prediction", {"venue": venue_id, "ticket_price": 80.0}),
+            Step(f"concerts in {city}", "concert_search", "concert_search", {"city": city}),
+            Step("and at $90?", "ticket_prediction", "ticket_prediction",
+                 {"artist": artist, "venue": venue_id, "ticket_price": 90.0}),
+        )),
+        Dialogue("a purchase is a near miss answered with the concerts, then a follow-up about them", (
+            Step(f"buy me two tickets for {artist}", "out_of_scope", "concert_search", {"artist": artist},
+                 says=("can't",), data={"near_miss": "buy"}),
+            Step("when do they play next?", "concert_search", "concert_search", {"artist": artist}),
+        )),
+        Dialogue("a restaurant near a venue, then a cancellation", (
+            Step(f"any good restaurants near {venue_name}?", "out_of_scope", "venue_lookup", {"venue": venue_id},
+                 says=("can't",), data={"near_miss": "food"}),
+            Step("cancel my seats for Friday", "out_of_scope", None, says=("can't",), data={"near_miss": "cancel"}),
+        )),
+        Dialogue("two cities compared, both answered", (
+            Step(f"ticket sales in {city} vs {other_city}", "sales_query", "sales_figures", {"city": city},
+                 says=(city, other_city), data={"compared": {"kind": "city", "values": [city, other_city]}}),
+        )),
+        Dialogue("an unknown city is said with the nearest known ones", (
+            Step("shows in Springfield tonight", "concert_search", None, clarifies=True,
+                 says=("Springfield", "did you mean")),
+            Step("the first one", "concert_search", "concert_search",
+                 {"city": PRESENT, "date_from": today.isoformat()}),
+        )),
+        Dialogue("sales dates look back, concert dates look ahead", (
+            Step("ticket sales next Saturday", "sales_query", "sales_figures",
+                 {"date_from": last_saturday.isoformat(), "date_to": last_saturday.isoformat()}),
+            Step("concerts next Saturday", "concert_search", "concert_search",
+                 {"date_from": saturday.isoformat(), "date_to": saturday.isoformat()}),
+        )),
+        Dialogue("aggregates and modifiers reach the tools", (
+            Step("which artist sold the most tickets?", "sales_query", "sales_figures",
+                 {"group_by": "artist", "rank_by": "tickets"}),
+            Step("most popular venues with at least 20 shows", "venue_popularity", "venue_rankings",
+                 {"min_events": 20}),
+            Step("only clubs", "venue_popularity", "venue_rankings", {"min_events": 20, "venue_type": "club"}),
+            Step("top 3", "venue_popularity", "venue_rankings",
+                 {"min_events": 20, "venue_type": "club", "top_n": 3}),
+        )),
+    ]

@@ -13,7 +13,7 @@ from typing import Any
 from concert_api.models import ChatRequest
 from concert_api.services.chat.assistant import INTENTS
 from concert_api.services.chat.local.assistant import LocalAssistant
-from concert_tools.chat_evaluation.dialogues import Dialogue, build_dialogues
+from concert_tools.chat_evaluation.dialogues import PRESENT, Dialogue, Step, build_dialogues
 from concert_tools.chat_evaluation.grounding import ungrounded_numbers
 from concert_tools.chat_evaluation.test_set import EXPECTED_TYPES, Example, Fillers, build_examples
 
@@ -49,6 +49,10 @@ class Report:
     per_intent_f1: dict[str, float]
     oos_recall: float
     false_rejection_rate: float
+    near_miss_recall: float
+    near_misses: int
+    generic_oos_recall: float
+    per_intent_accuracy: dict[str, float]
     entities: dict[str, EntityScore]
     dialogues: int
     dialogue_success: float
@@ -72,7 +76,10 @@ class Report:
             "examples": self.examples, "per_intent": self.per_intent,
             "intent_accuracy": round(self.intent_accuracy, 4), "macro_f1": round(self.macro_f1, 4),
             "per_intent_f1": {k: round(v, 4) for k, v in self.per_intent_f1.items()},
+            "per_intent_accuracy": {k: round(v, 4) for k, v in self.per_intent_accuracy.items()},
             "oos_recall": round(self.oos_recall, 4), "false_rejection_rate": round(self.false_rejection_rate, 4),
+            "near_misses": self.near_misses, "near_miss_recall": round(self.near_miss_recall, 4),
+            "generic_oos_recall": round(self.generic_oos_recall, 4),
             "entity_f1": {k: round(v.f1, 4) for k, v in self.entities.items()},
             "entity_micro_f1": round(self.entity_micro_f1, 4),
             "dialogues": self.dialogues, "dialogue_success": round(self.dialogue_success, 4),
@@ -110,7 +117,10 @@ def evaluate(assistant: LocalAssistant, today: dt.date, *, seed: int = 7) -> Rep
     per_intent_f1 = {intent: _f1(gold, predicted, intent) for intent in INTENTS}
     in_scope = [p for g, p in zip(gold, predicted, strict=True) if g != "out_of_scope"]
     oos = [p for g, p in zip(gold, predicted, strict=True) if g == "out_of_scope"]
-    dialogues = build_dialogues(Fillers.from_catalog(catalog), ambiguous_artist_word(assistant))
+    near = [p for ex, p in zip(examples, predicted, strict=True) if ex.near_miss]
+    generic = [p for ex, p in zip(examples, predicted, strict=True) if ex.intent == "out_of_scope" and not ex.near_miss]
+    per_intent_accuracy = {intent: _recall(gold, predicted, intent) for intent in INTENTS if intent in gold}
+    dialogues = build_dialogues(Fillers.from_catalog(catalog), ambiguous_artist_word(assistant), today=today)
     failed = [f for d in dialogues if (f := run_dialogue(assistant, d)) is not None]
     ordered = sorted(latencies)
     return Report(
@@ -119,6 +129,9 @@ def evaluate(assistant: LocalAssistant, today: dt.date, *, seed: int = 7) -> Rep
         macro_f1=statistics.fmean(per_intent_f1.values()), per_intent_f1=per_intent_f1,
         oos_recall=sum(p == "out_of_scope" for p in oos) / len(oos) if oos else 1.0,
         false_rejection_rate=sum(p == "out_of_scope" for p in in_scope) / len(in_scope),
+        near_miss_recall=sum(p == "out_of_scope" for p in near) / len(near) if near else 1.0, near_misses=len(near),
+        generic_oos_recall=sum(p == "out_of_scope" for p in generic) / len(generic) if generic else 1.0,
+        per_intent_accuracy=per_intent_accuracy,
         entities=entities, dialogues=len(dialogues), dialogue_success=1 - len(failed) / len(dialogues),
         grounded_rate=grounded / len(examples),
         latency_ms_p50=statistics.median(ordered), latency_ms_p95=ordered[int(0.95 * (len(ordered) - 1))],
@@ -142,12 +155,36 @@ def run_dialogue(assistant: LocalAssistant, dialogue: Dialogue) -> tuple[str, in
             problem = f"suggested {sorted(set(r.suggestions) - set(step.suggestions_within))}"
         elif step.tool:
             params = r.data.get("parameters", {})
-            wrong = {k: params.get(k) for k, v in step.parameters.items() if params.get(k) != v}
+            wrong = {k: params.get(k) for k, v in step.parameters.items() if not _expected(params.get(k), v)}
             if wrong:
                 problem = f"parameters {wrong}, expected {step.parameters}"
+        if problem is None:
+            problem = _facts(step, r.message, r.data)
         if problem:
             return dialogue.name, i, f"{step.message!r}: {problem}"
     return None
+
+
+def _expected(have: Any, want: Any) -> bool:
+    return bool(have) if want is PRESENT else have == want
+
+
+def _facts(step: Step, message: str, data: dict[str, Any]) -> str | None:
+    """What the reply gets wrong of the step's expected facts, and any number it states that `data` lacks."""
+    lowered = message.lower()
+    unsaid = [s for s in step.says if s.lower() not in lowered]
+    if unsaid:
+        return f"the reply does not say {unsaid}: {message[:160]!r}"
+    wrong = {k: data.get(k) for k, v in step.data.items() if not _expected(data.get(k), v)}
+    if wrong:
+        return f"data {wrong}, expected {step.data}"
+    missing = ungrounded_numbers(message, data)
+    return f"numbers {missing} are not in data" if missing else None
+
+
+def _recall(gold: list[str], predicted: list[str], label: str) -> float:
+    pairs = [(g, p) for g, p in zip(gold, predicted, strict=True) if g == label]
+    return sum(g == p for g, p in pairs) / len(pairs) if pairs else 1.0
 
 
 def ambiguous_artist_word(assistant: LocalAssistant) -> tuple[str, list[str]] | None:

@@ -179,6 +179,29 @@ TEMPLATES: dict[str, tuple[str, ...]] = {
     ),
 }
 
+NEAR_MISS_TEMPLATES: tuple[str, ...] = (
+    "could you get two seats for {artist} on my behalf", "I'd love to grab a pair of tickets for {venue} {date}",
+    "please purchase {count} tickets to {artist}'s gig", "reserve a couple of seats at {venue}",
+    "I want tickets for {artist}, go ahead and book them", "buy the cheapest seat for {artist} in {city}",
+    "cancel the tickets I bought for {date}", "can you cancel my {artist} order",
+    "I need my money refunded for the {venue} show", "refund the {artist} tickets please",
+    "am I eligible for a refund on my {city} concert tickets", "swap my seat at {venue} for one closer to the stage",
+    "I'd prefer different seats for {artist} {date}", "can I upgrade to front row seats at {venue}",
+    "put my ticket in my brother's name", "transfer the {artist} seats to my wife",
+    "I want to resell my {venue} tickets", "my tickets for {artist} never arrived",
+    "download my e-ticket for {date}", "reset my account password", "what's playing at the cinema near {venue}",
+    "movies showing in {city} {date}", "any good films this weekend", "what restaurants are close to {venue}",
+    "where should we have dinner before {artist}", "find me a hotel near {venue}",
+    "is there parking at {venue}", "nice bars around {venue} for after the show", "how do I get a taxi to {venue}",
+    "order an {artist} t-shirt for me", "buy {artist}'s vinyl", "what's {artist}'s age",
+    "is {artist} on instagram", "stream {artist} for me", "could you hum a {genre} tune for me",
+    "sign me up for {artist}'s fan club", "help me pay for my {artist} tickets",
+    "seat map for {venue} so I can choose", "get us into the {artist} show tonight",
+    "what time do doors open for {artist} {date}",
+)
+"""Near misses written for the test (not in the training data): requests that mention concerts, artists,
+tickets or venues but ask for something the platform cannot do. Labelled out_of_scope; reported apart."""
+
 EXPECTED_TYPES = ("artist", "venue", "city", "state", "genre", "date", "price", "count")
 _SLOT = re.compile(r"\{(\w+)\}")
 
@@ -190,6 +213,7 @@ class Example:
     text: str
     intent: str
     entities: dict[str, Any] = field(default_factory=dict)
+    near_miss: bool = False
 
 
 @dataclass(frozen=True)
@@ -247,6 +271,7 @@ class Fillers:
     states: list[str]  # codes of states with venues
     genres: list[str]
     venues_by_city: dict[str, list[tuple[str, str]]] = field(default_factory=dict)  # city -> its venues above
+    top_by_genre: dict[str, list[str]] = field(default_factory=dict)  # genre -> its artists, most popular first
 
     @classmethod
     def from_catalog(cls, catalog: Catalog) -> Fillers:
@@ -263,7 +288,16 @@ class Fillers:
             states=sorted({c["state"] for c in catalog.cities_with_venues()}),
             genres=sorted({a["genre"] for a in catalog.artists}),
             venues_by_city=by_city,
+            top_by_genre=_top_by_genre(catalog),
         )
+
+
+def _top_by_genre(catalog: Catalog) -> dict[str, list[str]]:
+    ordered = sorted(catalog.artists, key=lambda a: (-float(a["popularity"]), str(a["artist_id"])))
+    out: dict[str, list[str]] = {}
+    for a in ordered:
+        out.setdefault(str(a["genre"]), []).append(str(a["name"]))
+    return out
 
 
 def _contains_place(name: str, cities: set[str]) -> bool:
@@ -279,6 +313,9 @@ def build_examples(catalog: Catalog, today: dt.date, seed: int = 7) -> list[Exam
         for template in templates:
             text, entities = fill(template, fillers, today, rng)
             out.append(Example(text, intent, entities))
+    for template in NEAR_MISS_TEMPLATES:  # after the others, so every older template is filled as before
+        text, entities = fill(template, fillers, today, rng)
+        out.append(Example(text, "out_of_scope", entities, near_miss=True))
     return out
 
 

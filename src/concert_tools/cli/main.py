@@ -174,6 +174,7 @@ def _mount_optional_groups() -> None:
         ("concert_tools.cli.up_command", "up"),
         ("concert_tools.cli.loadtest_command", "loadtest"),
         ("concert_tools.cli.recommendations_commands", "recommendations"),
+        ("concert_tools.cli.deploy_commands", "deploy"),
     ):
         try:
             command = getattr(importlib.import_module(module), name)

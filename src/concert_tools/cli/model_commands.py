@@ -164,6 +164,11 @@ def evaluate(data_dir: Path | None, report: Path | None, plot: Path | None, late
     reporting.write_report(evaluation, metadata, report, plot, data_differences=differences, latency=latency,
                            data_dir=data_dir)
     out.print(_metrics_line(evaluation.summary()))
+    for part, f in ((p, v["model"]) for p, v in (evaluation.pricing or {}).items()):
+        mape = f["mape_by_multiple"]
+        out.print(f"pricing, {part}: MAPE {mape['0.5']:.1f}% at 0.5x, {mape['2']:.1f}% at 2x, {mape['3']:.1f}% at 3x; "
+                  f"flat steps {f['flat_step_share'] * 100:.1f}%; revenue regret median {f['regret_median']:.2f}%, "
+                  f"p90 {f['regret_p90']:.2f}%")  # fmt: skip
     if latency:
         out.print(f"warm local prediction p50 {latency['p50_ms']:.3f} ms, p99 {latency['p99_ms']:.3f} ms "
                   f"(load average {', '.join(f'{x:.2f}' for x in latency['load_average'])})")  # fmt: skip

@@ -1,8 +1,10 @@
 """The synthetic concert data set: deterministic, vectorised with numpy, written as Parquet.
 
-`generate()` writes one Parquet file per warehouse table, plus `expected_demand.parquet` (each
-concert's noise-free demand: the noise floor for a ticket-sales model, never loaded, never a feature) and
-`generation.json` (what was generated). Loading is `concert_tools.data.loader.load_directory`'s job.
+`generate()` writes one Parquet file per warehouse table, plus `expected_demand.parquet` (the ground truth,
+never loaded, never a feature: each concert's noise-free demand at its list price, the noise floor for a
+ticket-sales model; its whole demand curve, `demand_ceiling x (1 - Phi((log price - log wtp_median) /
+wtp_sigma))` at any price; and its true revenue-maximising list price) and `generation.json` (what was
+generated). Loading is `concert_tools.data.loader.load_directory`'s job.
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ from concert_tools.data.reference import (
 )
 from concert_tools.data.scales import Scale, get_scale
 
-GENERATOR_VERSION = "1.0"
+GENERATOR_VERSION = "2.0"
 EXPECTED_DEMAND_FILE = "expected_demand.parquet"
 METADATA_FILE = "generation.json"
 
@@ -48,6 +50,10 @@ CANCELLED_FUTURE_SHARE = 0.01
 BOOKING_MEDIAN_HEADROOM = 0.32
 """Promoters book a room e^0.32 ~ 1.4x the artist's draw, on median (log scale)."""
 BOOKING_SIGMA = 0.4
+EXPERIMENT_SHARE = 0.15
+"""Share of concerts priced as an experiment (a new tier, dynamic pricing): log-uniform in `EXPERIMENT_RANGE`
+times the reference price instead of the promoter's usual spread around it."""
+EXPERIMENT_RANGE = (0.6, 2.2)
 HOME_CITY_VISIT_SHARE = 0.85
 FAVOURITE_GENRE_VISIT_SHARE = 0.8
 
@@ -234,19 +240,24 @@ def _concerts(
     vtype = venues["venue_type"][venue]
     city = venues["city_idx"][venue]
     city_pop = cities["population"][city]
-    price = demand.reference_price(popularity, vtype, city_pop) * rng.lognormal(0.0, demand.PRICE_SIGMA, n)
-    price = np.maximum(np.round(price * 2.0) / 2.0, 5.0)
+    reference = demand.reference_price(popularity, vtype, city_pop)
+    multiple = rng.lognormal(0.0, demand.PRICE_SIGMA, n)
+    experiment = rng.random(n) < EXPERIMENT_SHARE
+    lo, hi = np.log(EXPERIMENT_RANGE)
+    multiple = np.where(experiment, np.exp(rng.uniform(lo, hi, n)), multiple)
+    price = np.maximum(np.round(reference * multiple * 2.0) / 2.0, 5.0)
     capacity = venues["capacity"][venue].astype(np.float64)
-    expected = demand.expected_demand(
-        popularity=popularity,
-        capacity=capacity,
-        venue_type=vtype,
-        ticket_price=price,
-        weekday=weekday[day],
-        day_of_year=doy[day],
-        city_population=city_pop,
-        affinity=cities["affinity"][city, artists["genre"][artist]],
-    )
+    conditions = {
+        "popularity": popularity,
+        "capacity": capacity,
+        "venue_type": vtype,
+        "weekday": weekday[day],
+        "day_of_year": doy[day],
+        "city_population": city_pop,
+        "affinity": cities["affinity"][city, artists["genre"][artist]],
+    }
+    expected = demand.expected_demand(ticket_price=price, **conditions)
+    at_reference = demand.expected_demand(ticket_price=reference, **conditions)
     return {
         "concert_id": np.array([f"concert_{i:03d}" for i in range(1, n + 1)], dtype=object),
         "artist": artist,
@@ -259,6 +270,11 @@ def _concerts(
         "capacity": capacity,
         "expected": expected,
         "completed": status == 1,
+        "reference_price": reference,
+        "demand_ceiling": demand.demand_ceiling(at_reference, vtype),
+        "wtp_median": reference * np.exp(demand.WTP_LOG_MEDIANS[vtype]),
+        "wtp_sigma": demand.WTP_SIGMAS[vtype],
+        "best_price": reference * demand.revenue_maximising_ratio(at_reference, capacity, vtype),
     }
 
 
@@ -450,6 +466,12 @@ def _write(
                 "concert_id": concert_ids,
                 "expected_demand": pa.array(np.round(concerts["expected"], 3)),
                 "expected_demand_capped": pa.array(np.round(np.minimum(concerts["expected"], concerts["capacity"]), 3)),
+                "capacity": pa.array(concerts["capacity"]),
+                "reference_price": pa.array(np.round(concerts["reference_price"], 4)),
+                "demand_ceiling": pa.array(np.round(concerts["demand_ceiling"], 4)),
+                "wtp_median": pa.array(np.round(concerts["wtp_median"], 4)),
+                "wtp_sigma": pa.array(concerts["wtp_sigma"]),
+                "revenue_maximising_price": pa.array(np.round(concerts["best_price"], 2)),
             }
         ),
         out_dir / EXPECTED_DEMAND_FILE,

@@ -208,20 +208,21 @@ class VenueType:
     capacity_min: int
     capacity_max: int
     base_price: float  # list price (USD) for a popularity-0 artist, before the popularity premium
-    elasticity: float  # price elasticity of demand, in [-1.0, -0.3]
+    elasticity: float  # price elasticity of demand at the reference price, in [-1.0, -0.3]
     outdoor: bool
     min_city_population: int  # smaller cities do not get this type
+    wtp_sigma: float  # spread (log scale) of fans' willingness to pay: a lognormal around the reference price
 
 
 VENUE_TYPE_SPECS: tuple[VenueType, ...] = (
-    VenueType("club", 0.46, 800, 0.55, 250, 2_500, 22.0, -0.9, False, 0),
-    VenueType("theater", 0.26, 3_000, 0.22, 2_000, 5_000, 38.0, -0.7, False, 0),
-    VenueType("arena", 0.13, 15_000, 0.15, 10_000, 20_000, 55.0, -0.55, False, 150_000),
-    VenueType("amphitheater", 0.10, 12_000, 0.40, 5_000, 25_000, 45.0, -0.6, True, 150_000),
-    VenueType("stadium", 0.05, 55_000, 0.18, 40_000, 80_000, 70.0, -0.4, True, 350_000),
+    VenueType("club", 0.46, 800, 0.55, 250, 2_500, 22.0, -0.9, False, 0, 0.50),
+    VenueType("theater", 0.26, 3_000, 0.22, 2_000, 5_000, 38.0, -0.7, False, 0, 0.55),
+    VenueType("arena", 0.13, 15_000, 0.15, 10_000, 20_000, 55.0, -0.55, False, 150_000, 0.60),
+    VenueType("amphitheater", 0.10, 12_000, 0.40, 5_000, 25_000, 45.0, -0.6, True, 150_000, 0.60),
+    VenueType("stadium", 0.05, 55_000, 0.18, 40_000, 80_000, 70.0, -0.4, True, 350_000, 0.70),
 )
-"""Club, theater, arena, amphitheater, stadium: capacity ranges from issue 2, prices and elasticities from
-`docs/data.md`."""
+"""Club, theater, arena, amphitheater, stadium: capacity ranges from issue 2, prices, elasticities at the
+reference price and willingness-to-pay spreads from `docs/data.md`."""
 
 WEEKDAY_DEMAND: tuple[float, ...] = (0.78, 0.80, 0.86, 0.96, 1.14, 1.24, 0.98)
 """Demand multiplier by weekday, Monday first: Friday and Saturday nights draw the most."""

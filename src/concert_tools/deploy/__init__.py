@@ -1,3 +1,3 @@
 """Deploying the five Lambda functions: the package builder, the IAM policy builder, the deployer and the SAM
-template generator. Nothing here is imported on the Lambda path; the package builder leaves this subpackage out.
+template generator. Nothing here is imported on the Lambda path; `concert_tools` is never shipped in the zip.
 """

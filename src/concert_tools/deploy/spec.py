@@ -137,6 +137,7 @@ _DEPLOYMENT: dict[str, tuple[tuple[str, ...], str]] = {
     # The venue model's forecast is added to each venue when SAGEMAKER_VENUE_ENDPOINT is set.
     "venue-popularity": ((LOGS, VENUE_ENDPOINT, WAREHOUSE, TRACING), "VenuePopularityFunction"),
     "ticket-prediction": ((LOGS, TICKET_ENDPOINT, WAREHOUSE, TRACING), "TicketPredictionFunction"),
+    "price-curve": ((LOGS, TICKET_ENDPOINT, WAREHOUSE, TRACING), "PriceCurveFunction"),
     "recommendations": ((LOGS, WAREHOUSE, TRACING), "RecommendationsFunction"),
     # ?deep=true runs SELECT 1 on the warehouse and asks SageMaker and Bedrock for their endpoint/alias status.
     "health-check": ((LOGS, WAREHOUSE, PROBES, TRACING), "HealthCheckFunction"),

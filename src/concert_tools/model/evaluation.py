@@ -54,6 +54,8 @@ class Evaluation:
     predicted: np.ndarray | None = None
     actual: np.ndarray | None = None
     capacity: np.ndarray | None = None
+    pricing: dict[str, Any] | None = None
+    """The price response against the true demand curves (`price_evaluation`), when the truth is at hand."""
 
     def summary(self) -> dict[str, Any]:
         """The JSON-able figures (no arrays)."""
@@ -73,6 +75,8 @@ class Evaluation:
         }
         if self.noise_floor:
             out["mae_over_noise_floor"] = self.model["mae"] / self.noise_floor["mae"]
+        if self.pricing:
+            out["pricing"] = self.pricing
         return out
 
 

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 import os
 import random
 import time
@@ -18,6 +19,7 @@ from concert_api.ml import artefacts, transform
 from concert_api.ml.model import TicketModel
 from concert_api.ml.training_range import money
 from concert_tools.model.evaluation import Evaluation, evaluate, noise_free_demand, plot_predicted_vs_actual
+from concert_tools.model.price_evaluation import GRID_POINTS, GRID_RANGE, MULTIPLES, price_evaluation
 
 
 def evaluate_version(
@@ -37,6 +39,11 @@ def evaluate_version(
     fallbacks = metadata["baseline_fallbacks"]
     evaluation = evaluate(model, cols, test.tickets_sold, fallback_tickets=fallbacks["tickets"],
                           fallback_sell_through=fallbacks["sell_through"], noise_free=noise_free)  # fmt: skip
+    if expected_demand_file is not None and model.price_response is not None:
+        snapshot = metadata.get("data_snapshot") or {}
+        as_of = dt.date.fromisoformat(snapshot["as_of"]) if snapshot.get("as_of") else split["end"]
+        evaluation.pricing = price_evaluation(warehouse, model, cols, test.concert_id, expected_demand_file,
+                                              as_of=as_of, noise_sigma=float(snapshot.get("noise_sigma", 0.2)))
     return evaluation, metadata
 
 
@@ -234,6 +241,7 @@ model predicts a sell-out. Sold-out status is an outcome, not known when predict
 |---|---:|---:|---|---|---:|---:|---:|
 {bins}
 
+{pricing_section(evaluation.pricing, metadata.get("price_response"))}
 **Confidence rule**: `confidence = clip(1 - (high - low) / (2 × predicted_sales), 0, 1)`, read as "the outcome is
 within ±(1 - confidence) of the prediction, {evaluation.nominal_coverage * 100:.0f}% of the time": an interval of
 ±20% gives 0.80, a near-certain sell-out nears 1, an interval wider than twice the prediction gives 0.
@@ -272,6 +280,88 @@ within ±(1 - confidence) of the prediction, {evaluation.nominal_coverage * 100:
 """ + DEPLOYING
 
 
+PRICE_CURVE_API = """
+### The price curve API: `POST /tickets/price-curve`
+
+For one concert (`artist_id`, `venue_id`, `event_date`), predicted sales, expected revenue (list price × predicted
+sales), the 80% interval, the confidence and the sell-out probability at each price of a grid, and `best_price`,
+the grid's revenue-maximising price with the same figures. The grid is `points` prices (default 25, at most 50)
+evenly spaced in log from `min_price` to `max_price` (default: half to three times the artist's usual list price,
+`usual_price` in the answer; $15-$250 for an artist and a venue without history), or exactly the `prices` given
+(at most 50). The whole grid is one model batch: one LightGBM call locally, one InvokeEndpoint call on AWS (the
+inference script accepts the batch). A price outside what the model was trained on is marked `extrapolated`,
+with a wider interval and a lower confidence, and a warning says how many such prices the grid holds. Bad input
+is a 400 in the one error format naming the field (`points`, `min_price`, `max_price`, `prices`, ...); an
+unknown artist or venue a 404.
+
+```bash
+curl -X POST http://127.0.0.1:8000/tickets/price-curve -H "Content-Type: application/json" \\
+  -d '{"artist_id": "artist_001", "venue_id": "venue_001", "event_date": "2027-06-19", "points": 25}'
+```
+
+The sell-out probability maps the predicted log sell-through through the share of calibration concerts that sold
+out at that prediction (monotone, interpolated). Latency: `bench/bench_pricing.py` (docs/benchmarks.md).
+"""
+
+
+def pricing_section(pricing: dict[str, Any] | None, response: dict[str, Any] | None) -> str:
+    """The report's account of the price response: how it is fitted, and how it scores against the true demand
+    curves of held-out and upcoming concerts, beside the constant and the in-range-only baselines."""
+    fit = ""
+    if response:
+        fit = "\n".join(f"| {name} | {r['low']:.2f}–{r['high']:.2f}× | {math.exp(r['log_median']):.2f}× | "
+                         f"{r['sigma']:.2f} |" for name, r in response["venue_types"].items())  # fmt: skip
+        fit = f"""
+| venue type | trees' range (price / typical price) | fitted median willingness to pay | fitted sigma |
+|---|---|---:|---:|
+{fit}
+"""
+    head = f"""
+## Pricing: the price response
+
+Trees answer a constant beyond the prices they were fit on, so the price has its own response. Training fits it
+to what the trees learned inside the range, per venue type: the trees' partial dependence on the price over the
+typical price (mean predicted log sell-through of up to 3,000 training concerts far from capacity, each re-priced
+at 9 ratios across the range, in one batch), matched in least squares by a willingness-to-pay curve
+`log S(r) = log(1 - Phi((log r - log median) / sigma))`, whose elasticity grows with the price. It is learned from
+the warehouse only; the generator's coefficients are never read.
+{fit}"""
+    if not pricing:
+        return head + "\nNot scored against the truth in this run (no demand curves in expected_demand.parquet).\n"
+    cols = " | ".join(f"{m:g}×" for m in MULTIPLES)
+    lines = []
+    for part, label in (("held_out", "held-out"), ("upcoming", "upcoming")):
+        if part not in pricing:
+            continue
+        for mode, name in (("model", "**model**"), ("in_range", "in range only"), ("constant", "constant")):
+            if mode not in pricing[part]:
+                continue
+            f = pricing[part][mode]
+            mape = " | ".join(f"{f['mape_by_multiple'][f'{m:g}']:.1f}%" for m in MULTIPLES)
+            lines.append(f"| {label} ({pricing[part]['concerts']:,}) | {name} | {mape} | "
+                         f"{f['flat_step_share'] * 100:.1f}% | {f['regret_median']:.2f}% | {f['regret_p90']:.2f}% |")
+    cover = " ".join(
+        f"{label}: **{_pct(pricing[part]['model'].get('coverage_in_range'))}** in range, "
+        f"**{_pct(pricing[part]['model'].get('coverage_out_of_range'))}** outside it."
+        for part, label in (("held_out", "Held-out"), ("upcoming", "Upcoming")) if part in pricing)
+    return head + f"""
+Scored against the true demand curve of each concert (`expected_demand.parquet`: read here only), at multiples of
+its reference price. MAPE of predicted sales against true noise-free sales; flat steps: the share of adjacent
+multiples where the true sales move by more than 10% but the prediction by less than 1%; revenue regret: the true
+revenue lost by charging the best price of a {GRID_POINTS}-price grid ({GRID_RANGE[0]:g}×–{GRID_RANGE[1]:g}× the
+reference) by the model's curve, as a share of the true optimum's revenue. Baselines from the same trees:
+*constant* (sales at the reference price, whatever the price) and *in range only* (the price held at the edge of the
+trees' range: the model before the price response).
+
+| concerts | predictor | {cols} | flat steps | regret median | regret p90 |
+|---|---|{"---:|" * len(MULTIPLES)}---:|---:|---:|
+{chr(10).join(lines)}
+
+Interval coverage against outcomes drawn with the generator's noise at every multiple: {cover}
+Targets: MAPE ≤ 15% at 0.5× and 2×, ≤ 25% at 3×; no flat steps; regret median ≤ 2%, p90 ≤ 8%.
+""" + PRICE_CURVE_API
+
+
 def _ordinal(x: float) -> str:
     n = f"{x:g}"
     if not n.isdigit():
@@ -295,17 +385,18 @@ def extrapolation_section(seen: dict[str, Any] | None) -> str:
 
 Inside every range both factors are exactly 1: the confidence rule above applies unchanged, and so does the
 prediction. Outside, trees cannot extrapolate (beyond the highest price they were fit on, every price gets the same
-answer), so:
+answer), so the price has its own response, fitted to the history (see "Pricing" above):
 
-* a list price outside its venue type's range is predicted at the nearer bound, exactly what the model predicts
-  there, and the warning says so (above the range fewer tickets may sell, below it more);
-* a price far from the artist's or the venue's usual one (the features `price_vs_artist`, `price_vs_venue`: the
-  price over the geometric mean of their past list prices), judged at the price the trees are given, and a date
-  outside the span, are warned about; the prediction is left as the model makes it.
+* a price outside the range of price / typical price the trees were fit on (per venue type) is given to the trees
+  at the nearer edge of that range, and the fitted willingness-to-pay curve carries the prediction from there:
+  `m = min(0, trees(edge) + log S(r) - log S(r_edge))`; the prediction keeps moving with the price, its interval
+  is widened by `1 + d` and its confidence multiplied by `exp(-d)` (d = `|log r - log r_edge|`);
+* a list price outside its venue type's list-price range, a price far from the artist's or the venue's usual one
+  (the features `price_vs_artist`, `price_vs_venue`), and a date outside the span, are warned about.
 
-The interval is not widened: its coverage is calibrated inside the range only, which the warning and the lower
-confidence say. The hold-out above is scored on the predictions as served (a price outside its range held at the
-bound, as for a request).
+The hold-out above is scored on the predictions as served.
+A model saved before the price response was fitted holds a list price outside its range at the nearer bound, as
+it always did, and says so.
 The range is stored in `model.json` (and copied into `metadata.json`), so it travels in `model.tar.gz`: the
 SageMaker inference script answers the same `warnings` and `confidence_factor` as the local predictor, and the API
 serves them (the API never sees the artefact on that path, so it could not compute them itself). A model, or an

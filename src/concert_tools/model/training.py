@@ -32,7 +32,7 @@ from concert_api.adapters.predictors import dataset
 from concert_api.adapters.warehouse.base import Warehouse
 from concert_api.adapters.warehouse.queries import features as q
 from concert_api.ml import artefacts, training_range, transform
-from concert_api.ml.model import Calibration, TicketModel, calibrate
+from concert_api.ml.model import Calibration, PriceResponse, TicketModel, calibrate
 from concert_tools.model.evaluation import Evaluation, evaluate, noise_free_demand
 
 Progress = Callable[[str, int, int], None]
@@ -55,6 +55,12 @@ LGB_PARAMS: dict[str, Any] = {
     "seed": 7,
     "deterministic": True,
 }
+RESPONSE_MIN_ROWS = 200
+RESPONSE_SAMPLE = 3000
+RESPONSE_GRID = 9
+RESPONSE_FAR_FROM_CAPACITY = -0.3
+"""Price response: fitted on rows the trees predict well below capacity (log sell-through under -0.3), where a
+sell-out does not censor how demand moves with the price."""
 NUM_ROUNDS = 800
 """Chosen by `tune_rounds` on `medium` (seed 42), never on the hold-out nor on the calibration slice: fitted on
 the oldest 80% of the training rows, scored (MAE in tickets) on the newest 20% of them, the fewest rounds whose
@@ -126,6 +132,7 @@ def train(
     seen = training_range.fit(sub["train"], first_date=split.first,
                               last_date=split.end - dt.timedelta(days=1))  # fmt: skip
     model = TicketModel(booster, params, Calibration(COVERAGE, [], [0.0]), version, seen)  # calibrated next
+    model.price_response = fit_price_response(model, sub["train"])
 
     report(STEPS[3], 3, len(STEPS) - 1)
     m_cal = model.log_sell_through(sub["calibration"])
@@ -166,6 +173,7 @@ def train(
                      "half_widths": model.calibration.quantiles,
                      "sold_out_distances": model.calibration.sold_out_quantiles},
         "training_range": seen.to_dict(),
+        "price_response": model.price_response.to_dict(),
         "baseline_fallbacks": {"tickets": float(y["train"].mean()), "sell_through": params.prior_st},
         "metrics": evaluation.summary(),
         "timings_seconds": {"features": round(features_seconds, 2), "fit": round(fit_seconds, 2),
@@ -218,6 +226,55 @@ def tune_rounds(
             "validation_from": _as_date(cut).isoformat(), "validation_to": split.calibration_start.isoformat(),
             "mae_by_rounds": curve, "best_rounds": chosen, "tolerance": tolerance,
             "fit_seconds": round(fit_seconds, 2)}  # fmt: skip
+
+
+def fit_price_response(model: TicketModel, cols: dict[str, np.ndarray], *, seed: int = 0) -> PriceResponse:
+    """The price response beyond the trees' range, learned from the trees inside it (never from the generator).
+
+    Per venue type: the range of price / typical price of the fitting rows (1st-99th percentile); the trees'
+    partial dependence on that ratio over the range (mean log sell-through of up to `RESPONSE_SAMPLE` rows far from
+    capacity, each re-priced at `RESPONSE_GRID` ratios across the range, in one batch); and the willingness-to-pay
+    curve `log S(r) = log(1 - Phi((log r - log_median) / sigma))` (plus a constant) closest to it in least
+    squares. A venue type with fewer than `RESPONSE_MIN_ROWS` rows gets the pooled range and curve (the medians)."""
+    rng = np.random.default_rng(seed)
+    typical = transform.typical_price(cols, model.params)
+    ratio = np.asarray(cols["ticket_price"], dtype=np.float64) / typical
+    vtypes = np.asarray(cols["venue_type"], dtype=object)
+    fitted: dict[str, dict[str, float]] = {}
+    for name in transform.VENUE_TYPES:
+        rows = np.flatnonzero(vtypes == name)
+        if len(rows) < RESPONSE_MIN_ROWS:
+            continue
+        lo, hi = (float(x) for x in np.quantile(ratio[rows], training_range.QUANTILES))
+        sample = rng.choice(rows, min(RESPONSE_SAMPLE, len(rows)), replace=False)
+        part = {k: v[sample] for k, v in cols.items()}
+        far = model.raw_log_sell_through(part) < RESPONSE_FAR_FROM_CAPACITY
+        if far.sum() >= 50:
+            part = {k: v[far] for k, v in part.items()}
+        grid = np.exp(np.linspace(np.log(lo), np.log(hi), RESPONSE_GRID))
+        n = len(part["ticket_price"])
+        stacked = {k: np.tile(v, RESPONSE_GRID) for k, v in part.items()}
+        typical_part = transform.typical_price(part, model.params)
+        stacked["ticket_price"] = np.tile(typical_part, RESPONSE_GRID) * np.repeat(grid, n)
+        curve = model.raw_log_sell_through(stacked).reshape(RESPONSE_GRID, n).mean(axis=1)
+        log_median, sigma = _fit_share_curve(grid, curve)
+        fitted[name] = {"low": round(lo, 4), "high": round(hi, 4), "log_median": log_median, "sigma": sigma}
+    if not fitted:
+        raise NotEnoughData("no venue type has enough concerts to fit the price response")
+    pooled = {k: float(np.median([f[k] for f in fitted.values()])) for k in ("low", "high", "log_median", "sigma")}
+    return PriceResponse(fitted, pooled)
+
+
+def _fit_share_curve(ratio: np.ndarray, curve: np.ndarray) -> tuple[float, float]:
+    """(log_median, sigma) whose log S(ratio), shifted by the best constant, is nearest `curve` (grid search)."""
+    log_medians = np.arange(-1.5, 3.0, 0.01)
+    sigmas = np.arange(0.15, 2.0, 0.01)
+    mu, sg = np.meshgrid(log_medians, sigmas, indexing="ij")
+    shape = PriceResponse.log_share(ratio[None, None, :], mu[..., None], sg[..., None])
+    resid = curve[None, None, :] - shape
+    resid -= resid.mean(axis=-1, keepdims=True)
+    i, j = np.unravel_index(np.argmin(np.sum(resid**2, axis=-1)), mu.shape)
+    return round(float(log_medians[i]), 4), round(float(sigmas[j]), 4)
 
 
 def _completed_concerts(warehouse: Warehouse) -> tuple[dataset.Concerts, Split]:

@@ -44,3 +44,14 @@ def test_the_test_set_keeps_its_shape():
     assert 0.15 <= sizes["out_of_scope"] / sum(sizes.values()) <= 0.25
     duplicates = [t for t, n in Counter(t.lower() for ts in TEMPLATES.values() for t in ts).items() if n > 1]
     assert duplicates == []
+
+
+def test_no_near_miss_test_template_is_a_near_duplicate_of_a_training_utterance():
+    from concert_tools.chat_evaluation.test_set import NEAR_MISS_TEMPLATES
+
+    training = [ex.text for ex in load_examples()]
+    too_close = [f"{template!r} ~ {utterance!r}" for template in NEAR_MISS_TEMPLATES for utterance in training
+                 if max(jaccard(words(template, placeholders=keep), words(utterance, placeholders=keep))
+                        for keep in (True, False)) >= MAX_JACCARD]
+    assert too_close == [], "\n".join(too_close)
+    assert len(NEAR_MISS_TEMPLATES) >= 30 and len(set(NEAR_MISS_TEMPLATES)) == len(NEAR_MISS_TEMPLATES)

@@ -77,3 +77,20 @@ def test_genre_city_affinity_knows_famous_scenes() -> None:
     assert genre_city_affinity("jazz", "New Orleans", "LA") > 2
     assert genre_city_affinity("country", "San Francisco", "CA") < 1
     assert genre_city_affinity("pop", "Boise", "ID") == 1.0
+
+
+@pytest.mark.parametrize("venue_type", range(len(VENUE_TYPE_SPECS)))
+def test_demand_falls_faster_as_the_price_rises_so_revenue_peaks(venue_type: int) -> None:
+    # given one concert's demand at prices from half to five times its reference price
+    vt = np.array([venue_type])
+    ref = demand.reference_price(np.array([50.0]), vt, np.array([1e6]))
+    multiples = np.array([0.5, 1.0, 1.5, 2.0, 3.0, 5.0])
+    sales = np.array([demand_for(venue_type=vt, ticket_price=ref * k, capacity=np.array([1e9])) for k in multiples])
+    # then the elasticity grows in magnitude with the price
+    elasticity = np.diff(np.log(sales)) / np.diff(np.log(multiples))
+    assert np.all(np.diff(elasticity) < 0)
+    # and revenue rises, then falls: it has a maximum between 0.8x and 2.5x the reference price
+    best = demand.revenue_maximising_ratio(np.array([1000.0]), np.array([1e9]), vt)[0]
+    assert 0.8 <= best <= 2.5
+    revenue = lambda k: k * demand_for(venue_type=vt, ticket_price=ref * k, capacity=np.array([1e9]))  # noqa: E731
+    assert revenue(best) > revenue(best * 0.9) and revenue(best) > revenue(best * 1.1)

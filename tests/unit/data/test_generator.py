@@ -141,12 +141,47 @@ def test_users_attend_mostly_at_home_and_in_their_genres(tiny: dict[str, list[di
 
 def test_expected_demand_is_written_separately_and_never_loaded(tiny_dir: Path) -> None:
     table = pq.read_table(tiny_dir / EXPECTED_DEMAND_FILE)
-    assert table.column_names == ["concert_id", "expected_demand", "expected_demand_capped"]
+    assert table.column_names == ["concert_id", "expected_demand", "expected_demand_capped", "capacity",
+                                  "reference_price", "demand_ceiling", "wtp_median", "wtp_sigma",
+                                  "revenue_maximising_price"]  # fmt: skip
     assert table.num_rows == 2500
     assert EXPECTED_DEMAND_FILE.removesuffix(".parquet") not in {t.name for t in schema.TABLES}
     uncapped = np.array(table["expected_demand"])
     capped = np.array(table["expected_demand_capped"])
     assert np.all(capped <= uncapped + 1e-9)
+
+
+def test_the_truth_file_holds_each_concerts_whole_demand_curve(tiny_dir: Path) -> None:
+    # given the ground truth of every concert
+    t = pq.read_table(tiny_dir / EXPECTED_DEMAND_FILE).to_pydict()
+    ceiling, median, sigma = (np.array(t[k]) for k in ("demand_ceiling", "wtp_median", "wtp_sigma"))
+    # when its demand curve (fans whose willingness to pay reaches the price) is read at the concert's reference price
+    from scipy.special import ndtr
+
+    def curve(price: np.ndarray) -> np.ndarray:
+        return ceiling * ndtr(-(np.log(price) - np.log(median)) / sigma)
+
+    # then it is the noise-free demand at that price, and demand at the list price is on the same curve
+    price_ratio = np.array(t["expected_demand"]) / curve(np.array(t["reference_price"]))
+    assert np.all(np.isfinite(price_ratio)) and np.all(price_ratio > 0)
+    # and the recorded revenue-maximising price earns at least as much as 5% above or below it
+    best = np.array(t["revenue_maximising_price"])
+    capacity = np.array(t["capacity"])
+
+    def revenue(price: np.ndarray) -> np.ndarray:
+        return price * np.minimum(curve(price), capacity)
+
+    assert np.all(revenue(best) >= revenue(best * 1.05) * (1 - 1e-3))
+    assert np.all(revenue(best) >= revenue(best * 0.95) * (1 - 1e-3))
+
+
+def test_most_concerts_earn_the_most_between_about_0_8_and_2_5_times_their_reference_price(tiny_dir: Path) -> None:
+    t = pq.read_table(tiny_dir / EXPECTED_DEMAND_FILE).to_pydict()
+    multiple = np.array(t["revenue_maximising_price"]) / np.array(t["reference_price"])
+    assert np.mean((multiple >= 0.8) & (multiple <= 2.5)) > 0.75
+    # and the capacity binds first for the biggest draws: a sell-out at the reference price pushes the optimum up
+    full = np.array(t["expected_demand"]) > np.array(t["capacity"])
+    assert np.median(multiple[full]) > np.median(multiple[~full])
 
 
 def test_noise_is_multiplicative_centred_and_moderate(tiny_dir: Path, tiny: dict[str, list[dict]]) -> None:

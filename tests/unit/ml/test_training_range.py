@@ -136,29 +136,69 @@ def test_training_records_the_range_in_model_json_and_metadata(trained_dir, mode
     assert len(json.dumps(metadata["training_range"])) < 2000  # small
 
 
+def _typical(model, vtype):
+    from concert_api.ml import transform
+
+    return float(transform.typical_price(transform.columns_from_instances([_inst(1.0, vtype, a_n=0)]), model.params)[0])
+
+
 def test_inside_the_range_the_prediction_is_identical_to_a_model_without_one(model):
+    # given prices inside both the venue type's list-price range and the range of price / typical price
     vtype = _a_stadium_or_the_widest(model)
     lo, hi = model.training_range.venue_types[vtype].ticket_price
-    instances = [_inst(p, vtype, a_n=0) for p in (lo, (lo + hi) / 2, hi)]
+    fit = model.price_response.venue_types.get(vtype, model.price_response.pooled)
+    r_lo, r_hi = fit["low"], fit["high"]
+    typical = _typical(model, vtype)
+    prices = [p for p in np.linspace(max(lo, typical * r_lo), min(hi, typical * r_hi), 5)]
+    assert prices[0] < prices[-1]
+    instances = [_inst(p, vtype, a_n=0) for p in prices]
+    # then the trees answer alone: exactly what a model without a range or a price response predicts
     with_range, before = model.predict(instances), _without_range(model).predict(instances)
     assert with_range == before
     assert all(p["warnings"] == [] and p["confidence_factor"] == 1.0 for p in with_range)
 
 
 @pytest.mark.parametrize("side", ["above", "below"])
-def test_outside_the_price_range_the_answer_warns_is_held_at_the_bound_and_is_less_sure(model, side):
+def test_outside_the_price_range_the_answer_warns_moves_with_the_price_and_is_less_sure(model, side):
+    # given the edge of the prices the trees were fit on (price / typical price) and prices 2x and 4x beyond it
     vtype = _a_stadium_or_the_widest(model)
-    lo, hi = model.training_range.venue_types[vtype].ticket_price
-    bound, price = (hi, hi * 4) if side == "above" else (lo, lo / 4)
-    at_bound, outside = model.predict([_inst(bound, vtype), _inst(price, vtype)])
-    assert at_bound["warnings"] == [] and at_bound["confidence"] > 0
-    assert any(w.startswith(f"ticket_price {training_range.money(price)} is {side}") for w in outside["warnings"])
-    for key in ("predicted_sales", "low", "high", "sell_through"):
-        assert outside[key] == at_bound[key]  # what it predicts at the bound
-    assert outside["confidence_factor"] == pytest.approx(0.25, abs=1e-4)
-    assert outside["confidence"] == features.confidence(outside["predicted_sales"], outside["low"], outside["high"],
-                                                        outside["confidence_factor"])  # fmt: skip
-    assert outside["confidence"] < at_bound["confidence"]
+    fit = model.price_response.venue_types.get(vtype, model.price_response.pooled)
+    bound_ratio = fit["high" if side == "above" else "low"]
+    step = 2.0 if side == "above" else 0.5
+    bound = round(_typical(model, vtype) * bound_ratio, 2)
+    at_bound, beyond, further = model.predict([_inst(bound * (1.0 + (1e-3 if side == "below" else -1e-3)), vtype),
+                                               _inst(bound * step, vtype), _inst(bound * step**2, vtype)])
+    # then the answer keeps moving with the price: fewer tickets above the range, at least as many below it
+    if side == "above":
+        assert at_bound["predicted_sales"] > beyond["predicted_sales"] > further["predicted_sales"]
+    else:
+        assert at_bound["predicted_sales"] <= beyond["predicted_sales"] <= further["predicted_sales"]
+    # and it warns, naming the price, with a wider interval and a lower confidence the further out it is
+    for p in (beyond, further):
+        assert any(w.startswith("ticket_price ") for w in p["warnings"])
+        assert p["confidence"] == features.confidence(p["predicted_sales"], p["low"], p["high"],
+                                                      p["confidence_factor"])  # fmt: skip
+    assert beyond["confidence_factor"] <= 1 / (step if side == "above" else 1 / step) + 1e-4
+    assert further["confidence_factor"] < beyond["confidence_factor"] < 1.0
+    assert further["confidence"] < at_bound["confidence"]
+    if side == "above" and further["predicted_sales"] > 0:
+        width = lambda p: (p["high"] - p["low"]) / p["predicted_sales"]  # noqa: E731
+        assert width(further) > width(at_bound)
+
+
+def test_an_artefact_saved_before_the_price_response_holds_a_price_at_the_bound_as_before(trained_dir, tmp_path):
+    source = artefacts.current_version_dir(trained_dir / "models")
+    old = tmp_path / "before-response"
+    shutil.copytree(source, old)
+    data = json.loads((old / MODEL_FILE).read_text())
+    data.pop("price_response")
+    (old / MODEL_FILE).write_text(json.dumps(data))
+    model = LocalTicketPredictor(old).model
+    vtype = _a_stadium_or_the_widest(model)
+    hi = model.training_range.venue_types[vtype].ticket_price[1]
+    at_bound, outside = model.predict([_inst(hi, vtype), _inst(hi * 4, vtype)])
+    assert outside["predicted_sales"] == at_bound["predicted_sales"]
+    assert any("capped at what it predicts for" in w for w in outside["warnings"])
 
 
 def test_a_far_future_date_warns_and_lowers_confidence_without_changing_the_prediction(model):
@@ -177,6 +217,7 @@ def test_an_artefact_saved_before_the_range_still_loads_and_predicts_without_war
     for name in (MODEL_FILE, artefacts.METADATA_FILE):
         data = json.loads((old / name).read_text())
         data.pop("training_range")
+        data.pop("price_response", None)  # recorded later still
         (old / name).write_text(json.dumps(data))
     predictor = LocalTicketPredictor(old)
     assert predictor.model.training_range is None

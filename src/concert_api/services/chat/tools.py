@@ -10,6 +10,7 @@ with which parameters.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -86,6 +87,9 @@ class VenueLookupInput(ToolInput):
 
 class ConcertSearchInput(ToolInput):
     artist: str | None = Field(None, min_length=1, max_length=120, description="Artist name or id.")
+    artists: list[str] | None = Field(None, min_length=1, max_length=10,
+                               description="Several artists (names or ids): concerts by any of them, e.g. the artists "
+                                           "of the last answer ('which of them play in Denver?').")
     venue: str | None = Field(None, min_length=1, max_length=120, description="Venue name or id.")
     city: str | None = Field(None, min_length=1, max_length=100, description="City, e.g. 'Chicago'.")
     state: str | None = Field(None, min_length=2, max_length=2, pattern=r"^[A-Za-z]{2}$",
@@ -138,7 +142,12 @@ class SalesFiguresInput(ToolInput):
     date_from: dt.date | None = Field(None, description="First concert date (YYYY-MM-DD), inclusive.")
     date_to: dt.date | None = Field(None, description="Last concert date (YYYY-MM-DD), inclusive; default today.")
     group_by: Literal["artist", "venue", "city", "state", "genre"] | None = Field(
-        None, description="Also rank the figures by this dimension, highest revenue first.")
+        None, description="Also rank the figures by this dimension.")
+    rank_by: Literal["revenue", "tickets"] = Field(
+        "revenue", description="What the group_by ranking orders by, highest first: revenue, or tickets sold "
+                               "('which artist sold the most tickets').")
+    min_concerts: int | None = Field(None, ge=1, le=10_000,
+                              description="Only groups with at least this many completed concerts in the ranking.")
     top_n: int = Field(5, ge=1, le=50, description="How many groups to rank when group_by is given.")
 
     @field_validator("state")
@@ -247,6 +256,8 @@ def venue_profile(name: str, ctx: ToolContext) -> dict[str, Any]:
 
 
 def _concert_search(args: ConcertSearchInput, ctx: ToolContext) -> dict[str, Any]:
+    if args.artists and not args.artist:
+        return _concerts_by_artists(args, ctx)
     artist_id = resolve_artist(args.artist, ctx.warehouse)["artist_id"] if args.artist else ""
     venue_id = resolve_venue(args.venue, ctx.warehouse)["venue_id"] if args.venue else ""
     if args.when == "upcoming":
@@ -263,6 +274,22 @@ def _concert_search(args: ConcertSearchInput, ctx: ToolContext) -> dict[str, Any
                             state=args.state or "", genre=args.genre or "", date_from=start, date_to=end,
                             status=status, max_price=args.max_price or 0.0, limit=args.limit)
     return {**found, "date_from": start.isoformat(), "date_to": end.isoformat()}
+
+
+def _concerts_by_artists(args: ConcertSearchInput, ctx: ToolContext) -> dict[str, Any]:
+    """Concerts by any of several artists: one search per artist, merged in date order (the SQL takes one
+    artist; ten at most keeps this a handful of small queries)."""
+    merged: list[dict[str, Any]] = []
+    total = 0
+    result: dict[str, Any] = {}
+    for name in dict.fromkeys(args.artists or []):
+        one = args.model_copy(update={"artist": name, "artists": None})
+        result = _concert_search(one, ctx)
+        merged += result["concerts"]
+        total += result["total_matches"]
+    merged.sort(key=lambda c: (c["event_date"], c["concert_id"]))
+    return {"concerts": merged[:args.limit], "total_matches": total, "date_from": result["date_from"],
+            "date_to": result["date_to"]}
 
 
 def _ticket_prediction(args: TicketPredictionInput, ctx: ToolContext) -> dict[str, Any]:
@@ -286,7 +313,51 @@ def _ticket_prediction(args: TicketPredictionInput, ctx: ToolContext) -> dict[st
     prediction = response.model_dump(mode="json", exclude_none=True)
     prediction.pop("timestamp", None)
     prediction.pop("features_used", None)
+    cautions = [c for w in response.warnings or [] if (c := read_warning(w)) is not None]
+    if cautions:
+        prediction["cautions"] = cautions
+    price_used = next((c["predicted_at"] for c in cautions if "predicted_at" in c), None)
+    if price_used is not None:
+        prediction["predicted_at_price"] = price_used
     return {**base, "available": True, **prediction}
+
+
+_MONEY = r"\$([\d,]+(?:\.\d+)?)"
+_WARNINGS: tuple[tuple[str, re.Pattern[str]], ...] = tuple((kind, re.compile(p)) for kind, p in (
+    ("price_above", rf"^ticket_price {_MONEY} is above .* for (?P<kind>\w+) \({_MONEY}–{_MONEY}\).*capped at what "
+                    rf"it predicts for {_MONEY}"),
+    ("price_below", rf"^ticket_price {_MONEY} is below .* for (?P<kind>\w+) \({_MONEY}–{_MONEY}\).*held at what "
+                    rf"it predicts for {_MONEY}"),
+    ("unseen_venue_type", r"^the model was trained on no (?P<kind>\w+) concerts"),
+    ("unusual_price", rf"is (?P<ratio>[\d.]+) times the (?P<whose>artist|venue)'s usual price \({_MONEY}\)"),
+    ("date_before", r"^event_date (?P<day>\d{4}-\d\d-\d\d) is before .*\((?P<first>\d{4}-\d\d-\d\d)\)"),
+    ("date_after", r"^event_date (?P<day>\d{4}-\d\d-\d\d) is more than 18 months after .*\("
+                   r"(?P<last>\d{4}-\d\d-\d\d)\)"),
+))
+
+
+def read_warning(text: str) -> dict[str, Any] | None:
+    """A prediction warning of the API (`ml.training_range`) as numbers a reply can quote: the price the model
+    actually predicted at, the list prices it knows, the usual price, the dates it was trained on. None for a
+    warning of another shape (the reply then quotes it whole)."""
+    for kind, pattern in _WARNINGS:
+        m = pattern.search(text)
+        if m is None:
+            continue
+        numbers = [float(g.replace(",", "")) for g in m.groups() if g and g[0].isdigit() and "-" not in g]
+        if kind in {"price_above", "price_below"}:
+            price, low, high, at = numbers[-4:]
+            return {"kind": kind, "venue_type": m.group("kind"), "ticket_price": price, "known_low": low,
+                    "known_high": high, "predicted_at": at}
+        if kind == "unseen_venue_type":
+            return {"kind": kind, "venue_type": m.group("kind")}
+        if kind == "unusual_price":
+            return {"kind": kind, "whose": m.group("whose"), "ratio": float(m.group("ratio")),
+                    "usual_price": numbers[-1]}
+        if kind == "date_before":
+            return {"kind": kind, "event_date": m.group("day"), "first_date": m.group("first")}
+        return {"kind": kind, "event_date": m.group("day"), "last_date": m.group("last")}
+    return None
 
 
 def _recommendations(args: RecommendationsInput, ctx: ToolContext) -> dict[str, Any]:
@@ -311,8 +382,11 @@ def _sales_figures(args: SalesFiguresInput, ctx: ToolContext) -> dict[str, Any]:
     totals = _totals(ctx.warehouse.query(q.SALES_TOTALS, params)[0])
     result: dict[str, Any] = {"totals": totals, "date_from": params["date_from"], "date_to": params["date_to"]}
     if args.group_by:
-        rows = ctx.warehouse.query(q.SALES_BREAKDOWN, {**params, "group_by": args.group_by, "top_n": args.top_n})
+        rows = ctx.warehouse.query(q.SALES_BREAKDOWN, {**params, "group_by": args.group_by, "top_n": args.top_n,
+                                                       "rank_by": args.rank_by,
+                                                       "min_concerts": args.min_concerts or 1})
         result["group_by"] = args.group_by
+        result["rank_by"] = args.rank_by
         result["breakdown"] = [{"name": r["group_name"], "concerts": int(r["concerts"]),
                                 "tickets_sold": int(r["tickets_sold"]), "revenue": round(float(r["revenue"]), 2),
                                 "rank": int(r["sales_rank"])} for r in rows]
@@ -346,8 +420,9 @@ TOOLS: tuple[Tool, ...] = (
          "Recommend upcoming concerts for preferred genres, a location and optionally a user's history.",
          RecommendationsInput, _recommendations),
     Tool("sales_figures", "sales_query",
-         "Ticket sales of completed concerts: concerts, tickets sold, revenue, average price paid and attendance "
-         "rate, filtered by artist, venue, city, state, genre and dates; optionally ranked by a dimension.",
+         "Ticket sales of completed concerts: concerts, tickets sold, revenue, average price paid per ticket "
+         "(revenue over tickets sold) and average attendance rate, filtered by artist, venue, city, state, genre and "
+         "dates; optionally ranked by a dimension, by revenue or (rank_by='tickets') by tickets sold.",
          SalesFiguresInput, _sales_figures),
 )
 
@@ -421,6 +496,7 @@ def _concert(row: Row) -> dict[str, Any]:
     concert: dict[str, Any] = {
         "concert_id": row["concert_id"],
         "event_date": str(row["event_date"])[:10],
+        "venue_id": row["venue_id"],
         "artist_name": row["artist_name"],
         "genre": row["genre"],
         "venue_name": row["venue_name"],

@@ -132,7 +132,7 @@ SALES_TOTALS = f"""
 SELECT COUNT(*) AS concerts,
        COALESCE(SUM(s.tickets_sold), 0) AS tickets_sold,
        COALESCE(SUM(s.revenue), 0) AS revenue,
-       AVG(s.avg_price_paid) AS avg_price_paid,
+       SUM(s.avg_price_paid * s.tickets_sold) / NULLIF(SUM(s.tickets_sold), 0) AS avg_price_paid,
        AVG(CAST(s.tickets_sold AS DOUBLE PRECISION) / v.capacity) AS avg_attendance_rate,
        MIN(c.event_date) AS first_date,
        MAX(c.event_date) AS last_date
@@ -143,11 +143,14 @@ JOIN venues v ON v.venue_id = c.venue_id
 {_SALES_FILTERS}
 """
 
-# The breakdown's dimension is chosen with CASE on a bound value: a column name is never bound or formatted.
+# The breakdown's dimension and its order (revenue or tickets sold) are chosen with CASE on bound values: a
+# column name is never bound or formatted.
 SALES_BREAKDOWN = f"""
 SELECT * FROM (
     SELECT grouped.*,
-           ROW_NUMBER() OVER (ORDER BY grouped.revenue DESC, grouped.group_name) AS sales_rank
+           ROW_NUMBER() OVER (ORDER BY CASE WHEN CAST(:rank_by AS VARCHAR) = 'tickets'
+                                            THEN grouped.tickets_sold ELSE grouped.revenue END DESC,
+                                       grouped.revenue DESC, grouped.group_name) AS sales_rank
     FROM (
         SELECT CASE CAST(:group_by AS VARCHAR)
                     WHEN 'artist' THEN a.name
@@ -169,6 +172,7 @@ SELECT * FROM (
                     WHEN 'city' THEN v.city || ', ' || v.state
                     WHEN 'state' THEN v.state
                     ELSE a.genre END
+        HAVING COUNT(*) >= CAST(:min_concerts AS INTEGER)
     ) grouped
 ) ranked
 WHERE sales_rank <= CAST(:top_n AS INTEGER)

@@ -62,11 +62,11 @@ PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple((kind, re.compile(p, r
     ("day_month", rf"\b(?:the\s+)?{_DAY}\s+(?:of\s+)?{_MONTH}{_YEAR}\b"),
     ("relative_span", r"\b(?P<dir>next|last|past|coming)\s+(?P<n>\d+|one|two|three|four|five|six|seven|eight|"
                       r"nine|ten|eleven|twelve)\s+(?P<unit>day|week|month|year)s?\b"),
-    ("weekend", r"\b(?P<dir>this|next)?\s*weekend\b"),
+    ("weekend", r"\b(?P<dir>this|next|last|past)?\s*weekend\b"),
     ("period", r"\b(?P<dir>this|next|last|coming)\s+(?P<unit>week|month|year)\b"),
     ("season", r"\b(?:(?P<dir>this|next|last|coming)\s+)?(?P<season>spring|summer|fall|autumn|winter)"
                r"(?:\s+(?P<year>(?:19|20)\d\d))?\b"),
-    ("weekday", rf"\b(?:(?P<dir>this|next|on|coming)\s+)?{_WEEKDAY}\b"),
+    ("weekday", rf"\b(?:(?P<dir>this|next|on|coming|last|past)\s+)?{_WEEKDAY}\b"),
     ("day_word", r"\b(?P<word>the\s+day\s+after\s+tomorrow|today|tonight|tomorrow)\b"),
     ("month", rf"\b(?:(?P<dir>in|this|next|last|during)\s+)?{_MONTH}(?:\s+(?P<year>(?:19|20)\d\d))?\b"),
     ("year", r"\b(?:in|during|for|of|since)\s+(?P<year>(?:19|20)\d\d)\b"),
@@ -136,6 +136,41 @@ def resolve(mention: DateMention, today: dt.date, prefer: Prefer = "future",
     except (ValueError, OverflowError):  # e.g. February 30th
         return None
     return None if span is None else DateRange(span[0], span[1], mention.text)
+
+
+STEP_BACK = {"weekday": (1, "week"), "weekend": (1, "week"), "month": (1, "year"),
+             "season": (1, "year"), "month_day": (1, "year"), "day_month": (1, "year"), "slash": (1, "year"),
+             "new_years_eve": (1, "year"), "iso": (1, "year")}
+"""How a date said about the past steps back when it resolves ahead of today ("sales on Saturday" -> the last
+Saturday); "period" and "relative_span" step by their own unit."""
+
+
+def looking_back(mention: DateMention, today: dt.date) -> tuple[DateRange, bool] | None:
+    """The range a date expression means in a question about the past (sales of completed concerts): the last
+    occurrence that has begun before today, never a range that lies wholly ahead ("next Saturday" -> the last
+    Saturday, "this summer" in March -> last summer, "next 30 days" -> the last 30 days). The flag says whether
+    the range was moved back from what the words say looking ahead. A date with a year stays as said."""
+    resolved = resolve(mention, today, prefer="past")
+    if resolved is None or mention.kind in ANCHORED_KINDS or mention.kind in YEAR_KINDS or mention.kind == "day_word":
+        return None if resolved is None else (resolved, False)
+    groups = mention.match.groupdict()
+    if groups.get("year"):
+        return resolved, False
+    span = (resolved.start, resolved.end)
+    moved = False
+    for _ in range(3):
+        if span[0] < today:
+            break
+        if mention.kind == "relative_span":
+            length = span[1] - span[0]
+            span = (today - length, today)
+        elif mention.kind == "period":
+            span = shift(span, -1, str(groups["unit"]).lower())
+        else:
+            n, unit = STEP_BACK.get(mention.kind, (1, "year"))
+            span = shift(span, -n, unit)
+        moved = True
+    return DateRange(span[0], span[1], mention.text), moved
 
 
 def parse_dates(text: str, today: dt.date, prefer: Prefer = "future",
@@ -210,6 +245,8 @@ def _resolve(mention: DateMention, today: dt.date, prefer: Prefer) -> tuple[dt.d
         return _single(today + dt.timedelta(days=days))
     if kind == "weekday":
         target = WEEKDAYS[m.group("weekday").lower()[:3]]
+        if direction in {"last", "past"}:
+            return _single(today - dt.timedelta(days=(today.weekday() - target - 1) % 7 + 1))
         ahead = (target - today.weekday()) % 7
         if direction == "next" and ahead == 0:
             ahead = 7
@@ -220,7 +257,9 @@ def _resolve(mention: DateMention, today: dt.date, prefer: Prefer) -> tuple[dt.d
             saturday = today - dt.timedelta(days=1)
         if direction == "next":
             saturday += dt.timedelta(days=7)
-        return max(saturday, today), saturday + dt.timedelta(days=1)
+        if direction in {"last", "past"}:
+            saturday -= dt.timedelta(days=7)
+        return (saturday if prefer == "past" else max(saturday, today)), saturday + dt.timedelta(days=1)
     if kind == "period":
         return _period(m.group("unit").lower(), direction, today)
     if kind == "relative_span":
@@ -340,7 +379,7 @@ def _season(name: str, direction: str, year: int | None, today: dt.date,
         return span(base - 1) if end >= today else (start, end)
     if direction == "this" or not direction:
         start, end = span(base)
-        if not direction and prefer == "future" and end < today:
+        if prefer == "future" and end < today:  # "this summer" in October: concerts next summer
             return span(base + 1)
         if not direction and prefer == "past" and start > today:
             return span(base - 1)

@@ -1,5 +1,6 @@
-"""Prices ("$60", "60 dollars", "at 75 bucks"), counts ("top 5", "five best", "3 venues") and user ids in a
-message, with their positions so that the entity matcher can leave those characters alone."""
+"""Prices ("$60", "60 dollars", "at 75 bucks"), counts ("top 5", "five best", "3 venues"), floors on the
+number of concerts ("at least 20 shows": `min_events`) and user ids in a message, with their positions so that
+the entity matcher can leave those characters alone."""
 
 from __future__ import annotations
 
@@ -26,6 +27,11 @@ COUNT_PATTERNS = tuple(re.compile(p, re.IGNORECASE) for p in (
     rf"\b(?:list|show|give|name|recommend|suggest|find)\s+(?:me\s+)?{_NUM}\b",
     rf"\b{_NUM}\s+{_THINGS}\b",
 ))
+MIN_EVENTS_PATTERN = re.compile(
+    rf"\b(?P<op>at\s+least|a\s+minimum\s+of|minimum(?:\s+of)?|min\.?|no\s+fewer\s+than|not\s+less\s+than|"
+    rf"more\s+than|over|upwards\s+of)\s+{_NUM}\s+(?:completed\s+|past\s+)?(?:concerts?|shows?|gigs?|events?)\b",
+    re.IGNORECASE)
+"""A floor on how many concerts a venue has held: "at least 20 shows", "more than 10 concerts" (11)."""
 USER_PATTERN = re.compile(r"\buser[_ -]?(?P<id>\d{1,9})\b", re.IGNORECASE)
 
 
@@ -49,6 +55,12 @@ def find_quantities(text: str) -> list[Quantity]:
 
     for m in USER_PATTERN.finditer(text):
         found.append(Quantity("user", f"user_{m.group('id')}", m.start(), m.end(), m.group(0)))
+    for m in MIN_EVENTS_PATTERN.finditer(text):
+        n_text = m.group("n").lower()
+        n = (int(n_text) if n_text.isdigit() else NUMBER_WORDS[n_text])
+        n += 1 if m.group("op").lower().split()[0] in {"more", "over", "upwards"} else 0
+        if 1 <= n <= 1000:
+            found.append(Quantity("min_events", n, m.start(), m.end(), m.group(0)))
     for pattern in PRICE_PATTERNS:
         for m in pattern.finditer(text):
             if free(*m.span("v")):

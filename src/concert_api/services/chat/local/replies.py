@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from concert_api.services.chat.local.catalog import US_STATES, Catalog
+from concert_api.services.chat.tools import read_warning
 
 MAX_LISTED = 10
 """Lines a list reply shows at most (the local assistant asks the tools for 5 unless told "top N")."""
@@ -284,14 +285,45 @@ def _prediction(params: dict[str, Any], result: dict[str, Any], labels: dict[str
         return message, [f"Ticket sales at {venue}", f"Tell me about {artist}", f"Upcoming concerts at {venue}"]
     sold = round(result["predicted_sales"])
     capacity = result["venue"]["capacity"]
+    at = result.get("predicted_at_price")
+    if at is not None and at != result["ticket_price"]:  # the model priced it elsewhere: say at which price
+        when = f"{day(result['event_date'])}, predicted at {money(at)} a ticket (you asked about " \
+               f"{money(result['ticket_price'])})"
     message = (f"{artist} at {venue} ({result['venue']['city']}) on {when}: about {plural(sold, 'ticket')} "
                f"of {plural(capacity, 'seat')} (confidence {result['confidence']:.2f}).")
     interval = result.get("prediction_interval")
     if interval:
         message += (f" Likely range {count(round(interval['low']))}-{count(round(interval['high']))} "
                     f"({100 * interval['coverage']:.0f}% interval).")
+    plain = [_caution(c)[0].upper() + _caution(c)[1:] for c in result.get("cautions") or []]
+    plain += [f"Note: {w}" for w in result.get("warnings") or [] if read_warning(w) is None]
+    if plain:
+        message += " Be careful with this one: " + " ".join(plain)
     cheaper = round(result["ticket_price"] * 0.8)
     return message, [f"What about at ${cheaper}?", f"Ticket sales at {venue}", f"Tell me about {artist}"]
+
+
+def _caution(c: dict[str, Any]) -> str:
+    """A prediction warning in plain words, from its numbers (`tools.read_warning`)."""
+    kind = c["kind"]
+    if kind == "price_above":
+        return (f"{money(c['ticket_price'])} is above the prices the model learned from for {c['venue_type']} "
+                f"({money(c['known_low'])}-{money(c['known_high'])}), so this is what it predicts at "
+                f"{money(c['predicted_at'])}; fewer tickets may sell at {money(c['ticket_price'])}.")
+    if kind == "price_below":
+        return (f"{money(c['ticket_price'])} is below the prices the model learned from for {c['venue_type']} "
+                f"({money(c['known_low'])}-{money(c['known_high'])}), so this is what it predicts at "
+                f"{money(c['predicted_at'])}; more tickets may sell at {money(c['ticket_price'])}.")
+    if kind == "unseen_venue_type":
+        return f"the model has never seen a {c['venue_type']} concert, so this is borrowed from other venue types."
+    if kind == "unusual_price":
+        return (f"the price is {c['ratio']:.2f} times the {c['whose']}'s usual price ({money(c['usual_price'])}), "
+                "further than the model has seen, so treat the number as a rough guess.")
+    if kind == "date_before":
+        return (f"the date is before the first concert the model learned from ({day(c['first_date'])}), so treat "
+                "the number as a rough guess.")
+    return (f"the date is long after the last concert the model learned from ({day(c['last_date'])}); the number "
+            "assumes nothing changes in between.")
 
 
 def _recommendations(params: dict[str, Any], result: dict[str, Any], labels: dict[str, str],
@@ -325,16 +357,22 @@ def _sales(params: dict[str, Any], result: dict[str, Any], labels: dict[str, str
     message = (f"Completed concerts{scope}: {plural(t['concerts'], 'concert')}, {plural(t['tickets_sold'], 'ticket')} "
                f"sold, {money(t['revenue'])} revenue")
     if t.get("avg_price_paid") is not None:
-        message += f", {money(t['avg_price_paid'])} average price paid"
+        message += f", {money(t['avg_price_paid'])} average price paid per ticket"
     if t.get("avg_attendance_pct") is not None:
         message += f", {t['avg_attendance_pct']:.1f}% average attendance"
     message += "."
     suggestions: list[str] = []
     breakdown = result.get("breakdown") or []
     if breakdown:
-        lines = [f"{b['rank']}. {b['name']} - {money(b['revenue'])} from {plural(b['tickets_sold'], 'ticket')} "
-                 f"({plural(b['concerts'], 'concert')})" for b in breakdown[:MAX_LISTED]]
-        message += f"\nBy {result['group_by']}:\n" + "\n".join(lines)
+        if result.get("rank_by") == "tickets":
+            lines = [f"{b['rank']}. {b['name']} - {plural(b['tickets_sold'], 'ticket')} sold "
+                     f"({plural(b['concerts'], 'concert')}, {money(b['revenue'])} revenue)"
+                     for b in breakdown[:MAX_LISTED]]
+            message += f"\nBy {result['group_by']}, ranked by tickets sold:\n" + "\n".join(lines)
+        else:
+            lines = [f"{b['rank']}. {b['name']} - {money(b['revenue'])} from {plural(b['tickets_sold'], 'ticket')} "
+                     f"({plural(b['concerts'], 'concert')})" for b in breakdown[:MAX_LISTED]]
+            message += f"\nBy {result['group_by']}, ranked by revenue:\n" + "\n".join(lines)
         if result["group_by"] == "artist":
             suggestions.append(f"Tell me about {breakdown[0]['name']}")
     if not params.get("group_by"):

@@ -12,26 +12,28 @@ from concert_api.services.chat.local.entities import Entity, Extraction
 
 Slots = dict[str, Any]
 """JSON-ready: artist (name), venue (id), venue_label, city, state, genres (list), vtype, date
-({date_from, date_to, text}), price, count, user, compare (a second artist or venue named in the same message:
-{type, value, label})."""
+({date_from, date_to, text}), price, count, user, min_events (a floor on concerts: "at least 20 shows"), compare (a
+second artist or venue named in the same message: {type, value, label}); set by the policy, artists (the last
+answer's artists, for "which of them ...") and when (a concert search's upcoming/past/any)."""
 
-SLOT_TYPES = ("artist", "venue", "city", "state", "genre", "vtype", "date", "price", "count", "user")
+SLOT_TYPES = ("artist", "venue", "city", "state", "genre", "vtype", "date", "price", "count", "user", "min_events")
 REQUIRED: dict[str, tuple[str, ...]] = {"ticket_prediction": ("artist", "venue", "date", "price"),
                                          "venue_lookup": ("venue",)}
 ACCEPTS: dict[str, frozenset[str]] = {
     "artist_lookup": frozenset({"artist", "genres", "count"}),
-    "venue_popularity": frozenset({"venue", "city", "state", "vtype", "count"}),
+    "venue_popularity": frozenset({"venue", "city", "state", "vtype", "count", "min_events"}),
     "venue_lookup": frozenset({"venue"}),
     "concert_search": frozenset({"artist", "venue", "city", "state", "genres", "price", "date", "count"}),
     "ticket_prediction": frozenset({"artist", "venue", "date", "price"}),
     "recommendations": frozenset({"genres", "city", "state", "user", "count"}),
-    "sales_query": frozenset({"artist", "venue", "city", "state", "genres", "date", "count", "group_by"}),
+    "sales_query": frozenset({"artist", "venue", "city", "state", "genres", "date", "count", "group_by",
+                              "min_events"}),
 }
 """The slots each intent's tool can use (`venue_label` goes with `venue`; `compare` with an artist or a venue
 lookup). A follow-up naming any other slot ("what about Chicago?" during a prediction, which needs a venue) is
 answered plainly, never silently dropped."""
-UNCHECKED = frozenset({"venue_label", "compare"})
-MODIFIER_TYPES = frozenset({"date", "price", "count", "vtype"})
+UNCHECKED = frozenset({"venue_label", "compare", "artists", "when", "rank_by"})
+MODIFIER_TYPES = frozenset({"date", "price", "count", "vtype", "min_events"})
 """Entities that only modify the question being discussed: a message made of them (and a `group_by`) alone, such as
 "by genre", "under $50", "next month", "top 3" or "only arenas", continues the last question."""
 DEFAULT_COUNT = 5
@@ -80,7 +82,7 @@ def _set(slots: Slots, e: Entity) -> None:
             slots["compare"] = {"type": e.type, "value": e.value, "label": e.label}
     elif e.type == "venue":
         slots["venue"], slots["venue_label"] = e.value, e.label
-    elif e.type in {"date", "price", "count", "user", "artist", "city", "state", "vtype"}:
+    elif e.type in {"date", "price", "count", "user", "artist", "city", "state", "vtype", "min_events"}:
         slots.setdefault(e.type, e.value)
 
 
@@ -165,7 +167,7 @@ def arguments_for(intent: str, slots: Slots, *, message: str, extraction: Extrac
         return _clean({"venue": slots["venue"], "compare_with": compared(slots, "venue")})
     if intent == "venue_popularity":
         return _clean({"top_n": count, "city": slots.get("city"), "state": slots.get("state"),
-                       "venue_type": slots.get("vtype")})
+                       "venue_type": slots.get("vtype"), "min_events": slots.get("min_events")})
     if intent == "artist_lookup":
         artist = slots.get("artist")
         return _clean({"artist": artist, "genre": None if artist else genre, "top_n": count,
@@ -178,7 +180,9 @@ def arguments_for(intent: str, slots: Slots, *, message: str, extraction: Extrac
             when = "any"
         elif not date and PAST_WORDS.search(message):
             when = "past"
-        return _clean({"artist": slots.get("artist"), "venue": slots.get("venue"), "city": slots.get("city"),
+        when = slots.get("when") or when
+        return _clean({"artist": slots.get("artist"), "artists": slots.get("artists") or None,
+                       "venue": slots.get("venue"), "city": slots.get("city"),
                        "state": slots.get("state"), "genre": genre, "max_price": slots.get("price"),
                        "date_from": date and date["date_from"], "date_to": date and date["date_to"],
                        "when": when, "limit": count})
@@ -197,7 +201,7 @@ def arguments_for(intent: str, slots: Slots, *, message: str, extraction: Extrac
                        "state": slots.get("state"), "genre": genre, "date_from": date and date["date_from"],
                        "date_to": date and date["date_to"],
                        "group_by": group_by(message) or slots.get("group_by"),
-                       "top_n": count})
+                       "min_concerts": slots.get("min_events"), "top_n": count})
     raise ValueError(f"no tool for intent {intent!r}")
 
 
