@@ -22,6 +22,8 @@ from concert_tools.model.packaging import CONTAINER_PYTHON, SKLEARN_FRAMEWORK_VE
 PYTHON_310 = Path(os.environ.get("CONCERT_PYTHON310", "/root/.pyenv/versions/3.10.13/bin/python"))
 CONTAINER_NUMPY = "numpy==2.1.0"
 """The numpy the scikit-learn 1.4-2 container installs (its base Dockerfile)."""
+CONTAINER_SCIPY = "scipy>=1.13,<1.15"
+"""scikit-learn's own dependency, so the container has it (model.py uses `scipy.special`)."""
 
 CONTAINER = """
 import json, socket, sys
@@ -98,7 +100,7 @@ def test_packaged_model_answers_under_the_containers_python_offline(trained_dir,
     subprocess.run([str(PYTHON_310), "-m", "venv", str(venv)], check=True, timeout=120)
     python = venv / "bin" / "python"
     pip = [str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--only-binary", ":all:"]
-    for args in ([CONTAINER_NUMPY],):  # what the container image has; the package itself installs nothing
+    for args in ([CONTAINER_NUMPY, CONTAINER_SCIPY],):  # what the image has; the package itself installs nothing
         try:
             subprocess.run(pip + args, check=True, capture_output=True, text=True, timeout=600)
         except (subprocess.CalledProcessError, subprocess.TimeoutExpired) as exc:
