@@ -12,6 +12,7 @@ from typing import Annotated, Any, Literal, get_args
 from pydantic import (
     AllowInfNan,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Discriminator,
     Field,
@@ -55,6 +56,28 @@ Count = Annotated[int, Strict()]
 Number = Annotated[float, Strict(), AllowInfNan(False)]
 """A finite JSON number: strings, booleans, NaN and Infinity are rejected."""
 Id = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")]
+
+EVENT_DATE_MIN = dt.date(1990, 1, 1)
+EVENT_DATE_MAX = dt.date(2099, 12, 31)
+"""The window of concert dates the API reasons about: the warehouse's history and any booking ahead."""
+
+
+def _iso_event_date(value: Any) -> Any:
+    """Only `YYYY-MM-DD` (or a `date` from Python callers): not a number, which pydantic would read as seconds
+    since 1970, and not a datetime; inside [`EVENT_DATE_MIN`, `EVENT_DATE_MAX`]."""
+    if isinstance(value, str) and len(value) == 10 and value[4] == "-" and value[7] == "-":
+        try:
+            value = dt.date.fromisoformat(value)
+        except ValueError:
+            raise ValueError("must be a real date written YYYY-MM-DD") from None
+    if not isinstance(value, dt.date) or isinstance(value, dt.datetime):
+        raise ValueError("must be a date written YYYY-MM-DD, e.g. 2027-06-19")
+    if not EVENT_DATE_MIN <= value <= EVENT_DATE_MAX:
+        raise ValueError(f"must be between {EVENT_DATE_MIN} and {EVENT_DATE_MAX}")
+    return value
+
+
+EventDate = Annotated[dt.date, BeforeValidator(_iso_event_date)]
 
 
 def _state_code(value: str | None) -> str | None:
@@ -169,7 +192,8 @@ class VenuePopularityResponse(ResponseModel):
 class TicketPredictionRequest(RequestModel):
     artist_id: Id = Field(description="The performing artist, e.g. artist_001.")
     venue_id: Id = Field(description="The venue, e.g. venue_001; sales never exceed its capacity.")
-    event_date: dt.date = Field(description="The concert's date, YYYY-MM-DD.")
+    event_date: EventDate = Field(description=f"The concert's date, YYYY-MM-DD, between {EVENT_DATE_MIN} and "
+                                              f"{EVENT_DATE_MAX}.")
     ticket_price: Number = Field(gt=0, le=100_000, description="The list price of a ticket, in dollars.")
 
 
@@ -303,6 +327,9 @@ class HealthResponse(ResponseModel):
     services: dict[str, str]
     backends: dict[str, str] | None = Field(None, description="The adapters in use (warehouse, predictor, ...).")
     probes: dict[str, ProbeResult] | None = Field(None, description="Present with ?deep=true.")
+    missing: list[str] | None = Field(
+        None, description="Local parts the embedded platform lacks (warehouse file, model), with the command to run."
+    )
 
 
 class ErrorResponse(ResponseModel):

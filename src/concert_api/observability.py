@@ -85,3 +85,34 @@ set_level(os.environ.get("LOG_LEVEL"))
 
 metrics = Metrics(namespace=METRICS_NAMESPACE, service=SERVICE_NAME)
 """The one metrics emitter; flushed as an EMF document at the end of each invocation."""
+
+
+class RateLimitedLog:
+    """At most one log line per `interval` seconds for each cause (e.g. one dependency outage), so an outage
+    under load writes a line every few seconds instead of one per request. The line that is written carries
+    how many were left out since the last one (`suppressed`). Thread-safe."""
+
+    def __init__(self, interval: float = 10.0, clock: Any = None) -> None:
+        import threading
+        import time
+
+        self.interval = interval
+        self._clock = clock or time.monotonic
+        self._lock = threading.Lock()
+        self._last: dict[Any, tuple[float, int]] = {}
+
+    def admit(self, cause: Any) -> int | None:
+        """None when a line for `cause` was written less than `interval` ago (this one is counted and left
+        out); else the number left out since the last line, and the caller writes its line."""
+        now = self._clock()
+        with self._lock:
+            last, suppressed = self._last.get(cause, (float("-inf"), 0))
+            if now - last < self.interval:
+                self._last[cause] = (last, suppressed + 1)
+                return None
+            self._last[cause] = (now, 0)
+            return suppressed
+
+
+outages = RateLimitedLog()
+"""The rate limit of the WARNING lines for expected dependency outages (503/504)."""

@@ -60,7 +60,19 @@ class Settings(BaseModel):
     data_dir: Path = Field(Path(".concert-data"), validation_alias="CONCERT_DATA_DIR")
     postgres_dsn: str | None = Field(None, validation_alias="CONCERT_POSTGRES_DSN")
     max_body_bytes: int = Field(64 * 1024, validation_alias="CONCERT_MAX_BODY_BYTES")
-    cors_allow_origin: str = Field("*", validation_alias="CONCERT_CORS_ALLOW_ORIGIN")
+    cors_allow_origin: str = Field(
+        "*",
+        validation_alias="CONCERT_CORS_ALLOW_ORIGIN",
+        description="Origins whose web pages may read the API's answers: `*`, or a comma-separated list (a "
+        "request's Origin is echoed when listed, else no CORS header is sent). `serve` defaults to its own "
+        "console's origins, http://127.0.0.1:PORT and http://localhost:PORT.",
+    )
+    allowed_hosts: str | None = Field(
+        None,
+        validation_alias="CONCERT_ALLOWED_HOSTS",
+        description="Host headers the local server answers (comma-separated, host or host:port; `*` for any), "
+        "against DNS rebinding. `serve` defaults to 127.0.0.1:PORT and localhost:PORT; unset elsewhere (any).",
+    )
     query_timeout_seconds: float = Field(25.0, validation_alias="CONCERT_QUERY_TIMEOUT_SECONDS")
     sessions_table: str | None = Field(
         None,

@@ -7,8 +7,8 @@ import httpx
 from concert_api import openapi
 
 
-def test_health_over_http_matches_the_handler(live_server):
-    response = httpx.get(f"{live_server}/health")
+def test_health_over_http_matches_the_handler(live_server_with_data):
+    response = httpx.get(f"{live_server_with_data}/health")
     assert response.status_code == 200
     assert response.headers["content-type"] == "application/json"
     assert response.headers["access-control-allow-origin"] == "*"
@@ -54,8 +54,8 @@ def test_non_utf8_body_reaches_the_handler_base64_encoded(live_server):
     assert "JSON" in response.json()["details"]
 
 
-def test_head_health_answers_like_get_without_a_body(live_server):
-    response = httpx.head(f"{live_server}/health")
+def test_head_health_answers_like_get_without_a_body(live_server_with_data):
+    response = httpx.head(f"{live_server_with_data}/health")
     assert response.status_code == 200 and response.content == b""
 
 

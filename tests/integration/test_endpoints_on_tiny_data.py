@@ -200,7 +200,7 @@ def test_at_most_two_concerts_per_artist(tiny_warehouse, lambda_context):
     assert max(names.count(n) for n in set(names)) <= 2
 
 
-def test_deep_health_probes_the_warehouse(tiny_warehouse, lambda_context):
+def test_deep_health_probes_the_warehouse(trained_env, lambda_context):
     body = body_of(api_lambda_handlers.health_check_handler(load_event("http_health_deep.json"), lambda_context))
     assert body["status"] == "healthy"
     assert body["probes"]["warehouse"]["status"] == "ok"

@@ -2,8 +2,9 @@
 
 Entry points (handlers, the local server, the CLI) ask it for what a service needs; the services and adapters
 below never import it. Each adapter is built once per process, on first use (a Lambda execution environment
-reuses it across invocations); local backends (DuckDB, scikit-learn, ...) are imported only when chosen, so the
-Lambda import path never loads them.
+reuses it across invocations); an adapter that holds local data in memory is built again when the warehouse
+file or the model's `current` pointer changes (one `stat` per request, see `registry`); local backends (DuckDB,
+scikit-learn, ...) are imported only when chosen, so the Lambda import path never loads them.
 
 * `warehouses`  the warehouse adapter;      * `predictors`  the ticket model and the venue forecast;
 * `assistants`  the chat backend;           * `sessions`    where the chat keeps conversations;
@@ -13,19 +14,20 @@ Lambda import path never loads them.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from typing import TYPE_CHECKING
 
 from concert_api.composition import health as _health
-from concert_api.composition.assistants import build_assistant
+from concert_api.composition.assistants import backend_name, build_assistant
 from concert_api.composition.predictors import build_ticket_predictor, build_venue_forecaster
-from concert_api.composition.registry import forget_all, once
+from concert_api.composition.registry import file_marker, forget_all, once
 from concert_api.composition.sessions import build_session_store
 from concert_api.composition.warehouses import build_warehouse
 from concert_api.settings import Settings, get_settings
 
 if TYPE_CHECKING:
     from concert_api.adapters.predictors.base import TicketPredictor, VenueForecaster
+    from concert_api.adapters.sessions.embedded import SessionStore
     from concert_api.adapters.warehouse.base import Warehouse
     from concert_api.models import TicketPredictionRequest, TicketPredictionResponse
     from concert_api.services.chat.assistant import Assistant
@@ -35,13 +37,31 @@ __all__ = [
     "assistant",
     "backends",
     "build_warehouse",
+    "model_generation",
     "probes",
     "reset",
+    "session_store",
     "ticket_predictor",
     "tool_context",
     "venue_forecaster",
     "warehouse",
+    "warehouse_generation",
 ]
+
+
+def warehouse_generation(settings: Settings) -> Hashable:
+    """A marker of the local warehouse file's version (one `stat`), or None for a remote warehouse."""
+    return file_marker(settings.duckdb_path) if settings.warehouse_backend == "duckdb" else None
+
+
+def model_generation(settings: Settings) -> Hashable:
+    """A marker of the local model's version (one `stat` of its `current` pointer), or None when a SageMaker
+    endpoint serves."""
+    if settings.sagemaker_ticket_endpoint:
+        return None
+    from concert_api.ml import artefacts  # standard library only
+
+    return file_marker(artefacts.model_root(settings.model_dir) / artefacts.CURRENT)
 
 
 def warehouse() -> Warehouse:
@@ -52,15 +72,20 @@ def warehouse() -> Warehouse:
 
 
 def ticket_predictor() -> TicketPredictor:
-    """The process-wide ticket-sales predictor (a missing model is not cached: train one and it is picked up)."""
-    adapter = once("ticket_predictor", lambda: build_ticket_predictor(get_settings()))
+    """The process-wide ticket-sales predictor, loaded again when `model train` points `current` at a new
+    version (a missing model is not cached: train one and it is picked up)."""
+    settings = get_settings()
+    adapter = once("ticket_predictor", lambda: build_ticket_predictor(settings), key=model_generation(settings))
     assert adapter is not None
     return adapter
 
 
 def venue_forecaster() -> VenueForecaster | None:
-    """The process-wide venue forecaster, or None when no venue model is available (not cached)."""
-    return once("venue_forecaster", lambda: build_venue_forecaster(get_settings(), ticket_predictor))
+    """The process-wide venue forecaster, or None when no venue model is available (not cached); built again
+    with the model (its forecasts are also keyed on the warehouse's version, see `ScheduledConcertForecaster`)."""
+    settings = get_settings()
+    return once("venue_forecaster", lambda: build_venue_forecaster(settings, ticket_predictor),
+                key=model_generation(settings))
 
 
 def predict_ticket_sales(request: TicketPredictionRequest) -> TicketPredictionResponse:
@@ -78,15 +103,25 @@ def tool_context(today: dt.date) -> ToolContext:
 
 
 def assistant() -> Assistant:
-    """The process-wide chat assistant: Bedrock Agent, Bedrock Converse or the local one."""
+    """The process-wide chat assistant: Bedrock Agent, Bedrock Converse or the local one. The local one (whose
+    catalog of names comes from the warehouse) is built again when the local warehouse file changes; the
+    conversations outlive it (the session store is its own adapter)."""
+    settings = get_settings()
 
     def build() -> Assistant:
-        return build_assistant(get_settings(), warehouse=warehouse, tool_context=tool_context,
-                               sessions=lambda: build_session_store(get_settings()))
+        return build_assistant(settings, warehouse=warehouse, tool_context=tool_context, sessions=session_store)
 
-    adapter = once("assistant", build)
+    key = warehouse_generation(settings) if backend_name(settings) == "local" else None
+    adapter = once("assistant", build, key=key)
     assert adapter is not None
     return adapter
+
+
+def session_store() -> SessionStore:
+    """The process-wide chat session store (a SQLite file in the data dir, else memory)."""
+    store = once("sessions", lambda: build_session_store(get_settings()))
+    assert store is not None
+    return store
 
 
 def backends(settings: Settings) -> dict[str, str]:

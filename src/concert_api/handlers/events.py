@@ -39,8 +39,11 @@ class ApiRequest:
         if not self.body.strip():
             return {}
         try:
-            value = json.loads(self.body)
-        except (ValueError, RecursionError) as exc:  # JSONDecodeError, bad UTF-8, huge integers, deep nesting
+            value = json.loads(self.body, parse_int=_bounded_int, parse_float=_finite_float,
+                               parse_constant=_no_constant)
+        except _NumberOutOfRange as exc:
+            raise BadRequest(f"Request body has a number out of range: {exc}") from None
+        except (ValueError, RecursionError) as exc:  # JSONDecodeError, bad UTF-8, deep nesting
             reason = "it is nested too deeply" if isinstance(exc, RecursionError) else str(exc)
             raise BadRequest(f"Request body is not valid JSON: {reason}") from None
         if not isinstance(value, dict):
@@ -53,6 +56,32 @@ class ApiRequest:
             return model.model_validate(self.json_body())
         except ValidationError as exc:
             raise BadRequest(describe_validation_error(exc, UNION_TAGS)) from None
+
+
+MAX_NUMBER_DIGITS = 20
+"""Digits a JSON integer may have: every count and id in the API fits far inside; more is a mistake or an attack
+(and Python would otherwise answer a 4,300-digit number with a hint about its own interpreter settings)."""
+
+
+class _NumberOutOfRange(ValueError):
+    """A JSON number the API refuses before validation: too many digits, infinite, or NaN."""
+
+
+def _bounded_int(text: str) -> int:
+    if len(text.lstrip("-")) > MAX_NUMBER_DIGITS:
+        raise _NumberOutOfRange(f"an integer has {len(text.lstrip('-')):,} digits; at most {MAX_NUMBER_DIGITS}")
+    return int(text)
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if value in (float("inf"), float("-inf")):
+        raise _NumberOutOfRange(f"{text[:20]}{'...' if len(text) > 20 else ''} is beyond a double's range")
+    return value
+
+
+def _no_constant(text: str) -> float:
+    raise _NumberOutOfRange(f"{text} is not a JSON number")
 
 
 def parse_event(event: Any, *, default_method: str, default_path: str, max_body_bytes: int) -> ApiRequest:
@@ -114,13 +143,32 @@ def _decode_body(raw: str, is_base64: bool) -> bytes:
         raise BadRequest("The body is marked base64-encoded but is not valid base64.") from None
 
 
-def cors_headers(allow_origin: str, methods: str) -> dict[str, str]:
-    """The CORS headers every response carries."""
-    return {
-        "Access-Control-Allow-Origin": allow_origin,
+def cors_headers(allow_origin: str, methods: str, origin: str | None = None) -> dict[str, str]:
+    """The CORS headers every response carries. `allow_origin` is `*` or a comma-separated list of origins: the
+    request's `origin` is allowed (echoed) when listed; otherwise no `Access-Control-Allow-Origin` is sent, so a
+    browser keeps other sites' pages from reading the answer."""
+    allowed = {o.strip().rstrip("/") for o in allow_origin.split(",") if o.strip()}
+    headers = {
         "Access-Control-Allow-Methods": f"{methods},OPTIONS",
         "Access-Control-Allow-Headers": "Content-Type,Authorization,X-Api-Key,X-Amz-Date,X-Amz-Security-Token",
     }
+    if "*" in allowed:
+        return {"Access-Control-Allow-Origin": "*", **headers}
+    headers["Vary"] = "Origin"
+    if origin and origin.rstrip("/") in allowed:
+        headers["Access-Control-Allow-Origin"] = origin
+    return headers
+
+
+def request_origin(event: Any) -> str | None:
+    """The `Origin` header of an API Gateway event (any case), or None; never fails on a malformed event."""
+    headers = event.get("headers") if isinstance(event, dict) else None
+    if not isinstance(headers, dict):
+        return None
+    for key, value in headers.items():
+        if isinstance(key, str) and key.lower() == "origin" and isinstance(value, str):
+            return value
+    return None
 
 
 def proxy_response(status: int, body: Any, headers: dict[str, str]) -> dict[str, Any]:

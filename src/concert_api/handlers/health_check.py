@@ -13,9 +13,10 @@ from concert_api.settings import get_settings
 
 @api_endpoint(name="health-check", method="GET", path="/health", event="Health check handler invoked")
 def health_check_handler(request: ApiRequest) -> tuple[int, BaseModel]:
-    """Report configuration; with `?deep=true`, probe each configured backend. 503 when unhealthy."""
+    """Report configuration; with `?deep=true`, probe each configured backend. 503 when unhealthy or when a
+    local part (warehouse file, model) is missing."""
     settings = get_settings()
     deep = request.query.get("deep", "").lower() in {"1", "true", "yes"}
     probes = composition.probes(settings) if deep else None
     report = health_check.check(settings, composition.backends(settings), probes)
-    return (503 if report.status == "unhealthy" else 200), report
+    return health_check.status_code(report), report

@@ -4,11 +4,18 @@ It does for every endpoint what an entry point must do and nothing more: parse t
 preflights, 405 and 413, bound the request by one deadline (`deadline.request_seconds`: the Lambda's time
 left, API Gateway's integration limit and the configured timeout, whichever ends first), log and count the call, map
 exceptions to the one error format, and serialise the response model.
+
+Logging. The request's keys (request id, function name, ...) are Powertools' thread-safe keys (a context
+variable), so the local server's worker threads never lend each other theirs. An unexpected failure is one
+ERROR line with its traceback; an expected outage of a dependency (a 503 or 504: not configured, no warehouse,
+throttled, timed out) is a WARNING without a traceback, at most one per cause every few seconds
+(`observability.outages`), so an outage under load does not flood the log.
 """
 
 from __future__ import annotations
 
 import functools
+import threading
 import time
 import uuid
 from collections.abc import Callable
@@ -19,8 +26,8 @@ from pydantic import BaseModel
 
 from concert_api.deadline import deadline, request_seconds
 from concert_api.errors import ApiError, DependencyError, MethodNotAllowed, error_response
-from concert_api.handlers.events import ApiRequest, cors_headers, parse_event, proxy_response
-from concert_api.observability import logger, metrics, set_level
+from concert_api.handlers.events import ApiRequest, cors_headers, parse_event, proxy_response, request_origin
+from concert_api.observability import logger, metrics, outages, set_level
 from concert_api.settings import get_settings
 from concert_api.tracing import traced
 
@@ -28,6 +35,7 @@ LambdaHandler = Callable[[dict[str, Any], Any], dict[str, Any]]
 Endpoint = Callable[[ApiRequest], BaseModel | tuple[int, BaseModel]]
 
 _cold_start = True
+_metrics_lock = threading.Lock()  # Powertools' Metrics object is one per process: one request's set at a time
 
 
 def api_endpoint(*, name: str, method: str, path: str, event: str) -> Callable[[Endpoint], LambdaHandler]:
@@ -56,18 +64,20 @@ def _handle(
     if cold_start:
         set_level(settings.log_level)  # LOG_LEVEL from the environment or .env
     request_id = _request_id(context)
-    logger.append_keys(
+    logger.thread_safe_clear_keys()
+    logger.thread_safe_append_keys(
         request_id=request_id,
         cold_start=cold_start,
         function_name=getattr(context, "function_name", None) or f"concert-api-{name}",
         api_request_id=None,
     )
-    cors = cors_headers(settings.cors_allow_origin, method)
+    cors = cors_headers(settings.cors_allow_origin, method, request_origin(event))
     status, body, headers = 200, None, dict(cors)
     logger.info(log_event)
     try:
         request = parse_event(event, default_method=method, default_path=path, max_body_bytes=settings.max_body_bytes)
-        logger.append_keys(api_request_id=request.request_id)  # API Gateway's id, to follow a request across logs
+        # API Gateway's id, to follow a request across logs
+        logger.thread_safe_append_keys(api_request_id=request.request_id)
         logger.debug(
             "Request",
             extra={
@@ -92,19 +102,7 @@ def _handle(
     except Exception as exc:  # the one place every exception becomes a response
         status, body, extra = error_response(exc)
         headers.update(extra)
-        if isinstance(exc, DependencyError) or not isinstance(exc, ApiError):
-            logger.exception(
-                "Request failed",
-                extra={
-                    "status": status,
-                    "internal": getattr(exc, "internal", None),
-                    "statement_id": getattr(exc, "statement_id", None),
-                },
-            )
-        elif status >= 500:
-            logger.warning("Request not served", extra={"status": status, "details": body["details"]})
-        else:
-            logger.info("Request rejected", extra={"status": status, "details": body["details"]})
+        _log_failure(exc, status, body["details"])
     elapsed_ms = (time.perf_counter() - started) * 1000
     _record_metrics(name, status, elapsed_ms, cold_start)
     logger.debug(
@@ -118,6 +116,24 @@ def _handle(
     return proxy_response(status, body, headers)
 
 
+def _log_failure(exc: Exception, status: int, details: str) -> None:
+    """One line per failed request, at the level its cause deserves (see the module's docstring)."""
+    if status in (503, 504) and isinstance(exc, ApiError):
+        suppressed = outages.admit((type(exc).__name__, status))
+        if suppressed is not None:
+            logger.warning("Dependency unavailable", extra={
+                "status": status, "error": type(exc).__name__, "details": details,
+                "internal": getattr(exc, "internal", None), "suppressed": suppressed})  # fmt: skip
+    elif isinstance(exc, DependencyError) or not isinstance(exc, ApiError):
+        logger.exception("Request failed", extra={
+            "status": status, "internal": getattr(exc, "internal", None),
+            "statement_id": getattr(exc, "statement_id", None)})  # fmt: skip
+    elif status >= 500:
+        logger.warning("Request not served", extra={"status": status, "details": details})
+    else:
+        logger.info("Request rejected", extra={"status": status, "details": details})
+
+
 def _request_id(context: Any) -> str:
     for attribute in ("aws_request_id", "request_id"):
         value = getattr(context, attribute, None)
@@ -127,6 +143,11 @@ def _request_id(context: Any) -> str:
 
 
 def _record_metrics(name: str, status: int, elapsed_ms: float, cold_start: bool) -> None:
+    with _metrics_lock:
+        _record_metrics_locked(name, status, elapsed_ms, cold_start)
+
+
+def _record_metrics_locked(name: str, status: int, elapsed_ms: float, cold_start: bool) -> None:
     metrics.add_dimension(name="function", value=name)
     metrics.add_metric(name="Requests", unit=MetricUnit.Count, value=1)
     metrics.add_metric(name="Latency", unit=MetricUnit.Milliseconds, value=round(elapsed_ms, 3))

@@ -22,6 +22,7 @@ from starlette.staticfiles import StaticFiles
 from concert_api.errors import error_body
 from concert_api.routes import ROUTES, Route, load_handler
 from concert_api.server.lambda_bridge import LocalContext, response_body, rest_event
+from concert_api.settings import get_settings
 
 MAX_PAYLOAD_BYTES = 10 * 1024 * 1024
 """API Gateway's own payload limit; the handlers enforce the API's smaller one."""
@@ -89,9 +90,43 @@ async def not_found(request: Request, _: Exception) -> Response:
     return JSONResponse(error_body("Not found", f"No route for {request.url.path}; the API serves {paths}."), 404)
 
 
+def allowed_methods(request: Request) -> list[str]:
+    """The methods the route table serves at the request's path: an API route's method (and OPTIONS, HEAD with
+    GET), else those of the page or document mounted there."""
+    path = request.url.path
+    api = [r for r in ROUTES if r.path == path]
+    if api:
+        methods = [api[0].method, *(["HEAD"] if api[0].method == "GET" else []), "OPTIONS"]
+        return methods
+    for mounted in request.app.routes:
+        if getattr(mounted, "path", None) == path and getattr(mounted, "methods", None):
+            return sorted(mounted.methods)
+    return ["GET"]
+
+
 async def method_not_allowed(request: Request, _: Exception) -> Response:
-    details = f"{request.url.path} accepts GET; got {request.method}."
-    return JSONResponse(error_body("Method not allowed", details), 405, headers={"Allow": "GET"})
+    methods = allowed_methods(request)
+    details = f"{request.url.path} accepts {', '.join(methods)}; got {request.method}."
+    return JSONResponse(error_body("Method not allowed", details), 405, headers={"Allow": ",".join(methods)})
+
+
+class AllowedHosts:
+    """ASGI middleware: answer only requests whose Host header is listed (CONCERT_ALLOWED_HOSTS), so a web page
+    on another name that resolves to 127.0.0.1 (DNS rebinding) cannot use the local API. Others get a 400 in
+    the error format."""
+
+    def __init__(self, app: Any, hosts: list[str]) -> None:
+        self.app = app
+        self.hosts = {h.strip().lower() for h in hosts if h.strip()}
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "http" and "*" not in self.hosts:
+            host = dict(scope.get("headers") or []).get(b"host", b"").decode("latin-1").lower()
+            if host not in self.hosts and host.rsplit(":", 1)[0] not in self.hosts:
+                details = f"Host {host or '(none)'} is not served; allowed: {', '.join(sorted(self.hosts))}."
+                await JSONResponse(error_body("Invalid host", details), 400)(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
 
 
 def create_app() -> Starlette:
@@ -103,7 +138,11 @@ def create_app() -> Starlette:
         StarletteRoute("/", console, methods=["GET", "HEAD"]),
         Mount("/console", StaticFiles(packages=[("concert_api.server", "console")]), name="console"),
     ]
-    return Starlette(routes=routes, exception_handlers={404: not_found, 405: method_not_allowed})
+    app = Starlette(routes=routes, exception_handlers={404: not_found, 405: method_not_allowed})
+    hosts = get_settings().allowed_hosts
+    if hosts:
+        app.add_middleware(AllowedHosts, hosts=hosts.split(","))
+    return app
 
 
 def describe(host: str, port: int) -> str:

@@ -1,9 +1,12 @@
 """Health of the API and of the services behind it.
 
-A shallow check reports configuration only (cheap, safe for load balancers to poll). `deep=True` probes each
-configured backend, with its latency: the warehouse with a trivial query, the others through the probes that
-their adapters register. Status: `unhealthy` when the warehouse fails (every data endpoint needs it),
-`degraded` when another configured service fails, `healthy` otherwise.
+A shallow check reports configuration, and whether the local platform's files exist (one `stat` each: cheap,
+safe for load balancers to poll): on the embedded DuckDB backend, a missing warehouse file or an untrained local
+model (with no SageMaker endpoint) makes it `degraded`, answered with 503 and `missing` saying what to run.
+`deep=True` also probes each configured backend, with its latency: the warehouse with a trivial query, the others
+through the probes that their adapters register. Status: `unhealthy` when the warehouse fails (every data
+endpoint needs it), `degraded` when another configured service fails or a local file is missing, `healthy`
+otherwise. `status_code` gives the HTTP status: 503 when unhealthy or when something is missing.
 """
 
 from __future__ import annotations
@@ -44,7 +47,8 @@ def configured_services(settings: Settings) -> dict[str, str]:
 def check(settings: Settings, backends: Mapping[str, str], probes: Mapping[str, Probe] | None = None) -> HealthResponse:
     """Report configuration, and run `probes` (name -> probe) when given: the `?deep=true` check."""
     results: dict[str, ProbeResult] | None = None
-    status = "healthy"
+    missing = missing_local_parts(settings, backends)
+    status = "degraded" if missing else "healthy"
     if probes is not None:
         results = run_probes(probes, remaining_seconds(PROBE_BUDGET_SECONDS))
         failed = {name for name, result in results.items() if result.status == "error"}
@@ -59,7 +63,27 @@ def check(settings: Settings, backends: Mapping[str, str], probes: Mapping[str, 
         services=configured_services(settings),
         backends=dict(backends),
         probes=results,
+        missing=missing or None,
     )
+
+
+def missing_local_parts(settings: Settings, backends: Mapping[str, str]) -> list[str]:
+    """What the embedded platform needs and does not have yet, each with the command that makes it: the DuckDB
+    file, and the local model when no SageMaker endpoint serves predictions. Empty on AWS backends."""
+    if backends.get("warehouse") != "duckdb":
+        return []
+    missing = []
+    if not settings.duckdb_path.is_file():
+        missing.append("warehouse: no local warehouse file; run `concert-api data generate`")
+    if backends.get("predictor") == "not_configured":
+        missing.append("predictor: no ticket-sales model trained; run `concert-api model train`")
+    return missing
+
+
+def status_code(report: HealthResponse) -> int:
+    """The HTTP status of a health report: 503 when unhealthy or when a local part is missing (so a load
+    balancer or `curl --fail` notices), else 200."""
+    return 503 if report.status == "unhealthy" or report.missing else 200
 
 
 def run_probes(probes: Mapping[str, Probe], budget_seconds: float) -> dict[str, ProbeResult]:

@@ -18,6 +18,8 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from concert_api.settings import get_settings
+from concert_tools.cli.failures import os_error_message, require_writable
+from concert_tools.cli.locking import data_dir_lock, lock_timeout_option
 
 if TYPE_CHECKING:
     from concert_tools.data.loader import LoadResult
@@ -89,12 +91,14 @@ def data() -> None:
     show_default=True,
     help="Load the files into the DuckDB warehouse after writing them.",
 )
+@lock_timeout_option
 def generate(scale: str, seed: int, as_of: dt.datetime | None, out_dir: Path | None, db_path: Path | None,
-             load: bool) -> None:  # fmt: skip
+             load: bool, lock_timeout: float) -> None:  # fmt: skip
     """Generate a realistic, deterministic concert data set as Parquet, then load it into the warehouse.
 
     Also writes expected_demand.parquet (each concert's noise-free demand, the noise floor for the ticket
-    model; never loaded) and generation.json. See docs/data.md for every parameter."""
+    model; never loaded) and generation.json. See docs/data.md for every parameter. Holds the data dir's lock
+    (one writer at a time; see --lock-timeout)."""
     from concert_tools.data.generator import generate as run_generate
 
     db_option = _db_args(db_path)
@@ -102,12 +106,17 @@ def generate(scale: str, seed: int, as_of: dt.datetime | None, out_dir: Path | N
     db_path = db_path or _default_db()
     day = as_of.date() if as_of else dt.date.today()
     started = time.perf_counter()
-    with _progress(total=7 + (4 if load else 0)) as advance:
+    with data_dir_lock(db_path.parent, "concert-api data generate", lock_timeout), \
+            _progress(total=7 + (4 if load else 0)) as advance:  # fmt: skip
+        require_writable(out_dir, "the generated files")
+        if load:
+            require_writable(db_path.parent, "the warehouse")
         try:
             files = run_generate(scale, seed, out_dir, as_of=day, progress=advance(0))
         except OSError as exc:
             raise click.ClickException(
-                f"Cannot write to {out_dir}: {exc}. Choose another directory with --out."
+                f"Cannot write the generated files to {out_dir}: {os_error_message(exc)}. Free space, or choose "
+                "another directory with --out; the files already there are unchanged."
             ) from None
         result = _load(out_dir, db_path, advance(7), db_option) if load else None
     elapsed = time.perf_counter() - started
@@ -125,19 +134,21 @@ def generate(scale: str, seed: int, as_of: dt.datetime | None, out_dir: Path | N
 @data.command()
 @click.argument("directory", type=click.Path(path_type=Path))
 @_db_option
+@lock_timeout_option
 @click.option("--warehouse", type=click.Choice(["duckdb", "redshift-data"]), default="duckdb", show_default=True,
               help="Where to load: the local DuckDB file, or Redshift (REDSHIFT_* settings) by COPY from S3.")
 @click.option("--stage", default=None, metavar="s3://BUCKET/PREFIX",
               help="redshift-data: where the Parquet files are staged for COPY (deleted after the load).")
 @click.option("--iam-role", "iam_role", envvar="REDSHIFT_COPY_ROLE_ARN", default=None, metavar="ARN",
               help="redshift-data: the role Redshift assumes to read the stage (env REDSHIFT_COPY_ROLE_ARN).")
-def load(directory: Path, db_path: Path | None, warehouse: str, stage: str | None, iam_role: str | None) -> None:
+def load(directory: Path, db_path: Path | None, lock_timeout: float, warehouse: str, stage: str | None,
+         iam_role: str | None) -> None:  # fmt: skip
     """Load your own files from DIRECTORY into the warehouse, replacing what it holds: all tables or nothing.
 
     One file per table, named <table>.csv or <table>.parquet, with a header row of the schema's column
     names: artists, venues, concerts (required); cities, ticket_sales, users, attendance (optional).
     Every row is checked first (types, keys, ranges, references); if any is bad, the problems are listed
-    and the warehouse is left exactly as it was.
+    and the warehouse is left exactly as it was. Holds the data dir's lock (see --lock-timeout).
 
     \b
     At scale, into Redshift (docs/warehouse.md, "Bulk loading Redshift"):
@@ -151,7 +162,8 @@ def load(directory: Path, db_path: Path | None, warehouse: str, stage: str | Non
     if warehouse == "redshift-data":
         _load_redshift(directory, stage, iam_role)
         return
-    with _progress(total=4) as advance:
+    with data_dir_lock(db_path.parent, "concert-api data load", lock_timeout), _progress(total=4) as advance:
+        require_writable(db_path.parent, "the warehouse")
         result = _load(directory, db_path, advance(0), db_option)
     for warning in result.warnings:
         err.print(f"[yellow]warning:[/] {escape(warning)}", soft_wrap=True)
@@ -287,7 +299,11 @@ def _load(
         _print_rejection(rejected.report, directory, db_option=db_option)
         raise SystemExit(1) from None
     except WarehouseError as exc:
-        raise click.ClickException(f"{exc.details} (warehouse: {db_path})") from None
+        cause = str(getattr(exc, "internal", "") or "").splitlines()
+        because = f" Cause: {cause[0].removeprefix(f'{db_path}: ')}" if cause else ""
+        step = "" if "writable" in exc.details else (
+            f" Check that {db_path.parent} is writable and has free space, then run the command again.")
+        raise click.ClickException(f"{exc.details}{because} (warehouse: {db_path}).{step}") from None
     finally:
         warehouse.close()
 

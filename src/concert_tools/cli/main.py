@@ -50,6 +50,7 @@ def serve(host: str, port: int, workers: int, metrics: bool, log_level: str | No
     from concert_api.server.app import describe
 
     _prepare_environment(metrics=metrics, log_level=log_level)
+    _default_to_own_origin(host, port)
     _check_port_free(host, port)
     click.echo(describe(host, port))
     uvicorn.run(
@@ -155,6 +156,21 @@ def _check_port_free(host: str, port: int) -> None:
             ) from None
 
 
+def _default_to_own_origin(host: str, port: int) -> None:
+    """Unless configured (environment or .env), the server answers only its own console: CORS for
+    http://127.0.0.1:PORT and http://localhost:PORT (and --host's own name), and those Host headers, so no other
+    web page a user visits can read the answers. CONCERT_CORS_ALLOW_ORIGIN / CONCERT_ALLOWED_HOSTS widen it."""
+    from concert_api.settings import get_settings
+
+    names = ["127.0.0.1", "localhost"] + ([host] if host not in ("127.0.0.1", "localhost", "0.0.0.0", "::") else [])
+    configured = get_settings().model_fields_set
+    if "cors_allow_origin" not in configured:
+        os.environ["CONCERT_CORS_ALLOW_ORIGIN"] = ",".join(f"http://{name}:{port}" for name in names)
+    if "allowed_hosts" not in configured:
+        os.environ["CONCERT_ALLOWED_HOSTS"] = ",".join(f"{name}:{port}" for name in names)
+    get_settings.cache_clear()
+
+
 def _prepare_environment(*, metrics: bool, log_level: str | None) -> None:
     """Settings for the handlers run in this process, before their modules are imported."""
     if not metrics:
@@ -189,9 +205,28 @@ _mount_optional_groups()
 
 
 def main() -> None:
-    """Entry point of the `concert-api` console script."""
+    """Entry point of the `concert-api` console script. A failure no command foresaw still ends in one line
+    naming the cause and what to do (the traceback with CONCERT_DEBUG=1), never in a traceback."""
     os.environ.setdefault("CONCERT_LOG_STREAM", "stderr")
-    cli(prog_name="concert-api")
+    try:
+        code = cli(prog_name="concert-api", standalone_mode=False)  # an exit code when a command calls ctx.exit
+    except click.exceptions.Abort:
+        click.echo("Aborted.", err=True)
+        sys.exit(130)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except Exception as exc:
+        if os.environ.get("CONCERT_DEBUG"):
+            raise
+        from concert_tools.cli.failures import os_error_message
+
+        cause = os_error_message(exc) if isinstance(exc, OSError) else f"{type(exc).__name__}: {exc}"
+        click.echo(f"Error: {cause}. Check the path and free space if a file is named; run again with "
+                   "CONCERT_DEBUG=1 to see where it failed, and report it if it persists.", err=True)  # fmt: skip
+        sys.exit(1)
+    if isinstance(code, int) and code:
+        sys.exit(code)
 
 
 if __name__ == "__main__":

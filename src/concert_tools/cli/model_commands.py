@@ -12,6 +12,8 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from concert_api.settings import get_settings
+from concert_tools.cli.failures import os_error_message, require_writable
+from concert_tools.cli.locking import data_dir_lock, lock_timeout_option
 
 out = Console(soft_wrap=True)
 err = Console(stderr=True)
@@ -67,16 +69,24 @@ def model() -> None:
 @model.command()
 @_data_dir_option
 @click.option("--no-current", is_flag=True, help="Save the new version without making it the one served.")
-def train(data_dir: Path | None, no_current: bool) -> None:
+@lock_timeout_option
+def train(data_dir: Path | None, no_current: bool, lock_timeout: float) -> None:
     """Train on every completed concert in the warehouse, with a time-based hold-out, and save a new version.
 
     The oldest 70% of concerts fit the trees, the next 15% calibrate the 80% interval, the latest 15% are the
-    hold-out whose figures go into the version's metadata.json."""
+    hold-out whose figures go into the version's metadata.json. Holds the data dir's lock (see --lock-timeout)."""
+    data_dir, model_dir = _dirs(data_dir)
+    with data_dir_lock(data_dir, "concert-api model train", lock_timeout):
+        _train(data_dir, model_dir, no_current)
+
+
+def _train(data_dir: Path, model_dir: Path, no_current: bool) -> None:
     from concert_api.adapters.warehouse.base import WarehouseError
+    from concert_api.ml import artefacts
     from concert_tools.model import training
 
-    data_dir, model_dir = _dirs(data_dir)
     warehouse = _open_warehouse(data_dir)
+    require_writable(artefacts.model_root(model_dir), "the model")  # before training, not after
     generated = data_dir / "generated"
     snapshot = _read_json(generated / "generation.json")
     expected = generated / "expected_demand.parquet"
@@ -99,7 +109,13 @@ def train(data_dir: Path | None, no_current: bool) -> None:
         raise click.ClickException(exc.details or str(exc)) from None
     finally:
         warehouse.close()
-    directory = training.save(result, model_dir, make_current=not no_current)
+    try:
+        directory = training.save(result, model_dir, make_current=not no_current)
+    except OSError as exc:
+        raise click.ClickException(
+            f"Saving the model failed: {os_error_message(exc)}. Free space or make {model_dir} writable, then train "
+            "again; the model served is unchanged."
+        ) from None
     m = result.metadata["metrics"]
     out.print(f"Trained [bold]{result.model.version}[/] in {result.metadata['timings_seconds']['total']:.1f} s "
               f"on {result.metadata['rows']['train']:,} concerts -> {directory}")  # fmt: skip

@@ -9,9 +9,13 @@ generated). Loading is `concert_tools.data.loader.load_directory`'s job.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
-from collections.abc import Callable
+import os
+import secrets
+import shutil
+from collections.abc import Callable, Iterator
 from dataclasses import asdict
 from pathlib import Path
 
@@ -72,7 +76,8 @@ def generate(
 
     `as_of` splits the history (completed and cancelled concerts before it) from the future (scheduled
     concerts on or after it). The output is deterministic for (scale, seed, as_of) only: `as_of` defaults to
-    today, so two runs on different days differ unless it is given."""
+    today, so two runs on different days differ unless it is given. The files are written in a private
+    directory inside `out_dir` and renamed into place once complete (see `_staging`)."""
     spec = get_scale(scale) if isinstance(scale, str) else scale
     as_of = as_of or dt.date.today()
     out_dir = Path(out_dir)
@@ -95,21 +100,37 @@ def generate(
     attendance = _attendance(spec, users, concerts, venues, artists, cities, streams[5])
     report(_STEPS[6], 6, len(_STEPS))
 
-    files = _write(out_dir, cities, artists, venues, concerts, users, attendance)
-    counts = {name: pq.read_metadata(path).num_rows for name, path in files.items()}
-    metadata = {
-        "generator_version": GENERATOR_VERSION,
-        "scale": spec.name,
-        "seed": seed,
-        "as_of": as_of.isoformat(),
-        "counts": counts,
-        "scale_parameters": asdict(spec),
-        "noise_sigma": demand.NOISE_SIGMA,
-        "sold_out_share": float(np.mean(concerts["sold_out"][concerts["completed"]])),
-    }
-    (out_dir / METADATA_FILE).write_text(json.dumps(metadata, indent=2) + "\n")
+    with _staging(out_dir) as staging:
+        files = _write(staging, cities, artists, venues, concerts, users, attendance)
+        counts = {name: pq.read_metadata(path).num_rows for name, path in files.items()}
+        metadata = {
+            "generator_version": GENERATOR_VERSION,
+            "scale": spec.name,
+            "seed": seed,
+            "as_of": as_of.isoformat(),
+            "counts": counts,
+            "scale_parameters": asdict(spec),
+            "noise_sigma": demand.NOISE_SIGMA,
+            "sold_out_share": float(np.mean(concerts["sold_out"][concerts["completed"]])),
+        }
+        (staging / METADATA_FILE).write_text(json.dumps(metadata, indent=2) + "\n")
     report("done", len(_STEPS), len(_STEPS))
-    return files
+    return {name: out_dir / path.name for name, path in files.items()}
+
+
+@contextlib.contextmanager
+def _staging(out_dir: Path) -> Iterator[Path]:
+    """A private directory inside `out_dir` to write into; on success each file is renamed over its namesake in
+    `out_dir` (atomic per file, so no reader ever sees a half-written Parquet file), on failure it is removed
+    and `out_dir` is left as it was."""
+    staging = out_dir / f".staging-{os.getpid()}-{secrets.token_hex(4)}"
+    staging.mkdir()
+    try:
+        yield staging
+        for path in sorted(staging.iterdir(), key=lambda p: p.name == METADATA_FILE):  # generation.json last
+            os.replace(path, out_dir / path.name)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
 
 
 def _scale_key(spec: Scale) -> int:

@@ -96,7 +96,8 @@ class ValidationReport:
             return f"{sum(self.row_counts.values()):,} rows in {len(self.files)} files passed every check."
         shown = len(self.issues)
         more = f" (the first {shown} are listed)" if shown < self.total_issues else ""
-        return f"{self.total_issues:,} problems found in {self.directory}{more}; nothing was loaded."
+        noun = "problem" if self.total_issues == 1 else "problems"
+        return f"{self.total_issues:,} {noun} found in {self.directory}{more}; nothing was loaded."
 
     def __str__(self) -> str:
         return "\n".join(
@@ -186,6 +187,12 @@ class StagedFiles:
             return False
 
     def _stage_file(self, spec: schema.Table, path: Path) -> bool:
+        if not path.name.endswith(".parquet"):
+            shape = _csv_shape_issues(path, spec)
+            if shape:
+                for issue in shape:
+                    self.report.add(issue)
+                return False
         reader = (
             f"read_parquet({sql_literal(str(path))})"
             if path.name.endswith(".parquet")
@@ -210,7 +217,12 @@ class StagedFiles:
             selects.append(f"{raw} AS raw_{col.name}")
             selects.append(f"{_typed(raw, col.type)} AS {col.name}")
         self.con.execute(f"CREATE TABLE typed_{spec.name} AS SELECT {', '.join(selects)} FROM raw_{spec.name}")
-        self.report.row_counts[spec.name] = self.count(f"typed_{spec.name}")
+        rows = self.report.row_counts[spec.name] = self.count(f"typed_{spec.name}")
+        if rows == 0 and spec.name in REQUIRED_TABLES:
+            self.report.add(ValidationIssue(path.name, None, None,
+                                            f"has a header but no rows: the {spec.name} table cannot be empty"))
+            self.con.execute(f"DROP TABLE typed_{spec.name}")
+            return False
         return True
 
     def _empty(self, spec: schema.Table) -> None:
@@ -241,8 +253,11 @@ class StagedFiles:
         return self.report
 
     def _checkable_parents(self) -> set[str]:
-        """Tables whose keys can be trusted: staged from a file, or absent (then empty); not unreadable."""
-        return {t.name for t in schema.LOADED_TABLES if t.name in self.present or t.name not in self.report.files}
+        """Tables whose keys can be trusted: staged from a file, or optional and absent (then empty); not
+        unreadable, and not a required table that is missing or empty (its problem is reported once, not as
+        every row that refers to it)."""
+        return {t.name for t in schema.LOADED_TABLES if t.name in self.present
+                or (t.name not in self.report.files and t.name not in REQUIRED_TABLES)}
 
     def _collect(self, file: str, check: Check) -> None:
         query = f"SELECT COUNT(*) OVER () AS _n, * FROM ({check.sql}) ORDER BY 2 LIMIT {SAMPLES_PER_CHECK}"
@@ -391,6 +406,41 @@ def validate_directory(directory: Path) -> ValidationReport:
     """Check every table file in `directory` against the schema; the report lists what blocks a load."""
     with StagedFiles(Path(directory)) as staged:
         return staged.validate()
+
+
+def _csv_shape_issues(path: Path, spec: schema.Table) -> list[ValidationIssue]:
+    """What makes a CSV file unreadable as a table, said plainly: an empty file, or rows whose number of fields
+    differs from the header's (the first `SAMPLES_PER_CHECK`, then a count). One streaming pass, in Python's
+    csv module, before DuckDB's sniffer would guess a wrong shape and report every column missing."""
+    import csv
+    import gzip
+
+    opener = gzip.open if path.name.endswith(".gz") else open
+    issues: list[ValidationIssue] = []
+    try:
+        with opener(path, "rt", encoding="utf-8", errors="replace", newline="") as handle:
+            reader = csv.reader(handle)
+            header = next(reader, None)
+            if not header or not any(h.strip() for h in header):
+                columns = ", ".join(spec.column_names)
+                return [ValidationIssue(path.name, None, None, f"the file is empty: it needs a header row ({columns}) "
+                                        f"and one row per {spec.name.removesuffix('s')}")]
+            bad = 0
+            for row_number, row in enumerate(reader, start=1):
+                if len(row) != len(header) and any(field.strip() for field in row):
+                    bad += 1
+                    if bad <= SAMPLES_PER_CHECK:
+                        column = (header[len(row)].strip() if len(row) < len(header)
+                                  else f"field {len(header) + 1}, past {header[-1].strip()}")
+                        hint = "a value with an unquoted comma?" if len(row) > len(header) else "a value is missing"
+                        issues.append(ValidationIssue(path.name, row_number, column,
+                                                      f"has {len(row)} fields; the header has {len(header)} ({hint})"))
+    except (OSError, csv.Error, EOFError) as exc:
+        return [ValidationIssue(path.name, None, None, f"cannot be read: {exc}")]
+    if bad > SAMPLES_PER_CHECK:
+        issues.append(ValidationIssue(path.name, None, None, f"... and {bad - SAMPLES_PER_CHECK:,} more rows with the "
+                                      "wrong number of fields"))
+    return issues
 
 
 def _typed(raw: str, kind: schema.ColumnType) -> str:

@@ -11,11 +11,14 @@ from concert_api.observability import logger, set_level
 from concert_api.settings import Settings, get_settings
 
 
-def test_health_reports_the_guide_services_with_nothing_configured(lambda_context):
+def test_health_reports_the_guide_services_with_nothing_configured(lambda_context, tmp_path, monkeypatch):
+    monkeypatch.setenv("CONCERT_DATA_DIR", str(tmp_path / "empty"))
     response = api_lambda_handlers.health_check_handler(load_event("rest_health.json"), lambda_context)
     body = body_of(response)
-    assert response["statusCode"] == 200
-    assert body["status"] == "healthy"
+    assert response["statusCode"] == 503  # no local warehouse file and no model yet: degraded, saying what to run
+    assert body["status"] == "degraded"
+    assert [m.split(":")[0] for m in body["missing"]] == ["warehouse", "predictor"]
+    assert "concert-api data generate" in body["missing"][0] and "concert-api model train" in body["missing"][1]
     assert body["version"] == "1.0.0"
     assert body["services"] == {
         "redshift": "not_configured",

@@ -2,8 +2,10 @@
 
 The store holds every artist's and venue's attributes and history aggregates (and the genre-in-city ones), read
 from the warehouse with the feature SQL in four queries on first use, so a warm prediction is a few dictionary
-lookups and one call into LightGBM. It is rebuilt when the day changes, after `STORE_SECONDS`, and when a request
-names an artist or venue it does not know (new data loaded), at most every `MISS_REFRESH_SECONDS`.
+lookups and one call into LightGBM. It is rebuilt when the warehouse's data generation changes (a load replaced
+the DuckDB file: checked with one `stat` per request), when the day changes, after `STORE_SECONDS`, and when a
+request names an artist or venue it does not know, at most every `MISS_REFRESH_SECONDS` (for a remote warehouse,
+which cannot tell its generation). The model itself is replaced by the composition root when `current` moves.
 
 The store holds the aggregates as of the latest date asked (today, for an upcoming concert). A request about a
 concert that has already happened asks for an earlier date (the service predicts it from what was known before
@@ -21,7 +23,7 @@ from typing import Any
 
 from concert_api.adapters.predictors.base import Prediction
 from concert_api.adapters.predictors.dataset import Aggregates, load_aggregates
-from concert_api.adapters.warehouse.base import Warehouse
+from concert_api.adapters.warehouse.base import Warehouse, data_generation
 from concert_api.adapters.warehouse.queries import features as q
 from concert_api.errors import ServiceNotConfigured
 from concert_api.ml import artefacts
@@ -43,6 +45,7 @@ class LocalTicketPredictor:
         self._lock = threading.Lock()
         self._store: Aggregates | None = None
         self._store_built = 0.0
+        self._store_generation: Any = None
 
     @classmethod
     def from_model_dir(cls, model_dir: Path) -> LocalTicketPredictor:
@@ -85,14 +88,19 @@ class LocalTicketPredictor:
         """The model is loaded when this object exists; nothing can fail later without I/O."""
 
     def _current_store(self, warehouse: Warehouse, as_of: dt.date, *, force: bool = False) -> Aggregates:
+        generation = data_generation(warehouse)
         store = self._store
-        fresh = store is not None and store.as_of == as_of and time.monotonic() - self._store_built < STORE_SECONDS
-        if fresh and not force:
+        if not force and self._is_fresh(store, as_of, generation):
             assert store is not None
             return store
         with self._lock:
             store = self._store
-            if force or store is None or store.as_of != as_of or time.monotonic() - self._store_built >= STORE_SECONDS:
+            if force or not self._is_fresh(store, as_of, generation):
                 store = load_aggregates(warehouse, as_of)
-                self._store, self._store_built = store, time.monotonic()
+                self._store, self._store_built, self._store_generation = store, time.monotonic(), generation
+            assert store is not None
             return store
+
+    def _is_fresh(self, store: Aggregates | None, as_of: dt.date, generation: Any) -> bool:
+        return (store is not None and store.as_of == as_of and self._store_generation == generation
+                and time.monotonic() - self._store_built < STORE_SECONDS)

@@ -3,7 +3,8 @@
 A venue's forecast is the mean predicted sell-through of the concerts it has scheduled in the next
 `HORIZON_DAYS` days, from the ticket-sales model: the bookings (artist, date, price) are known, so the forecast
 rests on them rather than on the venue's past alone. It is served the same two ways as the ticket model: in
-process (one batch over every venue, computed once and cached) or by a SageMaker endpoint running the same
+process (one batch over every venue, computed once and cached until the day or the warehouse's data
+generation changes, or `CACHE_SECONDS` pass) or by a SageMaker endpoint running the same
 model package (`SAGEMAKER_VENUE_ENDPOINT`), sent the ranked venues' upcoming concerts in one call.
 
 Standard library only: the predictions come from any `predict(instances)` callable.
@@ -17,7 +18,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from concert_api.adapters.warehouse.base import Warehouse
+from concert_api.adapters.warehouse.base import Warehouse, data_generation
 from concert_api.adapters.warehouse.queries import features as q
 from concert_api.ml import features
 
@@ -31,7 +32,9 @@ PredictFn = Callable[[Sequence[Mapping[str, Any]]], list[dict[str, Any]]]
 
 class ScheduledConcertForecaster:
     """`VenueForecaster` over a prediction function. `cache_all`: forecast every venue at once and keep the
-    result `CACHE_SECONDS` (the local model); otherwise query and predict only the venues asked for."""
+    result until the warehouse's data generation or the day changes, at most `CACHE_SECONDS` (the local model; a
+    new model gets a new forecaster from the composition root); otherwise query and predict only the venues asked
+    for."""
 
     def __init__(self, predict: PredictFn, *, backend: str, cache_all: bool,
                  horizon_days: int = HORIZON_DAYS) -> None:  # fmt: skip
@@ -40,7 +43,7 @@ class ScheduledConcertForecaster:
         self.cache_all = cache_all
         self.horizon_days = horizon_days
         self._lock = threading.Lock()
-        self._cache: tuple[float, dt.date, dict[str, float]] | None = None
+        self._cache: tuple[float, tuple[dt.date, Any], dict[str, float]] | None = None
 
     def forecast(self, warehouse: Warehouse, venue_ids: Sequence[str], today: dt.date) -> dict[str, float]:
         """venue_id -> mean predicted sell-through of its scheduled concerts in [today, today + horizon)."""
@@ -48,10 +51,11 @@ class ScheduledConcertForecaster:
             return {}
         if not self.cache_all:
             return self._compute(warehouse, venue_ids, today)
+        key = (today, data_generation(warehouse))
         with self._lock:
             cached = self._cache
-            if cached is None or cached[1] != today or time.monotonic() - cached[0] > CACHE_SECONDS:
-                cached = (time.monotonic(), today, self._compute(warehouse, (), today))
+            if cached is None or cached[1] != key or time.monotonic() - cached[0] > CACHE_SECONDS:
+                cached = (time.monotonic(), key, self._compute(warehouse, (), today))
                 self._cache = cached
         return {v: cached[2][v] for v in venue_ids if v in cached[2]}
 

@@ -4,11 +4,18 @@
 follow-up routed to another container starts afresh; that is acceptable for the embedded default, and a
 DynamoDB store would implement the same protocol. `SqliteSessionStore` keeps sessions in a file under the data
 dir, so `concert-api chat ask --session` continues a conversation across processes. Both are thread-safe.
+
+A session store is a convenience, never a reason to fail a reply: `SqliteSessionStore` turns every SQLite or
+file-system fault (disk full, read-only or immutable directory, a damaged file) into a logged warning: `get`
+then answers None (a fresh conversation) and `put` raises `SessionNotKept`, which the assistants turn into a
+sentence in the reply. The file is a plain rollback-journal database (no write-ahead log, no memory map), so a
+directory made read-only or a file truncated under the server gives an error, never a SIGBUS.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import sqlite3
 import threading
 import time
@@ -22,6 +29,15 @@ DEFAULT_TTL_SECONDS = 30 * 60
 MAX_MEMORY_SESSIONS = 10_000
 
 Clock = Callable[[], float]
+
+log = logging.getLogger(__name__)
+
+NOT_KEPT_NOTE = "(This conversation could not be saved, so your next message will start a new one.)"
+"""What a reply adds when its session could not be saved."""
+
+
+class SessionNotKept(Exception):
+    """The session's state could not be saved; the reply was computed and is still worth sending."""
 
 
 def new_session_id() -> str:
@@ -88,34 +104,47 @@ class SqliteSessionStore:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._conn = sqlite3.connect(str(self.path), check_same_thread=False, timeout=5.0)
         with self._lock, self._conn:
-            self._conn.execute("PRAGMA journal_mode=WAL")
+            # No WAL (its -shm index is memory-mapped) and no mmap of the file: a file or directory that becomes
+            # unreadable or read-only under the process is then an error on the next statement, not a SIGBUS.
+            self._conn.execute("PRAGMA journal_mode=TRUNCATE")
+            self._conn.execute("PRAGMA mmap_size=0")
             self._conn.execute(
                 "CREATE TABLE IF NOT EXISTS chat_sessions "
                 "(session_id TEXT PRIMARY KEY, expires_at REAL NOT NULL, state TEXT NOT NULL)"
             )
 
     def get(self, session_id: str) -> dict[str, Any] | None:
-        """The state of a live session, or None."""
-        with self._lock:
-            row = self._conn.execute(
-                "SELECT state FROM chat_sessions WHERE session_id = ? AND expires_at > ?",
-                (session_id, self._clock()),
-            ).fetchone()
-        if row is None:
+        """The state of a live session, or None (also when the file cannot be read: logged, and the
+        conversation starts afresh)."""
+        try:
+            with self._lock:
+                row = self._conn.execute(
+                    "SELECT state FROM chat_sessions WHERE session_id = ? AND expires_at > ?",
+                    (session_id, self._clock()),
+                ).fetchone()
+            if row is None:
+                return None
+            state: dict[str, Any] = json.loads(row[0])
+        except (sqlite3.Error, OSError, ValueError) as exc:
+            log.warning("chat session could not be read", extra={"path": str(self.path), "error": str(exc)})
             return None
-        state: dict[str, Any] = json.loads(row[0])
         return state
 
     def put(self, session_id: str, state: dict[str, Any]) -> None:
-        """Save the state and purge expired sessions."""
+        """Save the state and purge expired sessions; `SessionNotKept` (after a logged warning naming the
+        cause) when the file cannot be written."""
         now = self._clock()
-        with self._lock, self._conn:
-            self._conn.execute(
-                "INSERT INTO chat_sessions (session_id, expires_at, state) VALUES (?, ?, ?) "
-                "ON CONFLICT(session_id) DO UPDATE SET expires_at = excluded.expires_at, state = excluded.state",
-                (session_id, now + self.ttl, json.dumps(state)),
-            )
-            self._conn.execute("DELETE FROM chat_sessions WHERE expires_at <= ?", (now,))
+        try:
+            with self._lock, self._conn:
+                self._conn.execute(
+                    "INSERT INTO chat_sessions (session_id, expires_at, state) VALUES (?, ?, ?) ON CONFLICT"
+                    "(session_id) DO UPDATE SET expires_at = excluded.expires_at, state = excluded.state",
+                    (session_id, now + self.ttl, json.dumps(state)),
+                )
+                self._conn.execute("DELETE FROM chat_sessions WHERE expires_at <= ?", (now,))
+        except (sqlite3.Error, OSError) as exc:
+            log.warning("chat session could not be saved", extra={"path": str(self.path), "error": str(exc)})
+            raise SessionNotKept(str(exc)) from exc
 
     def close(self) -> None:
         """Close the file."""

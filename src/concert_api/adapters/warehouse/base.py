@@ -117,3 +117,11 @@ def numeric_value(text: bytes | bytearray | memoryview | str) -> int | float:
     raw = text if isinstance(text, str) else bytes(text).decode("ascii")
     digits = raw[1:] if raw[:1] in ("-", "+") else raw
     return int(raw) if digits.isdigit() else float(raw)
+
+
+def data_generation(warehouse: Warehouse) -> Any:
+    """A cheap marker of the warehouse's data version, for caches of what was read from it: the local DuckDB
+    file's `generation()` (one `stat`); None for a warehouse that cannot tell (Redshift, PostgreSQL), whose
+    caches then expire by time only."""
+    generation = getattr(warehouse, "generation", None)
+    return generation() if callable(generation) else None

@@ -1,9 +1,10 @@
 """The embedded warehouse: one DuckDB file, read by many threads, replaced atomically by a load.
 
-Reading. Each query stats the file (one cheap `os.stat`); the file's identity (device, inode) names a
-*generation*: an in-memory DuckDB that ATTACHes the file. Every thread queries through its own cursor of the
-current generation (DuckDB connections are not shared across threads). When a load has swapped the file, the
-next query opens a new generation; the old one is closed once its last running query finishes.
+Reading. Each query stats the file (one cheap `os.stat`); the file's identity (device, inode, modification
+time, size: `generation()`) names a *generation*: an in-memory DuckDB that ATTACHes the file. Every thread
+queries through its own cursor of the current generation (DuckDB connections are not shared across threads).
+When a load has swapped the file, the next query opens a new generation; the old one is closed once its last
+running query finishes.
 
 Writing. `replace_all` never touches the live file: it builds a complete new database in a temporary file
 next to it (tables from `schema.ddl("duckdb")`, rows from Parquet, summary tables refreshed,
@@ -72,10 +73,19 @@ def _driver_sql(sql: str) -> tuple[str, tuple[str, ...]]:
     return to_driver_style(sql, "dollar"), tuple(dict.fromkeys(param_names(sql)))
 
 
+Generation = tuple[int, int, int, int]
+"""(device, inode, modification time in ns, size) of the warehouse file: new after every load."""
+
+
+def _file_generation(path: Path) -> Generation:
+    st = os.stat(path)
+    return (st.st_dev, st.st_ino, st.st_mtime_ns, st.st_size)
+
+
 class _Generation:
     """One opened version of the warehouse file, with a count of the queries running on it."""
 
-    def __init__(self, path: Path, identity: tuple[int, int], read_only: bool) -> None:
+    def __init__(self, path: Path, identity: Generation, read_only: bool) -> None:
         self.identity = identity
         self.lock = threading.Lock()
         self.active = 0
@@ -175,6 +185,14 @@ class DuckDBWarehouse:
         log.debug("warehouse statement finished", extra={"rows": len(rows), "duration_ms": _ms_since(started)})
         return rows
 
+    def generation(self) -> Generation | None:
+        """The warehouse file's version (one `os.stat`, no read), or None when there is no file: caches of what
+        was read from the warehouse compare it to know that a load has replaced the data."""
+        try:
+            return _file_generation(self.path)
+        except (FileNotFoundError, NotADirectoryError):
+            return None
+
     def ping(self) -> None:
         """Raise a `WarehouseError` unless the file exists and answers."""
         self.query("SELECT COUNT(*) AS n FROM venue_metrics")
@@ -206,20 +224,19 @@ class DuckDBWarehouse:
     def _acquire(self) -> _Generation:
         while True:
             try:
-                st = os.stat(self.path)
+                identity = _file_generation(self.path)
             except FileNotFoundError:
                 # The path stays out of the message (it reaches API clients): it is in `internal`, i.e. the log.
                 raise WarehouseUnavailable(
                     f"No local warehouse yet: {NO_DATA_HINT}.", internal=f"no file at {self.path}"
                 ) from None
-            identity = (st.st_dev, st.st_ino)
             generation = self._generation
             if generation is None or generation.identity != identity:
                 generation = self._open(identity)
             if generation.acquire():
                 return generation
 
-    def _open(self, identity: tuple[int, int]) -> _Generation:
+    def _open(self, identity: Generation) -> _Generation:
         with self._lock:
             current = self._generation
             if current is not None and current.identity == identity and not current.closed:

@@ -20,7 +20,7 @@ import threading
 import time
 from collections.abc import Callable
 
-from concert_api.adapters.sessions.embedded import SessionStore, new_session_id
+from concert_api.adapters.sessions.embedded import NOT_KEPT_NOTE, SessionNotKept, SessionStore, new_session_id
 from concert_api.adapters.warehouse.base import Warehouse
 from concert_api.errors import utc_now_iso
 from concert_api.models import ChatRequest, ChatResponse
@@ -77,8 +77,12 @@ class LocalAssistant:
         today = self.today()
         reply, state = self.turn(request.message, state, today)
         state.turns += 1
-        self.sessions.put(session_id, state.to_dict())
-        return ChatResponse(message=reply.message, session_id=session_id, intent=reply.intent,
+        message = reply.message
+        try:
+            self.sessions.put(session_id, state.to_dict())
+        except SessionNotKept:  # the answer stands; the store has logged why it could not keep the session
+            message = f"{message} {NOT_KEPT_NOTE}"
+        return ChatResponse(message=message, session_id=session_id, intent=reply.intent,
                             confidence=round(min(1.0, max(0.0, reply.confidence)), 4), data=reply.data,
                             suggestions=reply.suggestions, timestamp=utc_now_iso())
 

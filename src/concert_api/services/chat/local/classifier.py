@@ -27,6 +27,8 @@ PLACEHOLDER_TOKENS = {
 """Entity type -> the token that stands for it in the classifier's input."""
 
 FOLLOW_UP = "follow_up"
+FAREWELL = re.compile(r"\b(thanks?|thank you|cheers|bye|goodbye|see you)\b", re.IGNORECASE)
+"""Words that close a conversation: a greeting-like message that says goodbye is answered as one."""
 """A pseudo-intent of the training data: "what about Chicago?" continues the previous intent."""
 
 MODEL_VERSION = "1"

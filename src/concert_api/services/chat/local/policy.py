@@ -73,7 +73,6 @@ COMPARE = re.compile(r"\b(compare[sd]?|comparing|comparison|vs\.?|versus|side by
                      r"which (one )?is (bigger|larger|better|more popular))\b", re.IGNORECASE)
 """Words that, with two artists or two venues named, ask for the two side by side."""
 WHOLE_YEAR = re.compile(r"\b(all|whole|entire|full|complete)\b", re.IGNORECASE)
-FAREWELL = re.compile(r"\b(thanks?|thank you|cheers|bye|goodbye|see you)\b", re.IGNORECASE)
 ORDINALS = {"first": 0, "1st": 0, "one": 0, "1": 0, "second": 1, "2nd": 1, "two": 1, "2": 1, "third": 2,
             "3rd": 2, "three": 2, "3": 2, "last": -1}
 ENTITY_INTENTS = (("artist", "artist_lookup"), ("venue", "concert_search"), ("city", "concert_search"),

@@ -10,10 +10,10 @@ from typing import Any
 from concert_api.services.chat.local import replies
 from concert_api.services.chat.local.catalog import US_STATES as US_STATE_NAMES
 from concert_api.services.chat.local.catalog import Catalog
+from concert_api.services.chat.local.classifier import FAREWELL
 from concert_api.services.chat.local.decision import Decision
 from concert_api.services.chat.local.entities import Entity, Extraction
 from concert_api.services.chat.local.executor import Outcome
-from concert_api.services.chat.local.policy import FAREWELL
 from concert_api.services.chat.local.slots import Slots
 from concert_api.services.chat.tools import ToolResult
 
