@@ -1,9 +1,13 @@
 """The request deadline: how long the current request may still take, shared by every outbound call.
 
-The Lambda entry point sets it from the context's remaining time (`deadline(seconds)`), and every adapter that
-waits on an outside system reads it (`remaining_seconds(default)`), so a slow dependency becomes a clean 504 before
-Lambda kills the function. It travels in a context variable, so services stay free of Lambda types and
-concurrent requests (threads of the local server) never see each other's deadline.
+The entry point sets it once (`deadline(request_seconds(...))`): the smallest of the Lambda's remaining time
+minus a margin, the API Gateway integration limit minus a margin (29 s on a REST API, 30 s on an HTTP API: the
+smaller is used, so one figure fits both) and the configured `CONCERT_QUERY_TIMEOUT_SECONDS`. Every adapter that
+waits on an outside system reads it (`remaining_seconds(default)`) and sizes its client's timeouts and retries
+from what is left (`call_budget`), so a slow dependency becomes our clean 504 before API Gateway gives up with its
+bare error or Lambda kills the function; a call that cannot be given a timeout (a DuckDB query) is interrupted at
+the deadline by one watchdog thread (`cancel_at_deadline`). It travels in a context variable, so services stay
+free of Lambda types and concurrent requests (threads of the local server) never see each other's deadline.
 """
 
 from __future__ import annotations
@@ -12,12 +16,22 @@ import contextvars
 import heapq
 import itertools
 import logging
+import math
 import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
 
 _deadline: contextvars.ContextVar[float | None] = contextvars.ContextVar("request_deadline", default=None)
+
+DEADLINE_MARGIN_SECONDS = 0.5
+"""Time kept back from each limit to turn a slow dependency into our own clean 504 response."""
+API_GATEWAY_LIMIT_SECONDS = 29.0
+"""API Gateway's integration timeout: 29 s on a REST API, 30 s on an HTTP API; the smaller fits both."""
+MIN_REQUEST_SECONDS = 0.05
+"""The shortest deadline ever set: a request always gets a chance to answer (with a 504) itself."""
 
 
 @contextmanager
@@ -34,6 +48,54 @@ def remaining_seconds(default: float) -> float:
     """Seconds left before the current deadline, or `default` when no deadline is set."""
     at = _deadline.get()
     return default if at is None else at - time.monotonic()
+
+
+def request_seconds(
+    context: Any,
+    configured: float,
+    *,
+    gateway_limit: float | None = API_GATEWAY_LIMIT_SECONDS,
+    margin: float = DEADLINE_MARGIN_SECONDS,
+) -> float:
+    """The seconds one request may take: min(Lambda time left - margin, gateway limit - margin, configured).
+
+    `context` is the Lambda context (anything with `get_remaining_time_in_millis`, or None off Lambda);
+    `gateway_limit` is None for a function API Gateway does not front (the Bedrock agent's action group)."""
+    bounds = [configured]
+    if gateway_limit is not None:
+        bounds.append(gateway_limit - margin)
+    remaining = getattr(context, "get_remaining_time_in_millis", None)
+    if callable(remaining):
+        bounds.append(remaining() / 1000 - margin)
+    return max(MIN_REQUEST_SECONDS, min(bounds))
+
+
+@dataclass(frozen=True)
+class CallBudget:
+    """Timeouts and attempts for one outbound call, sized to fit the time left."""
+
+    connect_timeout: float
+    read_timeout: float
+    max_attempts: int
+
+
+def call_budget(connect_timeout: float, read_timeout: float, max_attempts: int, *, default: float) -> CallBudget:
+    """The client settings for a call made now: the preferred ones when they fit the time left, else smaller.
+
+    Every attempt is allowed its full connect + read time only while `max_attempts` of them fit before the
+    deadline; otherwise fewer attempts, and the last one's timeouts are cut to what remains. Timeouts are
+    rounded down to 0.25 s so that clients can be reused between requests (`aws_clients`). With no deadline
+    set, `default` seconds are assumed."""
+    left = remaining_seconds(default)
+    per_attempt = connect_timeout + read_timeout
+    attempts = max(1, min(max_attempts, math.floor(left / per_attempt))) if per_attempt > 0 else max_attempts
+    connect = min(connect_timeout, max(left / 4, 0.0))  # connecting is quick when the service is there
+    read = min(read_timeout, max(left - connect, 0.0))
+
+    def quarter(seconds: float) -> float:
+        return max(0.25, math.floor(seconds * 4) / 4)
+
+    return CallBudget(quarter(connect), quarter(read), attempts)
 
 
 class _Watchdog:

@@ -74,6 +74,11 @@ class Settings(BaseModel):
         "against DNS rebinding. `serve` defaults to 127.0.0.1:PORT and localhost:PORT; unset elsewhere (any).",
     )
     query_timeout_seconds: float = Field(25.0, validation_alias="CONCERT_QUERY_TIMEOUT_SECONDS")
+    sessions_table: str | None = Field(
+        None,
+        validation_alias="CONCERT_SESSIONS_TABLE",
+        description="DynamoDB table of the chat sessions (set on Lambda by the SAM template); else an embedded store.",
+    )
 
     @model_validator(mode="before")
     @classmethod

@@ -46,6 +46,7 @@ GUIDE = {
 }
 # Actions for which AWS supports no resource type: the only ones allowed on "*".
 STAR_ONLY = {"redshift-data:CancelStatement", "redshift-data:DescribeStatement", "redshift-data:GetStatementResult"}
+TRACES = {"xray:PutTraceSegments", "xray:PutTelemetryRecords"}  # X-Ray: no resource type either
 
 
 def _ctx(env: dict[str, str], **kw: Any) -> PolicyContext:
@@ -72,6 +73,8 @@ def test_no_wildcard_action_and_star_resource_only_where_aws_requires_it(spec: A
     for env in (FULL_ENV, {**FULL_ENV, "REDSHIFT_DB_USER": "api"}, {**FULL_ENV, "REDSHIFT_SECRET_ARN": "arn:x"}):
         for st in function_policy(spec, spec.base_name, _ctx(env))["Statement"]:
             assert all("*" not in a for a in st["Action"]), st
+            if "*" in _resources(st) and set(st["Action"]) <= TRACES:
+                continue
             if "*" in _resources(st):
                 assert set(st["Action"]) <= STAR_ONLY, st
                 # ...and narrowed to the statements this role started.
@@ -186,3 +189,75 @@ def test_the_agent_action_group_spec() -> None:
     invoke = next(s for s in doc["Statement"] if s["Sid"] == "InvokeTicketEndpoint")
     assert invoke["Resource"] == "arn:aws:sagemaker:us-east-1:123456789012:endpoint/ticket-sales-endpoint"
     assert not any(a.startswith("bedrock:") for a in _actions(doc))
+
+
+# ---- a small IAM evaluator: Allow statements, `*` wildcards in resources, StringEquals/ArnEquals conditions ----
+
+
+def _allows(doc: dict[str, Any], action: str, resource: str, context: dict[str, Any] | None = None) -> bool:
+    from fnmatch import fnmatchcase
+
+    context = context or {}
+    for st in doc["Statement"]:
+        if action not in st["Action"] or not any(fnmatchcase(resource, r) for r in _resources(st)):
+            continue
+        ok = True
+        for op, pairs in st.get("Condition", {}).items():
+            assert op in ("StringEquals", "ArnEquals"), op
+            for key, wanted in pairs.items():
+                values = wanted if isinstance(wanted, list) else [wanted]
+                ok = ok and context.get(key) in values
+        if ok:
+            return True
+    return False
+
+
+PROFILE_ID = "us.anthropic.claude-3-5-haiku-20241022-v1:0"
+PROFILE_ARN = f"arn:aws:bedrock:us-east-1:{ACCOUNT}:inference-profile/{PROFILE_ID}"
+
+
+def test_converse_through_a_cross_region_inference_profile_is_allowed() -> None:
+    """Issue 14, finding 4: Bedrock checks the profile and the foundation model in the region it routes to."""
+    # given the chatbot configured with a cross-region inference profile id
+    doc = function_policy(FUNCTIONS_BY_KEY["chatbot"], "c", _ctx({"BEDROCK_MODEL_ID": PROFILE_ID}))
+    # then calling the profile is allowed...
+    assert _allows(doc, "bedrock:InvokeModel", PROFILE_ARN)
+    # ...and so is the model in every region the profile routes to, when reached through that profile
+    for region in ("us-east-1", "us-east-2", "us-west-2"):
+        model = f"arn:aws:bedrock:{region}::foundation-model/anthropic.claude-3-5-haiku-20241022-v1:0"
+        assert _allows(doc, "bedrock:InvokeModel", model, {"bedrock:InferenceProfileArn": PROFILE_ARN}), region
+        # but not directly, nor through another profile
+        assert not _allows(doc, "bedrock:InvokeModel", model)
+        other = PROFILE_ARN.replace("haiku", "opus")
+        assert not _allows(doc, "bedrock:InvokeModel", model, {"bedrock:InferenceProfileArn": other})
+
+
+def test_a_plain_foundation_model_id_is_allowed_in_the_region() -> None:
+    doc = function_policy(FUNCTIONS_BY_KEY["chatbot"], "c", _ctx({"BEDROCK_MODEL_ID": "amazon.nova-lite-v1:0"}))
+    assert _allows(doc, "bedrock:InvokeModel", "arn:aws:bedrock:us-east-1::foundation-model/amazon.nova-lite-v1:0")
+    assert not _allows(doc, "bedrock:InvokeModel", "arn:aws:bedrock:us-east-1::foundation-model/amazon.nova-pro-v1:0")
+
+
+@pytest.mark.parametrize("tracing", [True, False])
+def test_traces_may_be_written_only_with_active_tracing(tracing: bool) -> None:
+    for spec in ALL_FUNCTIONS:
+        doc = function_policy(spec, spec.base_name, _ctx({}, tracing=tracing))
+        assert (_actions(doc) >= TRACES) is tracing
+
+
+def test_vpc_network_interfaces_are_scoped_to_the_configured_subnets() -> None:
+    """Issue 14, finding 3: the old VPC statement let a function delete any network interface in the account."""
+    from concert_tools.deploy.policy import vpc_statements
+
+    doc = {"Statement": vpc_statements(region="us-east-1", account=ACCOUNT, subnet_ids=["subnet-1", "subnet-2"],
+                                       security_group_ids=["sg-1"])}  # fmt: skip
+    eni = f"arn:aws:ec2:us-east-1:{ACCOUNT}:network-interface/eni-0abc"
+    ours = {"ec2:Subnet": f"arn:aws:ec2:us-east-1:{ACCOUNT}:subnet/subnet-1"}
+    theirs = {"ec2:Subnet": f"arn:aws:ec2:us-east-1:{ACCOUNT}:subnet/subnet-9"}
+    assert _allows(doc, "ec2:DeleteNetworkInterface", eni, ours)
+    assert not _allows(doc, "ec2:DeleteNetworkInterface", eni, theirs)
+    assert _allows(doc, "ec2:CreateNetworkInterface", f"arn:aws:ec2:us-east-1:{ACCOUNT}:subnet/subnet-2")
+    assert not _allows(doc, "ec2:CreateNetworkInterface", f"arn:aws:ec2:us-east-1:{ACCOUNT}:subnet/subnet-9")
+    assert not _allows(doc, "ec2:CreateNetworkInterface", f"arn:aws:ec2:us-east-1:{ACCOUNT}:security-group/sg-9")
+    star = [st for st in doc["Statement"] if "*" in _resources(st)]
+    assert [st["Action"] for st in star] == [["ec2:DescribeNetworkInterfaces"]]

@@ -14,14 +14,12 @@ from concert_api.errors import DependencyError
 
 Probe = Callable[[], None]
 
-_TIMEOUTS = {"connect_timeout": 2, "read_timeout": 3, "retries": {"max_attempts": 1, "mode": "standard"}}
-
-
 def _client(service: str, region: str) -> Any:
-    import boto3
-    from botocore.config import Config
+    """A control-plane client: at most 2 s to connect and 3 s to answer, one attempt, less near the deadline."""
+    from concert_api.adapters.aws_clients import deadline_client
 
-    return boto3.client(service, region_name=region, config=Config(**_TIMEOUTS))
+    return deadline_client(service, region=region, connect_timeout=2, read_timeout=3, max_attempts=1,
+                           default_seconds=5)
 
 
 def sagemaker_endpoint(name: str, region: str, client: Any = None) -> Probe:

@@ -54,11 +54,10 @@ def build_assistant(settings: Settings, *, warehouse: Callable[[], Warehouse], t
     if backend == "bedrock-converse":
         if not settings.bedrock_model_id:
             raise ServiceNotConfigured("Set BEDROCK_MODEL_ID to use the Bedrock Converse assistant.")
-        from concert_api.adapters.sessions.embedded import MemorySessionStore
         from concert_api.services.chat.bedrock_converse import ConverseAssistant
 
         return ConverseAssistant.from_settings(settings, tool_context=lambda: tool_context(dt.date.today()),
-                                               function_timeout=function_timeout, sessions=MemorySessionStore())
+                                               function_timeout=function_timeout, sessions=sessions())
     if backend != "local":
         raise ServiceNotConfigured(f"Unknown assistant {backend!r}; use local, bedrock-agent or bedrock-converse.")
     with local_backend("chat assistant", ASSISTANT_HINT):

@@ -39,7 +39,7 @@ import json
 import re
 from typing import Any
 
-from concert_api.deadline import deadline
+from concert_api.deadline import deadline, request_seconds
 from concert_api.errors import ApiError, error_response
 from concert_api.observability import logger
 from concert_api.services.chat.schemas import ACTION_GROUP_PATH_PREFIX
@@ -47,7 +47,6 @@ from concert_api.services.chat.tools import ToolContext, run_tool
 from concert_api.settings import get_settings
 
 MESSAGE_VERSION = "1.0"
-DEADLINE_MARGIN_SECONDS = 0.5
 TRANSIENT_STATUSES = frozenset({503, 504})
 """Busy, unavailable or timed out: worth telling the user to try again, never a reason to end the session."""
 
@@ -65,7 +64,7 @@ def agent_action_group_handler(event: dict[str, Any], context: Any = None) -> di
         user_id = (event.get("sessionAttributes") or {}).get("user_id")
         if tool == "recommendations" and user_id and "user_id" not in arguments:
             arguments["user_id"] = user_id
-        with deadline(_seconds_left(context)):
+        with deadline(request_seconds(context, get_settings().query_timeout_seconds, gateway_limit=None)):
             result = run_tool(tool, arguments, _tool_context())
         body = json.dumps(result.as_data(), separators=(",", ":"), ensure_ascii=False)
     except Exception as exc:
@@ -167,10 +166,3 @@ def _tool_context() -> ToolContext:
     from concert_api import composition
 
     return composition.tool_context(dt.date.today())
-
-
-def _seconds_left(context: Any) -> float:
-    remaining = getattr(context, "get_remaining_time_in_millis", None)
-    if callable(remaining):
-        return max(0.05, remaining() / 1000 - DEADLINE_MARGIN_SECONDS)
-    return get_settings().query_timeout_seconds

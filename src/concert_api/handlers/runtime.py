@@ -1,7 +1,8 @@
 """The decorator that makes a plain function a Lambda handler behind API Gateway.
 
 It does for every endpoint what an entry point must do and nothing more: parse the event, answer CORS
-preflights, 405 and 413, bound the request by the Lambda context's remaining time, log and count the call, map
+preflights, 405 and 413, bound the request by one deadline (`deadline.request_seconds`: the Lambda's time
+left, API Gateway's integration limit and the configured timeout, whichever ends first), log and count the call, map
 exceptions to the one error format, and serialise the response model.
 
 Logging. The request's keys (request id, function name, ...) are Powertools' thread-safe keys (a context
@@ -23,17 +24,15 @@ from typing import Any
 from aws_lambda_powertools.metrics import MetricUnit
 from pydantic import BaseModel
 
-from concert_api.deadline import deadline
+from concert_api.deadline import deadline, request_seconds
 from concert_api.errors import ApiError, DependencyError, MethodNotAllowed, error_response
 from concert_api.handlers.events import ApiRequest, cors_headers, parse_event, proxy_response, request_origin
 from concert_api.observability import logger, metrics, outages, set_level
 from concert_api.settings import get_settings
+from concert_api.tracing import traced
 
 LambdaHandler = Callable[[dict[str, Any], Any], dict[str, Any]]
 Endpoint = Callable[[ApiRequest], BaseModel | tuple[int, BaseModel]]
-
-DEADLINE_MARGIN_SECONDS = 0.5
-"""Time kept back from the Lambda timeout to turn a slow dependency into a clean 504 response."""
 
 _cold_start = True
 _metrics_lock = threading.Lock()  # Powertools' Metrics object is one per process: one request's set at a time
@@ -95,7 +94,7 @@ def _handle(
             headers["Allow"] = f"{method},OPTIONS"
             raise MethodNotAllowed(f"{path} accepts {method}; got {request.method}.")
         else:
-            with deadline(_seconds_left(context, settings.query_timeout_seconds)):
+            with deadline(request_seconds(context, settings.query_timeout_seconds)), traced(name):
                 result = fn(request)
             if isinstance(result, tuple):
                 status, result = result
@@ -141,13 +140,6 @@ def _request_id(context: Any) -> str:
         if value:
             return str(value)
     return str(uuid.uuid4())
-
-
-def _seconds_left(context: Any, default: float) -> float:
-    remaining = getattr(context, "get_remaining_time_in_millis", None)
-    if callable(remaining):
-        return max(0.05, remaining() / 1000 - DEADLINE_MARGIN_SECONDS)
-    return default
 
 
 def _record_metrics(name: str, status: int, elapsed_ms: float, cold_start: bool) -> None:

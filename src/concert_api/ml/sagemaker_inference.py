@@ -1,9 +1,10 @@
 """SageMaker inference script for the ticket-sales model, in the SageMaker scikit-learn container's conventions.
 
 `concert-api model package` puts this file in `model.tar.gz` as `code/inference.py`, beside `features.py`,
-`transform.py`, `training_range.py`, `model.py` and a `requirements.txt` (a lightgbm range only), with the model
-files at the archive's root. Deploy it with the scikit-learn framework container 1.4-2, py3 (entry point
-`inference.py`); the container calls:
+`transform.py`, `training_range.py`, `model.py` and `lightgbm_text.py`, with the model files at the archive's
+root. Nothing is installed at start-up (no `requirements.txt`), so the endpoint starts in a VPC without internet
+access: where LightGBM is absent, `lightgbm_text` evaluates the model file with the container's NumPy. Deploy
+it with the scikit-learn framework container 1.4-2, py3 (entry point `inference.py`); the container calls:
 
     model_fn(model_dir)                       -> the TicketModel
     input_fn(body, content_type)              -> a list of instances   (application/json only)
@@ -39,6 +40,15 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from typing import Any
+
+try:
+    import lightgbm  # noqa: F401  (the local platform has it)
+except ImportError:  # the endpoint: nothing to install, the model file is evaluated with NumPy (lightgbm_text.py)
+    try:
+        from concert_api.ml import lightgbm_text
+    except ImportError:  # in the container the modules sit side by side in code/
+        import lightgbm_text  # type: ignore[no-redef]
+    lightgbm_text.install_as_lightgbm()
 
 try:
     from concert_api.ml.model import TicketModel

@@ -135,19 +135,33 @@ def generate(scale: str, seed: int, as_of: dt.datetime | None, out_dir: Path | N
 @click.argument("directory", type=click.Path(path_type=Path))
 @_db_option
 @lock_timeout_option
-def load(directory: Path, db_path: Path | None, lock_timeout: float) -> None:
+@click.option("--warehouse", type=click.Choice(["duckdb", "redshift-data"]), default="duckdb", show_default=True,
+              help="Where to load: the local DuckDB file, or Redshift (REDSHIFT_* settings) by COPY from S3.")
+@click.option("--stage", default=None, metavar="s3://BUCKET/PREFIX",
+              help="redshift-data: where the Parquet files are staged for COPY (deleted after the load).")
+@click.option("--iam-role", "iam_role", envvar="REDSHIFT_COPY_ROLE_ARN", default=None, metavar="ARN",
+              help="redshift-data: the role Redshift assumes to read the stage (env REDSHIFT_COPY_ROLE_ARN).")
+def load(directory: Path, db_path: Path | None, lock_timeout: float, warehouse: str, stage: str | None,
+         iam_role: str | None) -> None:  # fmt: skip
     """Load your own files from DIRECTORY into the warehouse, replacing what it holds: all tables or nothing.
 
     One file per table, named <table>.csv or <table>.parquet, with a header row of the schema's column
     names: artists, venues, concerts (required); cities, ticket_sales, users, attendance (optional).
     Every row is checked first (types, keys, ranges, references); if any is bad, the problems are listed
-    and the warehouse is left exactly as it was. Holds the data dir's lock (see --lock-timeout)."""
+    and the warehouse is left exactly as it was. Holds the data dir's lock (see --lock-timeout).
+
+    \b
+    At scale, into Redshift (docs/warehouse.md, "Bulk loading Redshift"):
+      concert-api data load DIR --warehouse redshift-data --stage s3://bucket/prefix --iam-role ARN"""
     db_option = _db_args(db_path)
     db_path = db_path or _default_db()
     if not directory.is_dir():
         raise click.ClickException(
             f"{directory} is not a directory. Pass a directory holding one file per table ({_TABLE_FILES})."
         )
+    if warehouse == "redshift-data":
+        _load_redshift(directory, stage, iam_role)
+        return
     with data_dir_lock(db_path.parent, "concert-api data load", lock_timeout), _progress(total=4) as advance:
         require_writable(db_path.parent, "the warehouse")
         result = _load(directory, db_path, advance(0), db_option)
@@ -155,6 +169,37 @@ def load(directory: Path, db_path: Path | None, lock_timeout: float) -> None:
         err.print(f"[yellow]warning:[/] {escape(warning)}", soft_wrap=True)
     out.print(_counts_table(result.counts))
     _hint(f"Loaded {escape(str(directory))} into {escape(str(db_path))}.")
+
+
+def _load_redshift(directory: Path, stage: str | None, iam_role: str | None) -> None:
+    """`data load --warehouse redshift-data`: validate, stage Parquet in S3, COPY, swap (redshift_copy)."""
+    from concert_api.adapters.warehouse.base import WarehouseError
+    from concert_tools.data.loader import LoadRejected, load_directory
+    from concert_tools.data.redshift_copy import RedshiftCopyWarehouse
+
+    if not stage or not iam_role:
+        raise click.ClickException("--warehouse redshift-data needs --stage s3://BUCKET/PREFIX and --iam-role ARN "
+                                   "(the role Redshift uses to read the stage; see docs/warehouse.md).")  # fmt: skip
+    try:
+        target = RedshiftCopyWarehouse.from_settings(get_settings(), stage=stage, role_arn=iam_role,
+                                                     progress=lambda message: err.print(escape(message)))  # fmt: skip
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
+    try:
+        result = load_directory(directory, target, progress=lambda step, done, total: err.print(
+            f"[{done}/{total}] {escape(step)}"))  # fmt: skip
+    except LoadRejected as rejected:
+        _print_rejection(rejected.report, directory, db_option=("--warehouse", "redshift-data"))
+        raise SystemExit(1) from None
+    except WarehouseError as exc:
+        raise click.ClickException(f"{exc.details} ({exc.internal})") from None
+    except Exception as exc:  # botocore: no credentials, access denied, unknown bucket
+        raise click.ClickException(f"Loading Redshift failed: {exc}. Nothing was changed; check the "
+                                   "credentials, the stage and the IAM policy in docs/warehouse.md.") from None
+    for warning in result.warnings:
+        err.print(f"[yellow]warning:[/] {escape(warning)}", soft_wrap=True)
+    out.print(_counts_table(result.counts))
+    _hint(f"Loaded {escape(str(directory))} into Redshift by COPY from {escape(stage)}.")
 
 
 @data.command()

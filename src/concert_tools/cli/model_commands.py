@@ -201,11 +201,12 @@ def evaluate(data_dir: Path | None, report: Path | None, plot: Path | None, late
 def package(data_dir: Path | None, version: str | None, out_path: Path | None) -> None:
     """Build model.tar.gz for a SageMaker endpoint (scikit-learn container, entry point inference.py).
 
-    Made for the SKLearn framework container 1.4-2 (py3, Python 3.10); requirements.txt asks only for a LightGBM
-    range, never numpy or scikit-learn. Upload it to S3 and create the model with that image (docs/model.md has
-    the SDK and boto3 steps); the same package serves SAGEMAKER_TICKET_ENDPOINT and SAGEMAKER_VENUE_ENDPOINT."""
+    Made for the SKLearn framework container 1.4-2 (py3, Python 3.10); it installs nothing at start-up (the model
+    file is evaluated with the container's numpy), so the endpoint needs no internet access. Upload it to S3 and
+    create the model with that image (docs/model.md has the SDK and boto3 steps); the same package serves
+    SAGEMAKER_TICKET_ENDPOINT and SAGEMAKER_VENUE_ENDPOINT."""
     from concert_api.ml import artefacts
-    from concert_tools.model.packaging import CONTAINER_PYTHON, LIGHTGBM_REQUIREMENT, SKLEARN_FRAMEWORK_VERSION
+    from concert_tools.model.packaging import CONTAINER_PYTHON, SKLEARN_FRAMEWORK_VERSION
     from concert_tools.model.packaging import package as build
 
     _, model_dir = _dirs(data_dir)
@@ -222,8 +223,8 @@ def package(data_dir: Path | None, version: str | None, out_path: Path | None) -
     path = build(version_dir, out_path or version_dir / "model.tar.gz")
     out.print(f"Wrote {path} ({path.stat().st_size / 1e6:.1f} MB).")
     out.print(f"Deploy with the SageMaker scikit-learn container, framework_version {SKLEARN_FRAMEWORK_VERSION!r}, "
-              f"py_version 'py3' (Python {CONTAINER_PYTHON}), entry point inference.py; code/requirements.txt "
-              f"installs {LIGHTGBM_REQUIREMENT!r} there (see docs/model.md, 'Deploying to SageMaker').")  # fmt: skip
+              f"py_version 'py3' (Python {CONTAINER_PYTHON}), entry point inference.py; it installs nothing at "
+              "start-up (see docs/model.md, 'Deploying to SageMaker').")  # fmt: skip
 
 
 def _metrics_line(m: dict[str, Any]) -> str:

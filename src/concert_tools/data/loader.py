@@ -11,13 +11,12 @@ import inspect
 import json
 import logging
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from concert_api.adapters.warehouse import schema
-from concert_api.adapters.warehouse.base import LoadableWarehouse
 from concert_api.adapters.warehouse.duckdb import sql_literal
 from concert_tools.data.parquet_io import write_reference_cities
 from concert_tools.data.validation import DUCKDB_TYPES, StagedFiles, ValidationReport
@@ -28,6 +27,13 @@ ProgressCallback = Callable[[str, int, int], None]
 """Called as `progress(step_description, steps_done, steps_total)`."""
 
 GENERATION_FILE = "generation.json"
+
+
+class LoadTarget(Protocol):
+    """What a load writes to: a `LoadableWarehouse` (DuckDB, PostgreSQL), or Redshift by COPY
+    (`redshift_copy.RedshiftCopyWarehouse`), which loads but does not serve queries."""
+
+    def replace_all(self, parquet_files: Mapping[str, Path]) -> dict[str, int]: ...
 
 
 class LoadRejected(Exception):
@@ -49,7 +55,7 @@ class LoadResult:
 
 
 def load_directory(
-    directory: Path, warehouse: LoadableWarehouse, *, progress: ProgressCallback | None = None
+    directory: Path, warehouse: LoadTarget, *, progress: ProgressCallback | None = None
 ) -> LoadResult:
     """Validate every table file in `directory` and, if all pass, replace the warehouse's contents with them.
 
@@ -95,7 +101,7 @@ def load_metadata(directory: Path, report: ValidationReport) -> dict[str, Any]:
     return metadata
 
 
-def _takes_metadata(warehouse: LoadableWarehouse) -> bool:
+def _takes_metadata(warehouse: LoadTarget) -> bool:
     try:
         return "metadata" in inspect.signature(warehouse.replace_all).parameters
     except (TypeError, ValueError):

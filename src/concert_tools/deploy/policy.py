@@ -26,10 +26,20 @@ Scoping, per AWS's Service Authorization Reference:
   user or secret; `redshift-serverless:GetCredentials` on the workgroup for a workgroup without a secret;
   `secretsmanager:GetSecretValue` on `REDSHIFT_SECRET_ARN` when a secret is used.
 * `bedrock:InvokeAgent` on the agent alias ARN; `bedrock:InvokeModel` (what Converse checks) on the foundation
-  model and the inference profile of `BEDROCK_MODEL_ID`; `sagemaker:InvokeEndpoint` on the endpoint ARN.
+  model and the inference profile of `BEDROCK_MODEL_ID`. A cross-region inference profile (`us.anthropic...`)
+  routes each call to the foundation model in one of several regions, and Bedrock checks the call against that
+  model too: `foundation-model/*` in any region is granted, but only under the condition
+  `bedrock:InferenceProfileArn` = the configured profile, so only what that profile routes to is allowed.
+* `sagemaker:InvokeEndpoint` on the endpoint ARN.
+* `dynamodb:GetItem` and `PutItem` on the chat sessions table (`CONCERT_SESSIONS_TABLE`), nothing else.
+* X-Ray (`xray:PutTraceSegments`, `xray:PutTelemetryRecords`) when active tracing is on: X-Ray supports no
+  resource type, so AWS only accepts `"Resource": "*"` for them.
+* In a VPC (`vpc_statements`): creating network interfaces only in the configured subnets and security groups,
+  deleting and re-addressing them only in those subnets (condition `ec2:Subnet`); only
+  `ec2:DescribeNetworkInterfaces`, which supports no resource type, is on `"*"`.
 
-No statement has `"Action": "*"`; the only `"Resource": "*"` is the Data API statement above, where AWS allows
-nothing narrower.
+No statement has `"Action": "*"`; the only `"Resource": "*"` are the Data API, X-Ray and Describe statements
+above, where AWS allows nothing narrower.
 """
 
 from __future__ import annotations
@@ -44,7 +54,9 @@ from concert_tools.deploy.spec import (
     LOGS,
     MODEL,
     PROBES,
+    SESSIONS,
     TICKET_ENDPOINT,
+    TRACING,
     VENUE_ENDPOINT,
     WAREHOUSE,
     FunctionSpec,
@@ -72,6 +84,8 @@ class PolicyContext:
     model_id: str = ""
     ticket_endpoint: str = ""
     venue_endpoint: str = ""
+    tracing: bool = False  # X-Ray active tracing (the SAM template's `Tracing=Active`)
+    sessions_table: str = ""  # the DynamoDB table of chat sessions
 
     @classmethod
     def from_env(
@@ -82,6 +96,7 @@ class PolicyContext:
         account: str,
         partition: str = "aws",
         workgroup_id: str | None = None,
+        tracing: bool = False,
     ) -> PolicyContext:
         """A context from the env file's variables (names as in the guide and settings.py)."""
         return cls(
@@ -99,6 +114,8 @@ class PolicyContext:
             model_id=env.get("BEDROCK_MODEL_ID", ""),
             ticket_endpoint=env.get("SAGEMAKER_TICKET_ENDPOINT", "").lower(),  # SageMaker ARNs are lower case
             venue_endpoint=env.get("SAGEMAKER_VENUE_ENDPOINT", "").lower(),
+            tracing=tracing,
+            sessions_table=env.get("CONCERT_SESSIONS_TABLE", ""),
         )
 
     def conditions(self) -> dict[str, bool]:
@@ -120,6 +137,8 @@ class PolicyContext:
             "HasModel": bool(self.model_id),
             "HasTicketEndpoint": bool(self.ticket_endpoint),
             "HasVenueEndpoint": bool(self.venue_endpoint),
+            "UseTracing": self.tracing,
+            "HasSessionsTable": bool(self.sessions_table),
         }
 
 
@@ -198,6 +217,29 @@ _STATEMENTS: dict[str, tuple[StatementTemplate, ...]] = {
                 _arn("bedrock", "inference-profile/{model_id}"),
             ),
             "HasModel",
+        ),
+        StatementTemplate(
+            "InvokeBedrockModelThroughProfile",
+            ("bedrock:InvokeModel",),
+            ("arn:{partition}:bedrock:*::foundation-model/*",),  # the regions and model the profile routes to
+            "HasModel",
+            {"StringEquals": {"bedrock:InferenceProfileArn": _arn("bedrock", "inference-profile/{model_id}")}},
+        ),
+    ),
+    SESSIONS: (
+        StatementTemplate(
+            "ChatSessions",
+            ("dynamodb:GetItem", "dynamodb:PutItem"),
+            (_arn("dynamodb", "table/{sessions_table}"),),
+            "HasSessionsTable",
+        ),
+    ),
+    TRACING: (
+        StatementTemplate(
+            "WriteTraces",
+            ("xray:PutTelemetryRecords", "xray:PutTraceSegments"),
+            ("*",),  # X-Ray supports no resource type
+            "UseTracing",
         ),
     ),
     TICKET_ENDPOINT: (
@@ -284,6 +326,8 @@ CFN_CONDITIONS: dict[str, Any] = {
     "HasModel": {"Fn::Not": [{"Fn::Equals": [{"Ref": "BedrockModelId"}, ""]}]},
     "HasTicketEndpoint": {"Fn::Not": [{"Fn::Equals": [{"Ref": "SageMakerTicketEndpoint"}, ""]}]},
     "HasVenueEndpoint": {"Fn::Not": [{"Fn::Equals": [{"Ref": "SageMakerVenueEndpoint"}, ""]}]},
+    "UseTracing": {"Fn::Equals": [{"Ref": "Tracing"}, "Active"]},
+    "HasSessionsTable": {"Fn::Equals": [{"Ref": "ChatSessionStore"}, "DynamoDB"]},
 }
 
 # Placeholders as CloudFormation `Fn::Sub` variables (template parameters and pseudo parameters).
@@ -301,6 +345,7 @@ CFN_PLACEHOLDERS: dict[str, str] = {
     "model_id": "${BedrockModelId}",
     "ticket_endpoint": "${SageMakerTicketEndpoint}",
     "venue_endpoint": "${SageMakerVenueEndpoint}",
+    "sessions_table": "${SessionsTable}",
 }
 
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
@@ -314,7 +359,8 @@ def statement_templates(spec: FunctionSpec) -> list[StatementTemplate]:
     return out
 
 
-def _render(st: StatementTemplate, resources: list[Any]) -> dict[str, Any]:
+def _render(st: StatementTemplate, resources: list[Any], fill: Any = None) -> dict[str, Any]:
+    """One statement; `fill` renders a `{placeholder}` string (resources are already rendered)."""
     doc: dict[str, Any] = {
         "Sid": st.sid,
         "Effect": "Allow",
@@ -322,7 +368,10 @@ def _render(st: StatementTemplate, resources: list[Any]) -> dict[str, Any]:
         "Resource": resources[0] if len(resources) == 1 else resources,
     }
     if st.iam_condition:
-        doc["Condition"] = {k: dict(v) for k, v in st.iam_condition.items()}
+        doc["Condition"] = {
+            op: {key: fill(value) if fill else value for key, value in pairs.items()}
+            for op, pairs in st.iam_condition.items()
+        }
     return doc
 
 
@@ -331,10 +380,12 @@ def function_policy(spec: FunctionSpec, function_name: str, ctx: PolicyContext) 
     values = {name: str(getattr(ctx, name)) for name in CFN_PLACEHOLDERS}
     values["function_name"] = function_name
     holds = ctx.conditions()
+
+    def fill(template: str) -> str:
+        return _PLACEHOLDER.sub(lambda m: values[m.group(1)], template)
+
     statements = [
-        _render(st, [_PLACEHOLDER.sub(lambda m: values[m.group(1)], r) for r in st.resources])
-        for st in statement_templates(spec)
-        if holds[st.condition]
+        _render(st, [fill(r) for r in st.resources], fill) for st in statement_templates(spec) if holds[st.condition]
     ]
     return {"Version": POLICY_VERSION, "Statement": statements}
 
@@ -353,7 +404,11 @@ def cfn_statements(spec: FunctionSpec, function_name_sub: str) -> list[Any]:
     """
     out: list[Any] = []
     for st in statement_templates(spec):
-        doc = _render(st, [_cfn_string(r, function_name_sub) for r in st.resources])
+        doc = _render(
+            st,
+            [_cfn_string(r, function_name_sub) for r in st.resources],
+            lambda value: _cfn_string(value, function_name_sub),
+        )
         out.append(doc if st.condition == ALWAYS else {"Fn::If": [st.condition, doc, {"Ref": "AWS::NoValue"}]})
     return out
 
@@ -369,12 +424,9 @@ def trust_policy() -> dict[str, Any]:
 
 
 def vpc_statement() -> dict[str, Any]:
-    """The network-interface permissions a function in a VPC needs.
+    """The network-interface permissions of AWS's AWSLambdaVPCAccessExecutionRole, on `"*"`.
 
-    These are the actions of AWS's AWSLambdaVPCAccessExecutionRole. `ec2:DescribeNetworkInterfaces` supports no
-    resource type, and Lambda creates the interfaces under ids unknown in advance, so this is the one other
-    `"Resource": "*"` statement; it is added only with `--subnet-ids`.
-    """
+    Kept for callers that do not know the subnets; `vpc_statements` is the scoped form to use instead."""
     return {
         "Sid": "VpcNetworkInterfaces",
         "Effect": "Allow",
@@ -387,6 +439,44 @@ def vpc_statement() -> dict[str, Any]:
         ],
         "Resource": "*",
     }
+
+
+def vpc_statements(
+    *, region: str, account: str, subnet_ids: list[str], security_group_ids: list[str], partition: str = "aws"
+) -> list[dict[str, Any]]:
+    """The network-interface permissions a function in a VPC needs, scoped to its subnets and security groups.
+
+    Lambda creates the interfaces under ids unknown in advance, so `network-interface/*` is granted, but creating
+    one needs the subnet and security group ARNs too (only the configured ones are listed), and deleting or
+    re-addressing one holds only in the configured subnets (condition `ec2:Subnet`). Only
+    `ec2:DescribeNetworkInterfaces` supports no resource type and stays on `"*"`."""
+    ec2 = f"arn:{partition}:ec2:{region}:{account}"
+    subnets = [f"{ec2}:subnet/{s}" for s in subnet_ids]
+    return [
+        {
+            "Sid": "VpcCreateNetworkInterfaces",
+            "Effect": "Allow",
+            "Action": ["ec2:CreateNetworkInterface"],
+            "Resource": [
+                f"{ec2}:network-interface/*",
+                *subnets,
+                *(f"{ec2}:security-group/{g}" for g in security_group_ids),
+            ],
+        },
+        {
+            "Sid": "VpcManageNetworkInterfaces",
+            "Effect": "Allow",
+            "Action": ["ec2:AssignPrivateIpAddresses", "ec2:DeleteNetworkInterface", "ec2:UnassignPrivateIpAddresses"],
+            "Resource": f"{ec2}:network-interface/*",
+            "Condition": {"ArnEquals": {"ec2:Subnet": subnets}},
+        },
+        {
+            "Sid": "VpcDescribeNetworkInterfaces",
+            "Effect": "Allow",
+            "Action": ["ec2:DescribeNetworkInterfaces"],
+            "Resource": "*",  # no resource type
+        },
+    ]
 
 
 def kms_statement(key_arn: str) -> dict[str, Any]:

@@ -28,6 +28,8 @@ MODEL = "bedrock-model"
 TICKET_ENDPOINT = "sagemaker-ticket"
 VENUE_ENDPOINT = "sagemaker-venue"
 PROBES = "health-probes"  # read-only status calls behind GET /health?deep=true
+TRACING = "tracing"  # X-Ray segments, when active tracing is on
+SESSIONS = "chat-sessions"  # the DynamoDB table of chat sessions (CONCERT_SESSIONS_TABLE)
 
 # Who invokes a function: API Gateway (the five routes) or a Bedrock agent (the action group).
 API_GATEWAY = "apigateway.amazonaws.com"
@@ -48,6 +50,8 @@ CAPABILITY_ENV: dict[str, tuple[str, ...]] = {
     TICKET_ENDPOINT: ("SAGEMAKER_TICKET_ENDPOINT",),
     VENUE_ENDPOINT: ("SAGEMAKER_VENUE_ENDPOINT",),
     PROBES: (),
+    TRACING: (),
+    SESSIONS: ("CONCERT_SESSIONS_TABLE",),
 }
 
 # Every name the deployer will copy from the env file. Anything else in the file (AWS credentials, local-only
@@ -68,6 +72,7 @@ KNOWN_ENV: tuple[str, ...] = (
     "CONCERT_QUERY_TIMEOUT_SECONDS",
     "CONCERT_MAX_BODY_BYTES",
     "CONCERT_CORS_ALLOW_ORIGIN",
+    "CONCERT_SESSIONS_TABLE",
 )
 # Tuning knobs every function may receive.
 COMMON_ENV: tuple[str, ...] = (
@@ -127,14 +132,15 @@ _DEPLOYMENT: dict[str, tuple[tuple[str, ...], str]] = {
     # The guide lists bedrock:InvokeAgent only, but gives the chatbot REDSHIFT_CLUSTER_ID/REDSHIFT_DATABASE: its
     # tools answer from the warehouse, which needs the Data API permissions too. BEDROCK_MODEL_ID selects the
     # Converse backend (bedrock:InvokeModel) instead of an agent.
-    "chatbot": ((LOGS, AGENT, MODEL, WAREHOUSE), "ChatbotFunction"),
+    # CONCERT_SESSIONS_TABLE keeps the local and Converse assistants' conversations across containers.
+    "chatbot": ((LOGS, AGENT, MODEL, WAREHOUSE, SESSIONS, TRACING), "ChatbotFunction"),
     # The venue model's forecast is added to each venue when SAGEMAKER_VENUE_ENDPOINT is set.
-    "venue-popularity": ((LOGS, VENUE_ENDPOINT, WAREHOUSE), "VenuePopularityFunction"),
-    "ticket-prediction": ((LOGS, TICKET_ENDPOINT, WAREHOUSE), "TicketPredictionFunction"),
-    "price-curve": ((LOGS, TICKET_ENDPOINT, WAREHOUSE), "PriceCurveFunction"),
-    "recommendations": ((LOGS, WAREHOUSE), "RecommendationsFunction"),
+    "venue-popularity": ((LOGS, VENUE_ENDPOINT, WAREHOUSE, TRACING), "VenuePopularityFunction"),
+    "ticket-prediction": ((LOGS, TICKET_ENDPOINT, WAREHOUSE, TRACING), "TicketPredictionFunction"),
+    "price-curve": ((LOGS, TICKET_ENDPOINT, WAREHOUSE, TRACING), "PriceCurveFunction"),
+    "recommendations": ((LOGS, WAREHOUSE, TRACING), "RecommendationsFunction"),
     # ?deep=true runs SELECT 1 on the warehouse and asks SageMaker and Bedrock for their endpoint/alias status.
-    "health-check": ((LOGS, WAREHOUSE, PROBES), "HealthCheckFunction"),
+    "health-check": ((LOGS, WAREHOUSE, PROBES, TRACING), "HealthCheckFunction"),
 }
 
 # The health check reports "configured"/"not_configured" per service from these; ?deep=true probes them.
@@ -178,7 +184,7 @@ AGENT_ACTION_GROUP = FunctionSpec(
     timeout_s=30,
     method="",
     path="",
-    capabilities=(LOGS, WAREHOUSE, TICKET_ENDPOINT),
+    capabilities=(LOGS, WAREHOUSE, TICKET_ENDPOINT, TRACING),
     logical_id="AgentActionGroupFunction",
     invoker=BEDROCK,
     summary="Bedrock Agent action group",
@@ -228,7 +234,10 @@ def read_env_file(path: str | Path) -> dict[str, str]:
 
 
 def function_environment(spec: FunctionSpec, env: Mapping[str, str], log_level: str | None = None) -> dict[str, str]:
-    """The Lambda environment for one function: its known variables that are set, plus Powertools' settings."""
+    """The Lambda environment for one function: its known variables that are set, plus Powertools' settings.
+
+    (The X-Ray tracer stays off, and is never imported, unless POWERTOOLS_TRACE_DISABLED=false, which the SAM
+    template sets with active tracing: `concert_api.tracing`.)"""
     out = {name: env[name] for name in spec.env_names() if env.get(name)}
     out["POWERTOOLS_SERVICE_NAME"] = SERVICE_NAME
     out["LOG_LEVEL"] = log_level or env.get("LOG_LEVEL") or "INFO"

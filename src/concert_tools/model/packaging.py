@@ -4,20 +4,19 @@
         booster.txt  model.json  metadata.json
         code/inference.py  (ml/sagemaker_inference.py)
         code/model.py  code/transform.py  code/features.py  code/training_range.py
-        code/requirements.txt  (lightgbm only: installed by the scikit-learn container at start-up)
+        code/lightgbm_text.py  (LightGBM's model file evaluated with NumPy)
 
 Target: the SageMaker scikit-learn framework container `SKLEARN_FRAMEWORK_VERSION` (`py3`: Python
-`CONTAINER_PYTHON`), entry point `inference.py`. The container brings its own numpy and scikit-learn, so
-requirements.txt never names them (pinning the numpy this machine has would ask for one that does not install on
-the container's Python, or replace the numpy its scikit-learn was built against); it asks only for a LightGBM
-range with wheels for that Python. The model files are text (no pickle), so they do not tie the two ends to one
-LightGBM version. `tests/unit/ml/test_inference_package.py` installs requirements.txt under Python 3.10 and
-runs the packaged model there.
+`CONTAINER_PYTHON`), entry point `inference.py`. The container brings NumPy; LightGBM it does not have, and the
+package installs nothing at start-up (no `code/requirements.txt`, whose `pip install` needs the internet, which an
+endpoint in a VPC without a NAT does not have): the trees in `booster.txt` are walked by `lightgbm_text`, which
+gives LightGBM's predictions exactly. The model files are text (no pickle).
+`tests/unit/ml/test_inference_package.py` loads the package under Python 3.10 without LightGBM and with the
+network switched off.
 """
 
 from __future__ import annotations
 
-import io
 import tarfile
 from pathlib import Path
 
@@ -32,6 +31,7 @@ CODE_FILES = {
     "code/transform.py": _ML_DIR / "transform.py",
     "code/features.py": _ML_DIR / "features.py",
     "code/training_range.py": _ML_DIR / "training_range.py",
+    "code/lightgbm_text.py": _ML_DIR / "lightgbm_text.py",
 }
 
 
@@ -39,16 +39,6 @@ SKLEARN_FRAMEWORK_VERSION = "1.4-2"
 """The SageMaker scikit-learn container the package is made for (`framework_version` in the SDK)."""
 CONTAINER_PYTHON = "3.10"
 """That container's Python (`py_version="py3"`)."""
-LIGHTGBM_REQUIREMENT = "lightgbm>=4.3,<5"
-"""LightGBM 4.x publishes py3 wheels (no numpy ABI coupling) for Python 3.7 and later; 4.3 is the oldest this
-code has been tested with, and 5 may change the model format."""
-
-
-def requirements() -> str:
-    """code/requirements.txt: LightGBM only (numpy and scikit-learn come with the container)."""
-    return LIGHTGBM_REQUIREMENT + "\n"
-
-
 def package(version_dir: Path, out_path: Path) -> Path:
     """Write the SageMaker package of the model in `version_dir` to `out_path` (a .tar.gz); return it."""
     version_dir = Path(version_dir)
@@ -63,9 +53,5 @@ def package(version_dir: Path, out_path: Path) -> Path:
             tar.add(version_dir / name, arcname=name)
         for arcname, source in CODE_FILES.items():
             tar.add(source, arcname=arcname)
-        data = requirements().encode()
-        info = tarfile.TarInfo("code/requirements.txt")
-        info.size = len(data)
-        tar.addfile(info, io.BytesIO(data))
     tmp.replace(out_path)
     return out_path

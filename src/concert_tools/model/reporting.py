@@ -432,9 +432,10 @@ DEPLOYING = """
 
 `concert-api model package` writes `model.tar.gz` for the **SageMaker scikit-learn container, framework version
 `1.4-2`, `py3` (Python 3.10)**: the model files at the root, `code/inference.py` (entry point) with `model.py`,
-`transform.py` and `features.py`, and `code/requirements.txt` holding only `lightgbm>=4.3,<5` (the container
-brings its own numpy and scikit-learn; the package never pins them). A test installs that requirements file in a
-Python 3.10 virtual environment and runs the packaged model there.
+`transform.py`, `features.py`, `training_range.py` and `lightgbm_text.py`. Nothing is installed when the endpoint
+starts (there is no `code/requirements.txt`), so it starts in a VPC without internet access: the container has
+numpy but no LightGBM, and `lightgbm_text.py` walks the trees of `booster.txt` with numpy, giving LightGBM's
+predictions exactly. A test loads the package under Python 3.10 with LightGBM absent and the network switched off.
 
 With the `sagemaker` SDK (it wants the entry point as a local file: `tar -xzf model.tar.gz code/` first; it
 repacks the same code into the model):
@@ -462,7 +463,7 @@ sm = boto3.client("sagemaker")
 sm.create_model(ModelName="ticket-sales", ExecutionRoleArn="<role ARN>", PrimaryContainer={
     "Image": "<sklearn 1.4-2 image URI>", "ModelDataUrl": "s3://<bucket>/concert-api/ticket-sales/model.tar.gz",
     "Environment": {"SAGEMAKER_PROGRAM": "inference.py",
-                    "SAGEMAKER_SUBMIT_DIRECTORY": "/opt/ml/model/code"})
+                    "SAGEMAKER_SUBMIT_DIRECTORY": "/opt/ml/model/code"}})
 sm.create_endpoint_config(EndpointConfigName="ticket-sales", ProductionVariants=[{
     "VariantName": "main", "ModelName": "ticket-sales", "InstanceType": "ml.m5.large",
     "InitialInstanceCount": 1}])

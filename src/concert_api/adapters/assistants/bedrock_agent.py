@@ -9,7 +9,8 @@
   request's deadline leaves room; then they map to the one error format: throttling 503, timeouts 504, the
   rest 502. No attempt starts with less than `retries.MIN_ATTEMPT_SECONDS` left (504 `DependencyTimeout`).
   botocore's own retries are off so that one policy governs every attempt.
-* The client's read timeout fits inside the function's timeout.
+* The client's read timeout fits inside the function's timeout, and is cut to the request's deadline; the stream
+  is closed when the deadline passes while it is read (504).
 * The trace is always requested (`enableTrace`: it travels in the same stream, no extra call); `AgentSteps` reads
   from it the action-group calls (the tool, its parameters, and the action-group Lambda's JSON that came back),
   the last rationale, a pre-processing rejection and a failure code. The full trace (with the model's prompts) is
@@ -26,6 +27,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from concert_api.adapters.assistants.retries import Budget, RetryPolicy, call_with_retries
+from concert_api.deadline import remaining_seconds
 from concert_api.errors import BadRequest
 from concert_api.observability import logger
 from concert_api.settings import Settings
@@ -46,15 +48,13 @@ def check_session_id(session_id: str) -> str:
 def runtime_client(service: str, settings: Settings, *, function_timeout: float,
                    endpoint_url: str | None = None) -> tuple[Any, float]:
     """A Bedrock runtime client whose read timeout fits the function's timeout, with botocore's retries off (one
-    policy, `retries`, governs every attempt); and that read timeout."""
-    import boto3
-    from botocore.config import Config
+    policy, `retries`, governs every attempt); and that read timeout. Its connect and read timeouts are cut to
+    the request's deadline at each call (`aws_clients.deadline_client`)."""
+    from concert_api.adapters.aws_clients import deadline_client
 
     read_timeout = max(1.0, function_timeout - READ_TIMEOUT_MARGIN_SECONDS)
-    client = boto3.client(
-        service, region_name=settings.aws_region, endpoint_url=endpoint_url,
-        config=Config(read_timeout=read_timeout, connect_timeout=3, retries={"total_max_attempts": 1}),
-    )
+    client = deadline_client(service, region=settings.aws_region, endpoint_url=endpoint_url, connect_timeout=3,
+                             read_timeout=read_timeout, max_attempts=1, default_seconds=read_timeout + 3)
     return client, read_timeout
 
 
@@ -108,6 +108,7 @@ class BedrockAgentRuntime:
         body = bytearray()
         steps = AgentSteps()
         for event in response["completion"]:
+            _stop_at_deadline(response["completion"])
             if "chunk" in event:
                 body.extend(event["chunk"].get("bytes", b""))
             elif "trace" in event:
@@ -179,3 +180,15 @@ def _read_output(call: dict[str, Any], output_text: str | None) -> None:
         call["error"] = str(payload.get("details") or payload["error"])
     else:
         call["output"] = payload
+
+
+def _stop_at_deadline(stream: Any) -> None:
+    """Past the request's deadline, close the agent's event stream and time out (a 504): each read has its own
+    timeout, but a stream that keeps trickling events would otherwise outlast the deadline."""
+    if remaining_seconds(float("inf")) <= 0:
+        close = getattr(stream, "close", None)
+        if callable(close):
+            close()
+        from botocore.exceptions import ReadTimeoutError  # mapped to our 504 and never retried (retries.py)
+
+        raise ReadTimeoutError(endpoint_url="bedrock-agent-runtime InvokeAgent stream, at the request's deadline")

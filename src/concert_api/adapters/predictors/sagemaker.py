@@ -14,10 +14,10 @@ import logging
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError, ConnectTimeoutError, ReadTimeoutError
 
+from concert_api.adapters.aws_clients import deadline_client
 from concert_api.adapters.predictors.base import Prediction
 from concert_api.adapters.warehouse.base import Warehouse
 from concert_api.adapters.warehouse.queries import features as q
@@ -30,14 +30,16 @@ CONTENT_TYPE = "application/json"
 CONNECT_TIMEOUT = 2.0
 READ_TIMEOUT = 8.0
 MAX_ATTEMPTS = 2
-"""Two attempts of at most 2 + 8 s stay inside the ticket-prediction Lambda's 30 s timeout, with the warehouse
-query; a request whose deadline is nearer fails fast with a 504."""
+DEFAULT_SECONDS = 25.0
+"""The preferred client settings: two attempts of at most 2 + 8 s. They are cut to the request's deadline
+(`aws_clients.deadline_client`): with 3 s left one attempt of at most about 3 s is made, then our 504; with no
+deadline set (a CLI run) `DEFAULT_SECONDS` are assumed."""
 
 _THROTTLED = {"ThrottlingException", "TooManyRequestsException", "ServiceUnavailable", "ModelNotReadyException"}
 
 
 def client_config() -> Config:
-    """botocore settings for the runtime client: short timeouts and standard retries (see `MAX_ATTEMPTS`)."""
+    """botocore settings for a runtime client without a deadline: the preferred timeouts and retries."""
     return Config(connect_timeout=CONNECT_TIMEOUT, read_timeout=READ_TIMEOUT,
                   retries={"total_max_attempts": MAX_ATTEMPTS, "mode": "standard"})  # fmt: skip
 
@@ -47,9 +49,12 @@ class SageMakerTicketPredictor:
 
     backend = "sagemaker"
 
-    def __init__(self, endpoint_name: str, *, region: str, client: Any | None = None) -> None:
+    def __init__(self, endpoint_name: str, *, region: str, client: Any | None = None,
+                 endpoint_url: str | None = None) -> None:
         self.endpoint_name = endpoint_name
-        self.client = client or boto3.client("sagemaker-runtime", region_name=region, config=client_config())
+        self.client = client or deadline_client(
+            "sagemaker-runtime", region=region, endpoint_url=endpoint_url, connect_timeout=CONNECT_TIMEOUT,
+            read_timeout=READ_TIMEOUT, max_attempts=MAX_ATTEMPTS, default_seconds=DEFAULT_SECONDS)
 
     def feature_row(self, warehouse: Warehouse, artist_id: str, venue_id: str, as_of: dt.date) -> Mapping[str, Any]:
         """One `REQUEST_FEATURES` query on the warehouse."""

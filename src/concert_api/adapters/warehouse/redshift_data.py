@@ -32,6 +32,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from concert_api.adapters.aws_clients import deadline_client
 from concert_api.adapters.warehouse.base import (
     _PARAM,
     Params,
@@ -260,18 +261,20 @@ class RedshiftDataWarehouse:
 
     @property
     def client(self) -> Any:
-        """The boto3 `redshift-data` client, created on first use (boto3 is imported only then)."""
+        """The `redshift-data` client, created on first use (boto3 is imported only then)."""
         if self._client is None:
             with self._client_lock:
                 if self._client is None:
-                    import boto3
-
-                    config = client_config(
+                    # Timeouts and retries cut to the request's deadline; an operation is looked up (`getattr`)
+                    # on the caller's thread, where the deadline is known, then run on the worker thread.
+                    self._client = deadline_client(
+                        "redshift-data",
+                        region=self.region,
                         connect_timeout=self.connect_timeout,
                         read_timeout=self.read_timeout,
                         max_attempts=self.max_attempts,
+                        default_seconds=self.default_timeout,
                     )
-                    self._client = boto3.client("redshift-data", region_name=self.region, config=config)
         return self._client
 
     def _target(self) -> dict[str, str]:
