@@ -80,7 +80,8 @@ def test_sam_transform_accepts_every_auth_mode(auth: str, monkeypatch: pytest.Mo
         assert "ManagedPolicyArns" not in resources[spec.logical_id.removesuffix("Function") + "Role"]["Properties"]
     api = "RestApi" if auth == "API_KEY" else "HttpApi"
     body = resources[api]["Properties"]["Body"]
-    routes = {(m.upper(), p) for p, ops in body["paths"].items() for m in ops}
+    # (OPTIONS preflights exist only with ConsoleSite=true: tests/deploy/test_sam_console.py)
+    routes = {(m.upper(), p) for p, ops in body["paths"].items() for m in ops if m != "options"}
     assert routes == {
         ("POST", "/chat"),
         ("POST", "/venues/popularity"),
@@ -194,7 +195,9 @@ def test_template_policies_equal_the_deployers(config: str, stage_suffix: str, t
         fn_env = template["Resources"][spec.logical_id]["Properties"]["Environment"]["Variables"]
         local_knobs = {n for n in COMMON_ENV if n.startswith("CONCERT_")}  # not template parameters
         powertools = {"POWERTOOLS_SERVICE_NAME", "POWERTOOLS_TRACE_DISABLED", "LOG_LEVEL"}
-        assert set(fn_env) == (set(spec.env_names()) | powertools) - local_knobs
+        # the console's static site exists only in the template (ConsoleSite=true): its origin is the one extra
+        console_origin = {"CONCERT_CORS_ALLOW_ORIGIN"} if spec.is_route else set()
+        assert set(fn_env) == (set(spec.env_names()) | powertools | console_origin) - (local_knobs - console_origin)
         resolved_env = _resolve(copy.deepcopy(fn_env), template["Conditions"], params)
         assert resolved_env["POWERTOOLS_TRACE_DISABLED"] == ("false" if tracing else "true")
 

@@ -31,6 +31,7 @@ from typing import Any
 
 from concert_tools.deploy.package import DEFAULT_OUTPUT_DIR, REPO_ROOT
 from concert_tools.deploy.sam_api import REST_STAGE, auth_resources, http_api, rest_api
+from concert_tools.deploy.sam_console import console_condition, console_outputs, console_resources
 from concert_tools.deploy.sam_functions import alias_logical_id, function_resources, is_optional, sessions_table
 from concert_tools.deploy.sam_monitoring import api_alarms, dashboard_body
 from concert_tools.deploy.sam_parameters import ENV_PARAMETERS, OPTIONAL_CONDITION, conditions, parameters, rules
@@ -62,6 +63,7 @@ def build_template() -> dict[str, Any]:
     resources["RestApi"] = rest_api()
     resources["SessionsTable"] = sessions_table()
     resources.update(auth_resources())
+    resources.update(console_resources())
     resources.update(api_alarms())
     resources["Dashboard"] = {
         "Type": "AWS::CloudWatch::Dashboard",
@@ -86,6 +88,7 @@ def build_template() -> dict[str, Any]:
         "UserPoolId": {"Condition": "UseCognito", "Value": {"Ref": "UserPool"}},
         "UserPoolClientId": {"Condition": "UseCognito", "Value": {"Ref": "UserPoolClient"}},
     }
+    outputs.update(console_outputs())
     for spec in ALL_FUNCTIONS:
         outputs[spec.logical_id + "Arn"] = {
             "Description": f"{spec.key} function ARN",
@@ -105,7 +108,7 @@ def build_template() -> dict[str, Any]:
         "group), least-privilege roles, authorization, log retention, tracing, alarms, dashboard",
         "Parameters": parameters(),
         "Rules": rules(),
-        "Conditions": conditions(),
+        "Conditions": {**conditions(), **console_condition()},
         "Globals": {
             "Function": {
                 "Runtime": RUNTIME,

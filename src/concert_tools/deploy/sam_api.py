@@ -7,11 +7,33 @@ from __future__ import annotations
 from typing import Any
 
 from concert_api.deadline import API_GATEWAY_LIMIT_SECONDS
+from concert_tools.deploy.sam_console import CONSOLE_CONDITION, CONSOLE_ORIGIN
 from concert_tools.deploy.sam_functions import alias_logical_id
 from concert_tools.deploy.sam_monitoring import NO_VALUE
 from concert_tools.deploy.spec import FUNCTIONS, FunctionSpec
 
 REST_STAGE = "prod"
+CORS_HEADERS = "Content-Type,Authorization,X-Api-Key,X-Amz-Date,X-Amz-Security-Token"
+
+
+def _rest_preflight() -> dict[str, Any]:
+    """An OPTIONS operation answered by API Gateway itself (a mock integration, no key needed): the console's
+    site may then call the REST API from its origin."""
+    allowed = {
+        "method.response.header.Access-Control-Allow-Origin": {"Fn::Sub": "'https://${ConsoleDistribution.DomainName}'"},
+        "method.response.header.Access-Control-Allow-Methods": "'GET,POST,OPTIONS'",
+        "method.response.header.Access-Control-Allow-Headers": f"'{CORS_HEADERS}'",
+    }
+    return {
+        "summary": "CORS preflight",
+        "responses": {"200": {"description": "OK", "headers": {h.rsplit(".", 1)[-1]: {"schema": {"type": "string"}}
+                                                              for h in allowed}}},
+        "x-amazon-apigateway-integration": {
+            "type": "mock",
+            "requestTemplates": {"application/json": '{"statusCode": 200}'},
+            "responses": {"default": {"statusCode": "200", "responseParameters": allowed}},
+        },
+    }
 INTEGRATION_TIMEOUT_MS = int(API_GATEWAY_LIMIT_SECONDS * 1000)
 
 
@@ -121,6 +143,15 @@ def http_api() -> dict[str, Any]:
                 "info": {"title": {"Fn::Sub": "concert-api${NameSuffix}"}, "version": "1.0.0"},
                 "paths": paths,
                 "components": {"securitySchemes": schemes},
+                # API Gateway answers preflights for the console's site, when there is one.
+                "x-amazon-apigateway-cors": {
+                    "Fn::If": [
+                        CONSOLE_CONDITION,
+                        {"allowOrigins": [CONSOLE_ORIGIN], "allowMethods": ["GET", "POST", "OPTIONS"],
+                         "allowHeaders": CORS_HEADERS.split(","), "maxAge": 600},
+                        NO_VALUE,
+                    ]
+                },
             },
         },
     }
@@ -134,6 +165,8 @@ def rest_api() -> dict[str, Any]:
     for ops in paths.values():
         for op in ops.values():
             op["x-amazon-apigateway-integration"].pop("payloadFormatVersion")
+    for ops in paths.values():
+        ops["options"] = {"Fn::If": [CONSOLE_CONDITION, _rest_preflight(), NO_VALUE]}
     return {
         "Type": "AWS::Serverless::Api",
         "Condition": "UseRestApi",

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from concert_tools.deploy.policy import POLICY_VERSION, cfn_statements, trust_policy
+from concert_tools.deploy.sam_console import CONSOLE_CONDITION, CONSOLE_ORIGIN
 from concert_tools.deploy.sam_monitoring import NO_VALUE, function_alarms, name_sub
 from concert_tools.deploy.sam_parameters import ENV_PARAMETERS, OPTIONAL_CONDITION
 from concert_tools.deploy.spec import ALIAS_NAME, BEDROCK, FUNCTIONS, SERVICE_NAME, FunctionSpec
@@ -48,6 +49,8 @@ def environment(spec: FunctionSpec) -> dict[str, Any]:
     env: dict[str, Any] = {name: {"Ref": ENV_PARAMETERS[name]} for name in spec.env_names() if name in ENV_PARAMETERS}
     if "CONCERT_SESSIONS_TABLE" in spec.env_names():
         env["CONCERT_SESSIONS_TABLE"] = {"Fn::If": ["HasSessionsTable", {"Ref": "SessionsTable"}, NO_VALUE]}
+    if spec.is_route:  # the console's static site, when there is one, may call the API from its own origin
+        env["CONCERT_CORS_ALLOW_ORIGIN"] = {"Fn::If": [CONSOLE_CONDITION, CONSOLE_ORIGIN, NO_VALUE]}
     env["POWERTOOLS_SERVICE_NAME"] = SERVICE_NAME
     env["POWERTOOLS_TRACE_DISABLED"] = {"Fn::If": ["UseTracing", "false", "true"]}
     env["LOG_LEVEL"] = {"Ref": "LogLevel"}

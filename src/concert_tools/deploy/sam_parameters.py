@@ -36,7 +36,10 @@ def _param(description: str, default: str = "", **extra: Any) -> dict[str, Any]:
 
 def parameters() -> dict[str, Any]:
     """The template's parameters."""
+    from concert_tools.deploy.sam_console import console_parameter
+
     return {
+        "ConsoleSite": console_parameter(),
         "NameSuffix": _param(
             "Suffix of every function name: empty for the default stage, -dev for a dev stage",
             AllowedPattern="^(-[a-z0-9-]{1,20})?$",
