@@ -396,6 +396,8 @@ _WARNINGS: tuple[tuple[str, re.Pattern[str]], ...] = tuple((kind, re.compile(p))
                     rf"it predicts for {_MONEY}"),
     ("price_below", rf"^ticket_price {_MONEY} is below .* for (?P<kind>\w+) \({_MONEY}–{_MONEY}\).*held at what "
                     rf"it predicts for {_MONEY}"),
+    ("price_outside", rf"^ticket_price {_MONEY} is (?P<direction>above|below) .* for (?P<kind>\w+) \({_MONEY}–{_MONEY}\): "
+                      r"the prediction is an extrapolation along the price response"),
     ("unseen_venue_type", r"^the model was trained on no (?P<kind>\w+) concerts"),
     ("unusual_price", rf"is (?P<ratio>[\d.]+) times the (?P<whose>artist|venue)'s usual price \({_MONEY}\)"),
     ("date_before", r"^event_date (?P<day>\d{4}-\d\d-\d\d) is before .*\((?P<first>\d{4}-\d\d-\d\d)\)"),
@@ -417,6 +419,10 @@ def read_warning(text: str) -> dict[str, Any] | None:
             price, low, high, at = numbers[-4:]
             return {"kind": kind, "venue_type": m.group("kind"), "ticket_price": price, "known_low": low,
                     "known_high": high, "predicted_at": at}
+        if kind == "price_outside":
+            price, low, high = numbers[-3:]
+            return {"kind": kind, "direction": m.group("direction"), "venue_type": m.group("kind"),
+                    "ticket_price": price, "known_low": low, "known_high": high}
         if kind == "unseen_venue_type":
             return {"kind": kind, "venue_type": m.group("kind")}
         if kind == "unusual_price":

@@ -110,6 +110,10 @@ PRICING = re.compile(
 """A question about which price to set ("what price would sell out X at Y?", "the best price", "earn the most"),
 answered by the price curve — not a question about what tickets cost ("at what price are tickets?")."""
 PRICING_SLOTS = ("artist", "venue", "venue_label", "date")
+TICKET_COST = re.compile(r"\b(at )?what (ticket )?prices? (are|is|do|does)\b|\bhow much (are|is|do|does|will|would) "
+                         r"(the )?(tickets?|seats?)\b|\bwhat do (the )?tickets? cost\b|\bprices? of (the )?tickets?\b",
+                         re.IGNORECASE)
+"""A question about what tickets cost: a concert search (the concerts list their prices), never a price curve."""
 
 
 class DialoguePolicy(QuestionsBack):
@@ -180,8 +184,8 @@ class DialoguePolicy(QuestionsBack):
         of the concert named, else of the one listed ("the second one") or being discussed (the last question's,
         else the last prediction's artist, venue and date)."""
         p = self.prediction
-        if not PRICING.search(self.message) and not (p.intent == "price_curve"
-                                                     and p.confidence >= self.out_of_scope_below):
+        if TICKET_COST.search(self.message) or not (PRICING.search(self.message) or (
+                p.intent == "price_curve" and p.confidence >= self.out_of_scope_below)):
             return None
         new = {k: v for k, v in slots_from(self.extraction).items() if k in PRICING_SLOTS}
         previous: Slots = {k: v for k, v in {**(self.state.prediction or {}), **self.state.slots}.items()
@@ -235,9 +239,10 @@ class DialoguePolicy(QuestionsBack):
                         else ("help", p.confidence, {}))
             return kind, p.probabilities.get(kind, 0.0), slots_from(self.extraction)
         slots = slots_from(self.extraction)
-        if p.intent in TOOL_INTENTS:
-            slots = carried(self.state.slots, slots, p.intent, self.message)
-        return p.intent, p.confidence, slots
+        intent = "concert_search" if p.intent == "price_curve" and TICKET_COST.search(self.message) else p.intent
+        if intent in TOOL_INTENTS:
+            slots = carried(self.state.slots, slots, intent, self.message)
+        return intent, p.confidence, slots
 
     def _follow_up(self, last: str) -> tuple[str, float, Slots]:
         """The last question again, with what the message changes."""

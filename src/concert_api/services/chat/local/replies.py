@@ -371,6 +371,10 @@ def _caution(c: dict[str, Any]) -> str:
         return (f"{money(c['ticket_price'])} is below the prices the model learned from for {c['venue_type']} "
                 f"({money(c['known_low'])}-{money(c['known_high'])}), so this is what it predicts at "
                 f"{money(c['predicted_at'])}; more tickets may sell at {money(c['ticket_price'])}.")
+    if kind == "price_outside":
+        return (f"{money(c['ticket_price'])} is {c['direction']} the prices the model learned from for "
+                f"{c['venue_type']} ({money(c['known_low'])}-{money(c['known_high'])}), so there it follows the price "
+                "response it fitted to the history, with a wider range.")
     if kind == "unseen_venue_type":
         return f"the model has never seen a {c['venue_type']} concert, so this is borrowed from other venue types."
     if kind == "unusual_price":
