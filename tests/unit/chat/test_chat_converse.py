@@ -175,7 +175,7 @@ def test_a_follow_up_turn_carries_the_last_tools_parameters_and_listed_things(co
     assistant.reply(ChatRequest(message="tell me about the second one", session_id="conv-follow"))
     # then the system prompt of that turn holds the tool, its parameters and the venues in order
     system = sent[2]["system"][0]["text"]
-    assert "Previous answer" not in sent[0]["system"][0]["text"]
+    assert "Previous answer (for follow-ups)" not in sent[0]["system"][0]["text"]
     names = [v["name"] for v in first.data["result"]["venues"]]
     assert '"tool":"venue_rankings"' in system and '"top_n":2' in system
     assert system.index(names[0]) < system.index(names[1])
