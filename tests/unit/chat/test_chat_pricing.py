@@ -46,7 +46,8 @@ class KnownCurve:
 
     def __call__(self, request: PriceCurveRequest) -> PriceCurveResponse:
         self.requests.append(request)
-        points = [PricePoint(ticket_price=p, predicted_sales=self.sales(p), expected_revenue=round(p * self.sales(p), 2),
+        points = [PricePoint(ticket_price=p, predicted_sales=self.sales(p),
+                             expected_revenue=round(p * self.sales(p), 2),
                              prediction_interval=PredictionInterval(low=0.8 * self.sales(p),
                                                                     high=min(self.capacity, 1.2 * self.sales(p)),
                                                                     coverage=0.8),
@@ -156,3 +157,20 @@ def test_a_question_about_what_tickets_cost_is_not_a_pricing_question(pricing_as
     artist, _ = concert
     r = _say(pricing_assistant, uuid.uuid4().hex, f"at what price are tickets for {artist}?")
     assert r.intent != "price_curve"
+
+
+def test_a_price_the_model_follows_beyond_its_range_is_said_in_plain_words():
+    import datetime as dt
+
+    from concert_api.ml.training_range import TrainingRange, VenueTypeRange
+    from concert_api.services.chat.local.replies import _caution
+    from concert_api.services.chat.tools import read_warning
+
+    known = TrainingRange(dt.date(2023, 1, 1), dt.date(2025, 5, 31),
+                          {"theater": VenueTypeRange(100, (20.0, 150.0), (0.5, 2.0), None)})
+    warnings, _ = known.assess({"venue_type": "theater", "ticket_price": 300.0, "event_date": "2025-09-01"},
+                               extrapolates=True)
+    read = [read_warning(w) for w in warnings]
+    assert read[0] == {"kind": "price_outside", "direction": "above", "venue_type": "theaters", "ticket_price": 300.0,
+                       "known_low": 20.0, "known_high": 150.0}
+    assert _caution(read[0]).startswith("$300 is above the prices the model learned from for theaters ($20-$150)")

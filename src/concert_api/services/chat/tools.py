@@ -396,8 +396,8 @@ _WARNINGS: tuple[tuple[str, re.Pattern[str]], ...] = tuple((kind, re.compile(p))
                     rf"it predicts for {_MONEY}"),
     ("price_below", rf"^ticket_price {_MONEY} is below .* for (?P<kind>\w+) \({_MONEY}–{_MONEY}\).*held at what "
                     rf"it predicts for {_MONEY}"),
-    ("price_outside", rf"^ticket_price {_MONEY} is (?P<direction>above|below) .* for (?P<kind>\w+) \({_MONEY}–{_MONEY}\): "
-                      r"the prediction is an extrapolation along the price response"),
+    ("price_outside", rf"^ticket_price {_MONEY} is (?P<direction>above|below) .* for (?P<kind>\w+) "
+                      rf"\({_MONEY}–{_MONEY}\): the prediction is an extrapolation along the price response"),
     ("unseen_venue_type", r"^the model was trained on no (?P<kind>\w+) concerts"),
     ("unusual_price", rf"is (?P<ratio>[\d.]+) times the (?P<whose>artist|venue)'s usual price \({_MONEY}\)"),
     ("date_before", r"^event_date (?P<day>\d{4}-\d\d-\d\d) is before .*\((?P<first>\d{4}-\d\d-\d\d)\)"),

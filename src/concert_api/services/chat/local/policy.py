@@ -110,7 +110,7 @@ PRICING = re.compile(
 """A question about which price to set ("what price would sell out X at Y?", "the best price", "earn the most"),
 answered by the price curve — not a question about what tickets cost ("at what price are tickets?")."""
 PRICING_SLOTS = ("artist", "venue", "venue_label", "date")
-TICKET_COST = re.compile(r"\b(at )?what (ticket )?prices? (are|is|do|does)\b|\bhow much (are|is|do|does|will|would) "
+TICKET_COST = re.compile(r"\b(at )?what (ticket )?prices? (are|is)\b|\bhow much (are|is|do|does|will|would) "
                          r"(the )?(tickets?|seats?)\b|\bwhat do (the )?tickets? cost\b|\bprices? of (the )?tickets?\b",
                          re.IGNORECASE)
 """A question about what tickets cost: a concert search (the concerts list their prices), never a price curve."""
