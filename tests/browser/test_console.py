@@ -143,6 +143,48 @@ def test_a_prediction_shows_the_api_figures_interval_and_warnings(console: Conso
     console.screenshot("predict")
 
 
+def test_a_prediction_shows_the_demand_and_revenue_curve_with_the_best_price_marked(console: Console) -> None:
+    # given the prediction view with an artist and a venue picked from the lists the API filled
+    page = console.page
+    console.open("predict")
+    page.wait_for_selector("#predict-venue-options option", state="attached")
+    page.wait_for_selector("#predict-artist-options option", state="attached")
+    artist = page.get_attribute("#predict-artist-options option >> nth=0", "value") or ""
+    venue = page.get_attribute("#predict-venue-options option >> nth=0", "value") or ""
+    page.fill("#predict-artist", artist)
+    page.fill("#predict-venue", venue)
+    page.fill("#predict-date", "2027-06-19")
+    page.fill("#predict-price", "75")
+    # when the prediction runs
+    page.click("#predict-form button[type=submit]")
+    # then the curve is drawn, the best price the API gives is marked on it and said in words
+    page.wait_for_selector(".price-curve-section svg.price-curve .best-price")
+    artist_id = re.search(r"\((.+)\)$", artist).group(1)  # type: ignore[union-attr]
+    venue_id = re.search(r"\((.+)\)$", venue).group(1)  # type: ignore[union-attr]
+    expected = httpx.post(f"{console.base_url}/tickets/price-curve", json={
+        "artist_id": artist_id, "venue_id": venue_id, "event_date": "2027-06-19"}).json()
+    best = expected["best_price"]
+    assert best["expected_revenue"] == max(p["expected_revenue"] for p in expected["curve"])
+    marked = page.get_attribute(".price-curve .best-price", "data-price")
+    assert float(marked or "nan") == best["ticket_price"]
+    assert f"Best price ${best['ticket_price']:,.2f}" in (page.text_content(".price-curve .best-price text") or "")
+    summary = page.text_content(".best-price-summary") or ""
+    assert f"${best['ticket_price']:,.2f}" in summary and f"${round(best['expected_revenue']):,}" in summary
+    # one point per price on both lines, the revenue line peaking at the marked price
+    for line in ("sales-line", "revenue-line"):
+        points = page.get_attribute(f".price-curve .{line}", "points") or ""
+        assert len(points.split()) == len(expected["curve"])
+    revenue = [[float(v) for v in p.split(",")] for p in (page.get_attribute(".price-curve .revenue-line", "points")
+                                                           or "").split()]
+    highest = min(revenue, key=lambda xy: xy[1])  # SVG y grows downwards
+    marker_x = float(page.get_attribute(".price-curve .best-price line", "x1") or "nan")
+    assert abs(highest[0] - marker_x) < 0.2
+    rows = page.locator(".curve-table tbody tr").count()
+    assert rows == len(expected["curve"])
+    assert page.locator(".curve-table tbody tr.best").count() == 1
+    console.screenshot("predict-curve")
+
+
 def test_recommendations_come_as_cards_with_reasoning_that_sort(console: Console) -> None:
     page = console.page
     console.open("recommendations")

@@ -29,7 +29,12 @@ if TYPE_CHECKING:
     from concert_api.adapters.predictors.base import TicketPredictor, VenueForecaster
     from concert_api.adapters.sessions.embedded import SessionStore
     from concert_api.adapters.warehouse.base import Warehouse
-    from concert_api.models import TicketPredictionRequest, TicketPredictionResponse
+    from concert_api.models import (
+        PriceCurveRequest,
+        PriceCurveResponse,
+        TicketPredictionRequest,
+        TicketPredictionResponse,
+    )
     from concert_api.services.chat.assistant import Assistant
     from concert_api.services.chat.tools import ToolContext
 
@@ -95,11 +100,18 @@ def predict_ticket_sales(request: TicketPredictionRequest) -> TicketPredictionRe
     return predict_tickets(request, warehouse=warehouse(), predictor=ticket_predictor())
 
 
+def price_curve(request: PriceCurveRequest) -> PriceCurveResponse:
+    """The price-curve service over the process-wide warehouse and predictor (for the chat tools)."""
+    from concert_api.services.price_curve import price_curve as curve
+
+    return curve(request, warehouse=warehouse(), predictor=ticket_predictor())
+
+
 def tool_context(today: dt.date) -> ToolContext:
-    """What the chat tools need for a turn on `today`: the warehouse and the prediction service."""
+    """What the chat tools need for a turn on `today`: the warehouse, the prediction and price-curve services."""
     from concert_api.services.chat.tools import ToolContext
 
-    return ToolContext(warehouse(), today=today, predict=predict_ticket_sales)
+    return ToolContext(warehouse(), today=today, predict=predict_ticket_sales, price_curve=price_curve)
 
 
 def assistant() -> Assistant:

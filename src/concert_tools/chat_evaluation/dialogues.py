@@ -200,6 +200,19 @@ def conversations(fillers: Fillers, today: dt.date, rng: random.Random) -> list[
             Step("and at $90?", "ticket_prediction", "ticket_prediction",
                  {"artist": artist, "venue": venue_id, "ticket_price": 90.0}),
         )),
+        Dialogue("pricing: the best price, then the sell-out price, then one price of the curve", (
+            Step(f"what price would earn the most for {artist} at {venue_name} on December 31st?", "price_curve",
+                 "price_curve", {"artist": artist, "venue": venue_id}),
+            Step("and at what price would it sell out?", "price_curve", "price_curve",
+                 {"artist": artist, "venue": venue_id}),
+            Step("and at $90?", "ticket_prediction", "ticket_prediction",
+                 {"artist": artist, "venue": venue_id, "ticket_price": 90.0}),
+        )),
+        Dialogue("a prediction, then the price that would sell it out", (
+            Step(f"how many tickets would {artist} sell at {venue_name} on December 31st at $80?",
+                 "ticket_prediction", "ticket_prediction", {"venue": venue_id, "ticket_price": 80.0}),
+            Step("what price would sell it out?", "price_curve", "price_curve", {"artist": artist, "venue": venue_id}),
+        )),
         Dialogue("a purchase is a near miss answered with the concerts, then a follow-up about them", (
             Step(f"buy me two tickets for {artist}", "out_of_scope", "concert_search", {"artist": artist},
                  says=("can't",), data={"near_miss": "buy"}),

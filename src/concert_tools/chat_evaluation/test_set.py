@@ -164,6 +164,27 @@ TEMPLATES: dict[str, tuple[str, ...]] = {
         "what's the news today", "how do magnets work", "what should I cook for dinner", "what is the time in tokyo",
         "how long do cats live", "is it safe to swim after eating",
     ),
+    "price_curve": (
+        "what price would let {artist} sell out {venue} {date}", "for a {artist} concert {date} in {venue}, the "
+        "revenue-maximizing ticket price please", "at what price does {artist} fill {venue} {date}?",
+        "what ticket price earns {artist} the most at {venue}", "the best price to charge for {artist} at {venue}",
+        "what should I charge for a {artist} gig at {venue} {date}", "optimal ticket price, {artist} at {venue}",
+        "how do we price {artist} at {venue} to maximize revenue", "what price gets {artist} a sellout at {venue}",
+        "help me pick the best price for {artist} at {venue} {date}", "which ticket price would earn the most "
+        "for {artist} {date}", "how much should they charge for {artist} at {venue}",
+        "revenue curve for {artist} at {venue}", "tell me {artist}'s sell-out price when playing {venue} {date}",
+        "the {venue} gig by {artist}: at what price does it sell out", "price it to sell out: {artist} at {venue}",
+        "what ticket price would make the most money at {venue} for {artist}",
+        "if {artist_typo} came to {venue}, what's the best price to ask",
+        "what price should we set for {artist} at {venue} {date}",
+        "which price would fill {venue} for {artist}", "how high can we go on price for {artist} at {venue}",
+        "what price maximizes the takings for {artist} at {venue}", "the ideal price for {artist} {date}",
+        "what price brings in the most for {artist} at {venue} {date}", "demand curve: {artist} at {venue}",
+        "smartest price to put on {artist} tickets at {venue}", "at what ticket price would {artist} earn the most",
+        "to maximise revenue what price for {artist} at {venue}", "what price will sell out {venue} {date}",
+        "for {artist} at {venue}, what price makes the most revenue", "what is the right ticket price for "
+        "{artist} at {venue} {date}", "which price would generate the most for {artist} at {venue}",
+    ),
     "venue_lookup": (
         "what's {venue} like as a venue", "how many seats are there at {venue}", "{venue} - what sort of place is it?",
         "fill me in on {venue}", "what's the seating capacity at {venue}?", "where's {venue} located",

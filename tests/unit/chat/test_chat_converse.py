@@ -161,3 +161,22 @@ def test_rounds_within_the_budget_finish(tool_context):
         stub.add_response("converse", tool_use(1))
         stub.add_response("converse", answer([{"text": "Done."}], "end_turn"))
         assert assistant.reply(ChatRequest(message="top venue?")).message == "Done."
+
+
+def test_a_follow_up_turn_carries_the_last_tools_parameters_and_listed_things(converse):
+    # given a turn that ran a venue ranking
+    assistant, stub, sent, _ = converse
+    stub.add_response("converse", answer([{"toolUse": {"toolUseId": "t1", "name": "venue_rankings",
+                                                       "input": {"top_n": 2}}}], "tool_use"))
+    stub.add_response("converse", answer([{"text": "Two venues."}], "end_turn"))
+    stub.add_response("converse", answer([{"text": "The second one is..."}], "end_turn"))
+    first = assistant.reply(ChatRequest(message="top 2 venues?", session_id="conv-follow"))
+    # when the next message points back at it
+    assistant.reply(ChatRequest(message="tell me about the second one", session_id="conv-follow"))
+    # then the system prompt of that turn holds the tool, its parameters and the venues in order
+    system = sent[2]["system"][0]["text"]
+    assert "Previous answer (for follow-ups)" not in sent[0]["system"][0]["text"]
+    names = [v["name"] for v in first.data["result"]["venues"]]
+    assert '"tool":"venue_rankings"' in system and '"top_n":2' in system
+    assert system.index(names[0]) < system.index(names[1])
+    assert "I can't do that here" in system and "forward" in system and "backward" in system

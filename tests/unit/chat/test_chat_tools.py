@@ -15,7 +15,7 @@ def one(warehouse, sql, **params):
 
 def test_every_tool_has_an_intent_a_description_and_a_model():
     assert {t.intent for t in TOOLS} == {"venue_popularity", "venue_lookup", "artist_lookup", "concert_search",
-                                         "ticket_prediction", "recommendations", "sales_query"}
+                                         "ticket_prediction", "price_curve", "recommendations", "sales_query"}
     assert all(len(t.description) > 40 and t.input_model.model_json_schema()["type"] == "object" for t in TOOLS)
 
 

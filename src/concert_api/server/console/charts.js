@@ -34,3 +34,96 @@ export function barChart(rows, { label, value, format, title }) {
   figure.append(caption, list);
   return figure;
 }
+
+const SVG = "http://www.w3.org/2000/svg";
+
+function svg(tag, attrs = {}, text) {
+  const node = document.createElementNS(SVG, tag);
+  for (const [key, value] of Object.entries(attrs)) node.setAttribute(key, String(value));
+  if (text !== undefined) node.textContent = text;
+  return node;
+}
+
+/**
+ * The demand and revenue curve of a price curve (`POST /tickets/price-curve`), drawn as plain SVG: predicted
+ * tickets (with their interval as a band) on the left axis, expected revenue on the right one, prices along the
+ * bottom (log scale, as the grid is spaced), the best price marked with a line and a label, and the asked price
+ * (`asked`, optional) with a dashed line; `money` formats the axes, `price` a price to the cent, `number` counts. Returns a <figure> whose caption is `title`.
+ */
+export function priceCurveChart(curve, { best, asked, capacity, title, money, price, number }) {
+  const width = 640, height = 300, left = 64, right = 76, top = 28, bottom = 44;
+  const plotW = width - left - right, plotH = height - top - bottom;
+  const prices = curve.map((p) => p.ticket_price);
+  const [lo, hi] = [Math.min(...prices, asked || Infinity), Math.max(...prices, asked || 0)];
+  const x = (price) => left + (hi > lo ? (Math.log(price) - Math.log(lo)) / (Math.log(hi) - Math.log(lo)) : 0.5) * plotW;
+  const maxSales = Math.max(capacity || 0, ...curve.map((p) => p.prediction_interval.high), 1);
+  const maxRevenue = Math.max(...curve.map((p) => p.expected_revenue), 1);
+  const ySales = (v) => top + plotH - (v / maxSales) * plotH;
+  const yRevenue = (v) => top + plotH - (v / maxRevenue) * plotH;
+  const line = (points) => points.map(([px, py]) => `${px.toFixed(1)},${py.toFixed(1)}`).join(" ");
+
+  const chart = svg("svg", { viewBox: `0 0 ${width} ${height}`, class: "price-curve", role: "img",
+    "aria-labelledby": "price-curve-title price-curve-desc" });
+  chart.append(svg("title", { id: "price-curve-title" }, title));
+  chart.append(svg("desc", { id: "price-curve-desc" },
+    `Best price ${price(best.ticket_price)}: expected revenue ${money(best.expected_revenue)}, ` +
+    `${number(Math.round(best.predicted_sales))} tickets.`));
+  const axes = svg("g", { class: "axes" });
+  axes.append(svg("line", { x1: left, y1: top + plotH, x2: left + plotW, y2: top + plotH }));
+  axes.append(svg("line", { x1: left, y1: top, x2: left, y2: top + plotH }));
+  axes.append(svg("line", { x1: left + plotW, y1: top, x2: left + plotW, y2: top + plotH }));
+  for (const fraction of [0, 0.5, 1]) {
+    const y = top + plotH - fraction * plotH;
+    axes.append(svg("text", { x: left - 6, y: y + 4, "text-anchor": "end", class: "tick sales" },
+      number(Math.round(fraction * maxSales))));
+    axes.append(svg("text", { x: left + plotW + 6, y: y + 4, class: "tick revenue" }, money(fraction * maxRevenue)));
+  }
+  const ticks = [curve[0], curve[Math.floor(curve.length / 2)], curve[curve.length - 1]];
+  for (const p of ticks) {
+    axes.append(svg("text", { x: x(p.ticket_price), y: top + plotH + 16, "text-anchor": "middle", class: "tick" },
+      money(p.ticket_price)));
+  }
+  axes.append(svg("text", { x: left + plotW / 2, y: height - 6, "text-anchor": "middle", class: "axis-title" },
+    "Ticket price"));
+  axes.append(svg("text", { x: left, y: top - 10, "text-anchor": "middle", class: "axis-title sales" }, "Tickets"));
+  axes.append(svg("text", { x: left + plotW, y: top - 10, "text-anchor": "middle", class: "axis-title revenue" },
+    "Revenue"));
+  chart.append(axes);
+
+  const band = [...curve.map((p) => [x(p.ticket_price), ySales(p.prediction_interval.high)]),
+    ...curve.slice().reverse().map((p) => [x(p.ticket_price), ySales(p.prediction_interval.low)])];
+  chart.append(svg("polygon", { class: "sales-band", points: line(band) }));
+  if (capacity) {
+    chart.append(svg("line", { class: "capacity", x1: left, x2: left + plotW, y1: ySales(capacity), y2: ySales(capacity) }));
+  }
+  chart.append(svg("polyline", { class: "sales-line",
+    points: line(curve.map((p) => [x(p.ticket_price), ySales(p.predicted_sales)])) }));
+  chart.append(svg("polyline", { class: "revenue-line",
+    points: line(curve.map((p) => [x(p.ticket_price), yRevenue(p.expected_revenue)])) }));
+  if (asked) {
+    chart.append(svg("line", { class: "asked-price", x1: x(asked), x2: x(asked), y1: top, y2: top + plotH }));
+  }
+  const bx = x(best.ticket_price);
+  const marker = svg("g", { class: "best-price", "data-price": best.ticket_price });
+  marker.append(svg("line", { x1: bx, x2: bx, y1: top, y2: top + plotH }));
+  marker.append(svg("circle", { cx: bx, cy: yRevenue(best.expected_revenue), r: 5 }));
+  marker.append(svg("text", { x: bx + (bx > left + plotW / 2 ? -6 : 6), y: top + 12,
+    "text-anchor": bx > left + plotW / 2 ? "end" : "start" }, `Best price ${price(best.ticket_price)}`));
+  chart.append(marker);
+
+  const figure = document.createElement("figure");
+  figure.className = "chart-figure price-curve-figure";
+  const caption = document.createElement("figcaption");
+  caption.textContent = title;
+  const legend = document.createElement("p");
+  legend.className = "legend";
+  for (const [cls, text] of [["sales", "tickets expected (band: likely range)"], ["revenue", "expected revenue"],
+    ["best", "best price"], ...(asked ? [["asked", "price asked"]] : [])]) {
+    const key = document.createElement("span");
+    key.className = `key ${cls}`;
+    key.textContent = text;
+    legend.append(key);
+  }
+  figure.append(caption, chart, legend);
+  return figure;
+}

@@ -12,6 +12,7 @@ INTENTS: tuple[str, ...] = (
     "venue_lookup",
     "concert_search",
     "ticket_prediction",
+    "price_curve",
     "recommendations",
     "sales_query",
     "greeting",

@@ -23,6 +23,8 @@ from concert_api.errors import BadRequest, NotFound, ServiceNotConfigured, descr
 from concert_api.models import (
     Genre,
     Id,
+    PriceCurveRequest,
+    PriceCurveResponse,
     RecommendationsRequest,
     TicketPredictionRequest,
     TicketPredictionResponse,
@@ -36,6 +38,7 @@ LATEST = dt.date(2999, 12, 31)
 UPCOMING_HORIZON_DAYS = 730
 
 Predict = Callable[[TicketPredictionRequest], TicketPredictionResponse]
+PriceCurve = Callable[[PriceCurveRequest], PriceCurveResponse]
 
 
 class AmbiguousName(BadRequest):
@@ -51,12 +54,14 @@ class AmbiguousName(BadRequest):
 
 @dataclass
 class ToolContext:
-    """What the tools need: the warehouse, today's date (injectable for tests), and the ticket-prediction service
-    (the composition passes it in; without it, predictions answer that they are not available)."""
+    """What the tools need: the warehouse, today's date (injectable for tests), and the ticket-prediction and
+    price-curve services (the composition passes them in; without them, predictions and price curves answer that
+    they are not available)."""
 
     warehouse: Warehouse
     today: dt.date = field(default_factory=dt.date.today)
     predict: Predict | None = None
+    price_curve: PriceCurve | None = None
 
 
 # --- Inputs ------------------------------------------------------------------------------------------------
@@ -113,6 +118,18 @@ class TicketPredictionInput(ToolInput):
     venue: str = Field(min_length=1, max_length=120, description="Venue name or id.")
     event_date: dt.date = Field(description="Date of the concert (YYYY-MM-DD).")
     ticket_price: float = Field(gt=0, le=100_000, description="Face-value ticket price in USD.")
+
+
+class PriceCurveInput(ToolInput):
+    artist: str = Field(min_length=1, max_length=120, description="Artist name or id.")
+    venue: str = Field(min_length=1, max_length=120, description="Venue name or id.")
+    event_date: dt.date = Field(description="Date of the concert (YYYY-MM-DD).")
+    min_price: float | None = Field(None, gt=0, le=100_000,
+                                    description="Lowest list price to try, in USD (default: half the artist's usual "
+                                                "price).")
+    max_price: float | None = Field(None, gt=0, le=100_000,
+                                    description="Highest list price to try, in USD (default: three times the "
+                                                "artist's usual price).")
 
 
 class RecommendationsInput(ToolInput):
@@ -322,12 +339,65 @@ def _ticket_prediction(args: TicketPredictionInput, ctx: ToolContext) -> dict[st
     return {**base, "available": True, **prediction}
 
 
+OUTSIDE_THE_GRID = re.compile(r"prices lie outside what the model was trained on")
+"""The price-curve service's summary warning; the curve's `extrapolated` flags say the same, and a reply words
+them."""
+SELLS_OUT_AT = 0.5
+"""A price "sells out" when the model gives a sell-out probability of at least this (an even chance or better)."""
+
+
+def _price_curve(args: PriceCurveInput, ctx: ToolContext) -> dict[str, Any]:
+    """The price-curve service for a concert named in words: the best price, the highest price likely to sell out,
+    and the curve, with the service's warnings."""
+    artist = resolve_artist(args.artist, ctx.warehouse)
+    venue = resolve_venue(args.venue, ctx.warehouse)
+    base: dict[str, Any] = {
+        "artist": {"artist_id": artist["artist_id"], "name": artist["name"]},
+        "venue": {"venue_id": venue["venue_id"], "name": venue["name"], "city": venue["city"],
+                  "state": venue["state"], "capacity": int(venue["capacity"])},
+        "event_date": args.event_date.isoformat(),
+    }
+    try:
+        request = PriceCurveRequest(artist_id=artist["artist_id"], venue_id=venue["venue_id"],
+                                    event_date=args.event_date, min_price=args.min_price, max_price=args.max_price)
+    except ValidationError as exc:
+        raise BadRequest(describe_validation_error(exc)) from None
+    try:
+        if ctx.price_curve is None:
+            raise ServiceNotConfigured("Price curves are not available here.")
+        response = ctx.price_curve(request)
+    except ServiceNotConfigured as exc:
+        return {**base, "available": False, "reason": exc.details or exc.error}
+    curve = [p.model_dump(mode="json", exclude_none=True) for p in response.curve]
+    selling_out = [p for p in curve if _sells_out(p, response.capacity)]
+    result: dict[str, Any] = {
+        **base, "available": True, "usual_price": response.usual_price,
+        "best_price": response.best_price.model_dump(mode="json", exclude_none=True),
+        "sell_out_price": max(selling_out, key=lambda p: p["ticket_price"]) if selling_out else None,
+        "lowest_price": curve[0], "highest_price": curve[-1], "curve": curve,
+        "model_version": response.model_version, "warnings": response.warnings,
+    }
+    parsed = [(w, read_warning(w)) for w in response.warnings or []]
+    result["cautions"] = [c for _, c in parsed if c is not None] or None
+    result["other_warnings"] = [w for w, c in parsed if c is None and not OUTSIDE_THE_GRID.search(w)] or None
+    return {k: v for k, v in result.items() if v is not None}
+
+
+def _sells_out(point: Mapping[str, Any], capacity: int) -> bool:
+    probability = point.get("sell_out_probability")
+    if probability is not None:
+        return float(probability) >= SELLS_OUT_AT
+    return float(point["predicted_sales"]) >= capacity
+
+
 _MONEY = r"\$([\d,]+(?:\.\d+)?)"
 _WARNINGS: tuple[tuple[str, re.Pattern[str]], ...] = tuple((kind, re.compile(p)) for kind, p in (
     ("price_above", rf"^ticket_price {_MONEY} is above .* for (?P<kind>\w+) \({_MONEY}–{_MONEY}\).*capped at what "
                     rf"it predicts for {_MONEY}"),
     ("price_below", rf"^ticket_price {_MONEY} is below .* for (?P<kind>\w+) \({_MONEY}–{_MONEY}\).*held at what "
                     rf"it predicts for {_MONEY}"),
+    ("price_outside", rf"^ticket_price {_MONEY} is (?P<direction>above|below) .* for (?P<kind>\w+) "
+                      rf"\({_MONEY}–{_MONEY}\): the prediction is an extrapolation along the price response"),
     ("unseen_venue_type", r"^the model was trained on no (?P<kind>\w+) concerts"),
     ("unusual_price", rf"is (?P<ratio>[\d.]+) times the (?P<whose>artist|venue)'s usual price \({_MONEY}\)"),
     ("date_before", r"^event_date (?P<day>\d{4}-\d\d-\d\d) is before .*\((?P<first>\d{4}-\d\d-\d\d)\)"),
@@ -349,6 +419,10 @@ def read_warning(text: str) -> dict[str, Any] | None:
             price, low, high, at = numbers[-4:]
             return {"kind": kind, "venue_type": m.group("kind"), "ticket_price": price, "known_low": low,
                     "known_high": high, "predicted_at": at}
+        if kind == "price_outside":
+            price, low, high = numbers[-3:]
+            return {"kind": kind, "direction": m.group("direction"), "venue_type": m.group("kind"),
+                    "ticket_price": price, "known_low": low, "known_high": high}
         if kind == "unseen_venue_type":
             return {"kind": kind, "venue_type": m.group("kind")}
         if kind == "unusual_price":
@@ -416,6 +490,13 @@ TOOLS: tuple[Tool, ...] = (
     Tool("ticket_prediction", "ticket_prediction",
          "Predict how many tickets a concert would sell, for an artist, a venue, a date and a ticket price.",
          TicketPredictionInput, _ticket_prediction),
+    Tool("price_curve", "price_curve",
+         "Price a concert: for an artist, a venue and a date, the predicted tickets sold and expected revenue "
+         "across a range of ticket prices (by default half to three times the artist's usual price), the "
+         "revenue-maximising price (best_price: its expected revenue and sell-out probability) and the highest "
+         "price likely to sell out (sell_out_price: sell-out probability at least 50%; absent when no price of the "
+         "range is). Answers 'what price would sell out / earn the most for X at Y on D?'. Quote its warnings.",
+         PriceCurveInput, _price_curve),
     Tool("recommendations", "recommendations",
          "Recommend upcoming concerts for preferred genres, a location and optionally a user's history.",
          RecommendationsInput, _recommendations),

@@ -1,12 +1,16 @@
 // Ticket prediction: artist and venue pickers that search by name through the API, a date and a price; the
-// prediction with its interval and its warnings.
+// prediction with its interval and its warnings, then the concert's demand and revenue curve across prices
+// (`POST /tickets/price-curve`) with the best price marked.
 //
 // The API has no search endpoint, so the pickers use what it offers: the venue ranking (every venue, min_events 0)
 // and the chat assistant's lookups ("Tell me about the artist X"), which match names, typos and parts of names
 // against the warehouse and answer with ids.
 
 import { callApi } from "../api.js";
-import { clearErrors, el, formatNumber, formatPercent, formValues, showError, withProgress } from "../ui.js";
+import { priceCurveChart } from "../charts.js";
+import {
+  clearErrors, el, formatMoney, formatNumber, formatPercent, formatPrice, formValues, showError, withProgress,
+} from "../ui.js";
 
 const SEARCH_DELAY_MS = 350;
 
@@ -35,6 +39,17 @@ export function initPredict() {
       return;
     }
     results.replaceChildren(render(prediction, artists.nameOf(body.artist_id), venues.nameOf(body.venue_id)));
+    const curve = el("section", { class: "price-curve-section", "aria-live": "polite" },
+      el("p", { class: "meta", text: "Working out the demand and revenue across prices…" }));
+    results.append(curve);
+    try {
+      const answer = await callApi("POST", "/tickets/price-curve",
+        { artist_id: body.artist_id, venue_id: body.venue_id, event_date: body.event_date });
+      curve.replaceChildren(...renderCurve(answer, Number(body.ticket_price)));
+    } catch (error) {
+      curve.replaceChildren(el("p", { class: "error", role: "alert",
+        text: `The price curve is not available: ${error.details || error.message}` }));
+    }
   });
 
   return () => {
@@ -167,4 +182,39 @@ function intervalBar(interval, predicted, capacity) {
   const mark = el("span", { class: "mark" });
   mark.style.left = pct(predicted);
   return el("div", { class: "interval-bar", "aria-hidden": "true" }, band, mark);
+}
+
+/** The price curve: a sentence with the best price's figures, the chart, its warnings, and the points as a table. */
+function renderCurve(answer, asked) {
+  const best = answer.best_price;
+  const chance = typeof best.sell_out_probability === "number"
+    ? `, a ${formatPercent(best.sell_out_probability)} chance of selling out` : "";
+  const parts = [
+    el("h3", { text: "Demand and revenue across prices" }),
+    el("p", { class: "best-price-summary", text: `Best price ${formatPrice(best.ticket_price)}: about ` +
+      `${formatMoney(best.expected_revenue)} expected revenue from ${formatNumber(Math.round(best.predicted_sales))} ` +
+      `tickets${chance}.` }),
+    priceCurveChart(answer.curve, {
+      best, asked: asked > 0 ? asked : undefined, capacity: answer.capacity,
+      title: `Tickets and revenue by price (${answer.curve.length} prices)`, money: formatMoney, price: formatPrice,
+      number: formatNumber,
+    }),
+  ];
+  if (answer.warnings && answer.warnings.length) {
+    parts.push(el("div", { class: "warnings", role: "note" },
+      el("h3", { text: "Read this curve with care" }),
+      el("ul", {}, answer.warnings.map((w) => el("li", { text: w })))));
+  }
+  parts.push(el("details", { class: "raw" }, el("summary", { text: "The curve as a table" }),
+    el("table", { class: "data curve-table" },
+      el("thead", {}, el("tr", {}, ["Price", "Tickets", "Likely range", "Revenue", "Sell-out chance"].map((h) =>
+        el("th", { scope: "col", text: h })))),
+      el("tbody", {}, answer.curve.map((p) => el("tr", { class: p.ticket_price === best.ticket_price ? "best" : undefined },
+        el("td", { text: formatPrice(p.ticket_price) }),
+        el("td", { text: formatNumber(Math.round(p.predicted_sales)) }),
+        el("td", { text: `${formatNumber(Math.round(p.prediction_interval.low))}–` +
+          `${formatNumber(Math.round(p.prediction_interval.high))}` }),
+        el("td", { text: formatMoney(p.expected_revenue) }),
+        el("td", { text: typeof p.sell_out_probability === "number" ? formatPercent(p.sell_out_probability) : "–" })))))));
+  return parts;
 }

@@ -156,6 +156,6 @@ def next_state(state: DialogueState, decision: Decision, outcome: Outcome | None
         new.results = listed or new.results  # an empty answer leaves "the second one" pointing where it did
     new.intent = decision.intent
     new.slots = slots
-    if decision.intent == "ticket_prediction":
+    if decision.intent in {"ticket_prediction", "price_curve"}:  # a price curve keeps the concert, not a price
         new.prediction = {k: slots[k] for k in PREDICTION_SLOTS if k in slots}
     return new

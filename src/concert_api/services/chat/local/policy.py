@@ -57,7 +57,7 @@ from concert_api.services.chat.local.slots import (
 from concert_api.services.chat.local.state import DialogueState, ResultItem
 
 TOOL_INTENTS = ("artist_lookup", "venue_popularity", "venue_lookup", "concert_search", "ticket_prediction",
-                "recommendations", "sales_query")
+                "price_curve", "recommendations", "sales_query")
 OUT_OF_SCOPE_BELOW = 0.40
 """A message whose best intent is less likely than this, and that names nothing in the catalog, is out of scope."""
 CATALOG_NAMES = frozenset({"artist", "venue"})
@@ -94,6 +94,26 @@ COMPARE_AS_QUESTION = 0.5
 this surely asks that question of both; otherwise the two are looked up side by side."""
 REFERENCE_INTENT_CONFIDENCE = 0.5
 PREDICTION_SLOTS = ("artist", "venue", "venue_label", "date", "price")
+PRICING = re.compile(
+    r"\b(what|which) (ticket )?price (would|will|should|could|can|might|to|that|makes?|lets?|maximi\w*|gets?|earns?|"
+    r"brings?|sells?|fills?)\b|"
+    r"\bat what (ticket )?price\b(?!s? (are|is)\b)|"
+    r"\b(best|optimal|optimum|ideal|right|smartest|revenue[- ]maximi\w+|profit[- ]maximi\w+) (ticket )?price\b|"
+    r"\bmaximi[sz]e (the )?(revenue|takings|gross|earnings|income)\b|"
+    r"\b(earn|make|gross|bring in|generate) the most\b|"
+    r"\bprice (it )?to (sell out|earn|maximi\w+|fill)\b|"
+    r"\bhow (should|would|do) (we|i|you|they) price\b|"
+    r"\b(what|how much) should (we|i|they|you) charge\b|"
+    r"\bhow (high|much) can (we|i|they) (price|charge|go)\b|"
+    r"\b(price|demand|revenue) curve\b|\bsell[- ]?out price\b",
+    re.IGNORECASE)
+"""A question about which price to set ("what price would sell out X at Y?", "the best price", "earn the most"),
+answered by the price curve — not a question about what tickets cost ("at what price are tickets?")."""
+PRICING_SLOTS = ("artist", "venue", "venue_label", "date")
+TICKET_COST = re.compile(r"\b(at )?what (ticket )?prices? (are|is)\b|\bhow much (are|is|do|does|will|would) "
+                         r"(the )?(tickets?|seats?)\b|\bwhat do (the )?tickets? cost\b|\bprices? of (the )?tickets?\b",
+                         re.IGNORECASE)
+"""A question about what tickets cost: a concert search (the concerts list their prices), never a price curve."""
 
 
 class DialoguePolicy(QuestionsBack):
@@ -129,6 +149,9 @@ class DialoguePolicy(QuestionsBack):
         near = near_miss(self.extraction.delexicalised)
         if near is not None:
             return self._near_miss(near)
+        pricing = self._pricing()
+        if pricing is not None:
+            return pricing
         referred = self._reference()
         if referred is not None:
             return referred
@@ -155,6 +178,30 @@ class DialoguePolicy(QuestionsBack):
             nearest, runs = "concert_search", [search]
         return self._decision("near_miss", "out_of_scope", confidence, slots=slots, near=near, runs=runs,
                               tool_intent=nearest)
+
+    def _pricing(self) -> Decision | None:
+        """"What price would sell out X at Y on D?", "and at what price would it earn the most?": the price curve
+        of the concert named, else of the one listed ("the second one") or being discussed (the last question's,
+        else the last prediction's artist, venue and date)."""
+        p = self.prediction
+        if TICKET_COST.search(self.message) or not (PRICING.search(self.message) or (
+                p.intent == "price_curve" and p.confidence >= self.out_of_scope_below)):
+            return None
+        new = {k: v for k, v in slots_from(self.extraction).items() if k in PRICING_SLOTS}
+        previous: Slots = {k: v for k, v in {**(self.state.prediction or {}), **self.state.slots}.items()
+                           if k in PRICING_SLOTS}
+        index = ordinal_index(self.message)
+        if index is not None and -len(self.state.results) <= index < len(self.state.results):
+            item = self.state.results[index]
+            previous = {**previous, **_item_slots(item)}
+            self.extra["refers_to"] = {"position": index + 1 if index >= 0 else len(self.state.results),
+                                       "kind": item.kind, "label": item.label}
+        if "venue" in new:
+            previous.pop("venue_label", None)
+        slots = {**previous, **new} if previous else new
+        self.follow_up = any(k not in new for k in slots)
+        confidence = max(p.probabilities.get("price_curve", 0.0), FOLLOW_UP_CONFIDENCE)
+        return self._tool("price_curve", confidence, slots)
 
     def _intent(self) -> tuple[str, float, Slots]:
         p = self.prediction
@@ -192,9 +239,10 @@ class DialoguePolicy(QuestionsBack):
                         else ("help", p.confidence, {}))
             return kind, p.probabilities.get(kind, 0.0), slots_from(self.extraction)
         slots = slots_from(self.extraction)
-        if p.intent in TOOL_INTENTS:
-            slots = carried(self.state.slots, slots, p.intent, self.message)
-        return p.intent, p.confidence, slots
+        intent = "concert_search" if p.intent == "price_curve" and TICKET_COST.search(self.message) else p.intent
+        if intent in TOOL_INTENTS:
+            slots = carried(self.state.slots, slots, intent, self.message)
+        return intent, p.confidence, slots
 
     def _follow_up(self, last: str) -> tuple[str, float, Slots]:
         """The last question again, with what the message changes."""

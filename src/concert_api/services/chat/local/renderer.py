@@ -22,7 +22,8 @@ MAX_VENUE_OPTIONS = 4
 INTENT_NOUNS = {
     "artist_lookup": "An artist lookup", "venue_popularity": "A venue ranking", "venue_lookup": "A venue lookup",
     "concert_search": "A concert search",
-    "ticket_prediction": "A ticket-sales prediction", "recommendations": "A recommendation",
+    "ticket_prediction": "A ticket-sales prediction", "price_curve": "A price curve",
+    "recommendations": "A recommendation",
     "sales_query": "A sales report",
 }  # fmt: skip
 SLOT_NOUNS = {

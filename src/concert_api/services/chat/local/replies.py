@@ -85,7 +85,8 @@ def render(tool: str, params: dict[str, Any], result: dict[str, Any], labels: di
     """The message and the suggestions for one tool result."""
     renderer = {
         "venue_rankings": _venues, "artist_lookup": _artist, "venue_lookup": _venue, "concert_search": _concerts,
-        "ticket_prediction": _prediction, "recommendations": _recommendations, "sales_figures": _sales,
+        "ticket_prediction": _prediction, "price_curve": _price_curve, "recommendations": _recommendations,
+        "sales_figures": _sales,
     }[tool]
     message, suggestions = renderer(params, result, labels, catalog)
     return message, _pick(suggestions, catalog)
@@ -303,6 +304,62 @@ def _prediction(params: dict[str, Any], result: dict[str, Any], labels: dict[str
     return message, [f"What about at ${cheaper}?", f"Ticket sales at {venue}", f"Tell me about {artist}"]
 
 
+def _price_curve(params: dict[str, Any], result: dict[str, Any], labels: dict[str, str],
+                 catalog: Catalog) -> tuple[str, list[str]]:
+    """The best price of a concert, its expected revenue and sell-out chance, the highest price likely to sell
+    out, and the warnings in plain words (every figure from the curve the tool returned)."""
+    artist, venue = result["artist"]["name"], result["venue"]["name"]
+    concert = f"{artist} at {venue} ({result['venue']['city']}) on {day(result['event_date'])}"
+    if not result.get("available"):
+        message = (f"I can't work out the best ticket price for {concert} yet: {result['reason']} Meanwhile I can "
+                   "show past sales at this venue or this artist's concerts.")
+        return message, [f"Ticket sales at {venue}", f"Tell me about {artist}", f"Upcoming concerts at {venue}"]
+    best, capacity = result["best_price"], result["venue"]["capacity"]
+    low, high = result["lowest_price"]["ticket_price"], result["highest_price"]["ticket_price"]
+    message = (f"{concert}: of the prices from {money(low)} to {money(high)}, {money(best['ticket_price'])} a ticket "
+               f"earns the most, about {money(best['expected_revenue'])} from about "
+               f"{plural(round(best['predicted_sales']), 'ticket')} of {plural(capacity, 'seat')}"
+               f"{_sell_out_chance(best)}.")
+    sell_out = result.get("sell_out_price")
+    if sell_out is None:
+        cheapest = result["lowest_price"]
+        message += (f" No price in that range is likely to sell out: even at {money(low)} about "
+                    f"{plural(round(cheapest['predicted_sales']), 'ticket')} would sell{_sell_out_chance(cheapest)}.")
+    elif sell_out["ticket_price"] == best["ticket_price"]:
+        message += " That is also the highest price likely to sell out."
+    else:
+        message += (f" The highest price likely to sell out is {money(sell_out['ticket_price'])}: about "
+                    f"{plural(round(sell_out['predicted_sales']), 'ticket')}, {money(sell_out['expected_revenue'])}"
+                    f"{_sell_out_chance(sell_out)}.")
+    plain = _curve_cautions(result)
+    if plain:
+        message += " Be careful with this one: " + " ".join(plain)
+    return message, [f"What about at {money(best['ticket_price'])}?", f"Ticket sales at {venue}",
+                     f"Tell me about {artist}"]
+
+
+def _sell_out_chance(point: dict[str, Any]) -> str:
+    probability = point.get("sell_out_probability")
+    return "" if probability is None else f" (sell-out chance {pct(probability)})"
+
+
+def _curve_cautions(result: dict[str, Any]) -> list[str]:
+    """A price curve's warnings in plain words: which prices lie outside what the model learned from, and the
+    best price's own warnings."""
+    plain: list[str] = []
+    curve = result.get("curve") or []
+    inside = [p["ticket_price"] for p in curve if not p.get("extrapolated")]
+    if len(inside) < len(curve):
+        where = (f"outside {money(min(inside))}-{money(max(inside))}" if inside else "in this whole range")
+        plain.append(f"The model learned from no prices {where} for this concert, so there it follows the price "
+                     "response it fitted to the history, with wider ranges and less confidence.")
+        if result["best_price"].get("extrapolated"):
+            plain.append("The best price is one of those, so treat it as a direction, not a figure.")
+    plain += [_caution(c)[0].upper() + _caution(c)[1:] for c in result.get("cautions") or []]
+    plain += [f"Note: {w}" for w in result.get("other_warnings") or []]
+    return plain
+
+
 def _caution(c: dict[str, Any]) -> str:
     """A prediction warning in plain words, from its numbers (`tools.read_warning`)."""
     kind = c["kind"]
@@ -314,6 +371,10 @@ def _caution(c: dict[str, Any]) -> str:
         return (f"{money(c['ticket_price'])} is below the prices the model learned from for {c['venue_type']} "
                 f"({money(c['known_low'])}-{money(c['known_high'])}), so this is what it predicts at "
                 f"{money(c['predicted_at'])}; more tickets may sell at {money(c['ticket_price'])}.")
+    if kind == "price_outside":
+        return (f"{money(c['ticket_price'])} is {c['direction']} the prices the model learned from for "
+                f"{c['venue_type']} ({money(c['known_low'])}-{money(c['known_high'])}), so there it follows the price "
+                "response it fitted to the history, with a wider range.")
     if kind == "unseen_venue_type":
         return f"the model has never seen a {c['venue_type']} concert, so this is borrowed from other venue types."
     if kind == "unusual_price":
@@ -394,6 +455,7 @@ CAPABILITIES = (
     "rank venues by popularity",
     "find concerts by artist, venue, place, genre, date or price",
     "predict ticket sales for a concert",
+    "find the ticket price that earns the most or sells out",
     "recommend concerts",
     "report ticket sales and revenue",
 )

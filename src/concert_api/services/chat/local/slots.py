@@ -18,13 +18,14 @@ answer's artists, for "which of them ...") and when (a concert search's upcoming
 
 SLOT_TYPES = ("artist", "venue", "city", "state", "genre", "vtype", "date", "price", "count", "user", "min_events")
 REQUIRED: dict[str, tuple[str, ...]] = {"ticket_prediction": ("artist", "venue", "date", "price"),
-                                         "venue_lookup": ("venue",)}
+                                         "price_curve": ("artist", "venue", "date"), "venue_lookup": ("venue",)}
 ACCEPTS: dict[str, frozenset[str]] = {
     "artist_lookup": frozenset({"artist", "genres", "count"}),
     "venue_popularity": frozenset({"venue", "city", "state", "vtype", "count", "min_events"}),
     "venue_lookup": frozenset({"venue"}),
     "concert_search": frozenset({"artist", "venue", "city", "state", "genres", "price", "date", "count"}),
     "ticket_prediction": frozenset({"artist", "venue", "date", "price"}),
+    "price_curve": frozenset({"artist", "venue", "date"}),
     "recommendations": frozenset({"genres", "city", "state", "user", "count"}),
     "sales_query": frozenset({"artist", "venue", "city", "state", "genres", "date", "count", "group_by",
                               "min_events"}),
@@ -189,6 +190,8 @@ def arguments_for(intent: str, slots: Slots, *, message: str, extraction: Extrac
     if intent == "ticket_prediction":
         return {"artist": slots["artist"], "venue": slots["venue"], "event_date": slots["date"]["date_from"],
                 "ticket_price": slots["price"]}
+    if intent == "price_curve":
+        return {"artist": slots["artist"], "venue": slots["venue"], "event_date": slots["date"]["date_from"]}
     if intent == "recommendations":
         location = slots.get("city") or slots.get("state")
         if slots.get("city") and slots.get("state"):

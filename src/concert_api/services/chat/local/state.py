@@ -7,8 +7,8 @@ It is stored with the session (`SessionStore.put(session_id, state.to_dict())`) 
   city and dates, so "only jazz" narrows that question);
 * `pending`: a question the assistant asked and the next message answers ("Which venue?");
 * `results`: the things the last answer listed, in order, for "the second one", "them", "that venue";
-* `prediction`: the slots of the last ticket-sales prediction, for "and at $90?" or "what about Saturday?" even
-  after another question came in between;
+* `prediction`: the slots of the last ticket-sales prediction or price curve, for "and at $90?" or "what about
+  Saturday?" even after another question came in between;
 * `user_id`: the request's user, kept for the session; `turns`: how many messages the session has had.
 """
 
@@ -100,7 +100,7 @@ def results_of(tool: str, result: dict[str, Any]) -> list[ResultItem]:
     elif tool == "sales_figures" and result.get("group_by") in {"artist", "venue"}:
         kind = str(result["group_by"])
         items = [ResultItem(kind, b["name"], b["name"]) for b in result.get("breakdown", [])]
-    elif tool == "ticket_prediction":
+    elif tool in {"ticket_prediction", "price_curve"}:
         items = [ResultItem("artist", result["artist"]["name"], result["artist"]["name"]),
                  ResultItem("venue", result["venue"]["venue_id"], result["venue"]["name"])]
     return items[:MAX_RESULTS]
