@@ -24,7 +24,7 @@ from concert_tools.deploy.errors import DeployError
 from concert_tools.deploy.functions import ensure_function, environment_for
 from concert_tools.deploy.permissions import ensure_permissions
 from concert_tools.deploy.plan import READ_ONLY_PREFIXES, plan_function, render_plan
-from concert_tools.deploy.policy import function_policy, kms_statement, vpc_statement
+from concert_tools.deploy.policy import function_policy, kms_statement, vpc_statements
 from concert_tools.deploy.roles import ensure_role
 from concert_tools.deploy.spec import FunctionSpec
 from concert_tools.deploy.summary import format_summary
@@ -107,7 +107,9 @@ class Deployer:
         if self.config.kms_key_arn:
             doc["Statement"].append(kms_statement(self.config.kms_key_arn))
         if self.config.subnet_ids:
-            doc["Statement"].append(vpc_statement())
+            doc["Statement"].extend(vpc_statements(
+                region=self.config.region, account=self.context.account, partition=self.context.partition,
+                subnet_ids=self.config.subnet_ids, security_group_ids=self.config.security_group_ids))
         return doc
 
     def environment_for(self, spec: FunctionSpec) -> dict[str, str]:

@@ -423,24 +423,6 @@ def trust_policy() -> dict[str, Any]:
     }
 
 
-def vpc_statement() -> dict[str, Any]:
-    """The network-interface permissions of AWS's AWSLambdaVPCAccessExecutionRole, on `"*"`.
-
-    Kept for callers that do not know the subnets; `vpc_statements` is the scoped form to use instead."""
-    return {
-        "Sid": "VpcNetworkInterfaces",
-        "Effect": "Allow",
-        "Action": [
-            "ec2:CreateNetworkInterface",
-            "ec2:DeleteNetworkInterface",
-            "ec2:DescribeNetworkInterfaces",
-            "ec2:AssignPrivateIpAddresses",
-            "ec2:UnassignPrivateIpAddresses",
-        ],
-        "Resource": "*",
-    }
-
-
 def vpc_statements(
     *, region: str, account: str, subnet_ids: list[str], security_group_ids: list[str], partition: str = "aws"
 ) -> list[dict[str, Any]]:

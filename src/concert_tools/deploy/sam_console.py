@@ -1,9 +1,10 @@
 """The web console as a static site (optional, `ConsoleSite=true`): a private S3 bucket behind CloudFront with
 origin access control, HTTPS only; the API then allows the site's origin for cross-origin calls.
 
-The console's files are the package's `concert_api/server/console/` directory: upload them to the bucket
-(`ConsoleBucketName` output) with `aws s3 sync src/concert_api/server/console s3://BUCKET/ --delete`, open the
-`ConsoleUrl` output, and set the API base URL (the `ApiUrl` output) and the API key in the console's settings.
+The console's files are the package's `concert_api/server/console/` directory, laid out as `concert-api serve`
+serves them (`index.html` at the root, the rest under `console/`): upload them to the bucket (`ConsoleBucketName`
+output) as docs/console.md shows, open the `ConsoleUrl` output, and set the API base URL (the `ApiUrl` output)
+and the API key in the console's settings.
 """
 
 from __future__ import annotations
@@ -131,7 +132,7 @@ def console_outputs() -> dict[str, Any]:
         "ConsoleUrl": {"Condition": CONSOLE_CONDITION, "Description": "The web console", "Value": CONSOLE_ORIGIN},
         "ConsoleBucketName": {
             "Condition": CONSOLE_CONDITION,
-            "Description": "Upload src/concert_api/server/console/ here (aws s3 sync ... --delete)",
+            "Description": "Upload the console here: index.html at the root, the rest under console/ (docs/console.md)",
             "Value": {"Ref": "ConsoleBucket"},
         },
     }
