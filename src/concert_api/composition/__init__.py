@@ -19,14 +19,14 @@ from typing import TYPE_CHECKING
 
 from concert_api.composition import health as _health
 from concert_api.composition.assistants import backend_name, build_assistant
-from concert_api.composition.predictors import build_ticket_predictor, build_venue_forecaster
+from concert_api.composition.predictors import build_ticket_predictor
 from concert_api.composition.registry import file_marker, forget_all, once
 from concert_api.composition.sessions import build_session_store
 from concert_api.composition.warehouses import build_warehouse
 from concert_api.settings import Settings, get_settings
 
 if TYPE_CHECKING:
-    from concert_api.adapters.predictors.base import TicketPredictor, VenueForecaster
+    from concert_api.adapters.predictors.base import TicketPredictor
     from concert_api.adapters.sessions.embedded import SessionStore
     from concert_api.adapters.warehouse.base import Warehouse
     from concert_api.models import TicketPredictionRequest, TicketPredictionResponse
@@ -43,7 +43,6 @@ __all__ = [
     "session_store",
     "ticket_predictor",
     "tool_context",
-    "venue_forecaster",
     "warehouse",
     "warehouse_generation",
 ]
@@ -78,14 +77,6 @@ def ticket_predictor() -> TicketPredictor:
     adapter = once("ticket_predictor", lambda: build_ticket_predictor(settings), key=model_generation(settings))
     assert adapter is not None
     return adapter
-
-
-def venue_forecaster() -> VenueForecaster | None:
-    """The process-wide venue forecaster, or None when no venue model is available (not cached); built again
-    with the model (its forecasts are also keyed on the warehouse's version, see `ScheduledConcertForecaster`)."""
-    settings = get_settings()
-    return once("venue_forecaster", lambda: build_venue_forecaster(settings, ticket_predictor),
-                key=model_generation(settings))
 
 
 def predict_ticket_sales(request: TicketPredictionRequest) -> TicketPredictionResponse:

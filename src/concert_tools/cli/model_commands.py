@@ -63,6 +63,7 @@ def model() -> None:
       concert-api model train          # versioned under <data dir>/models/ticket_sales/, made current
       concert-api model evaluate       # <data dir>/reports/model.md and model_pred_vs_actual.png
       concert-api model package        # model.tar.gz for a SageMaker endpoint
+      concert-api model score          # venue forecasts again (train and data load already score them)
     """
 
 
@@ -121,6 +122,75 @@ def _train(data_dir: Path, model_dir: Path, no_current: bool) -> None:
               f"on {result.metadata['rows']['train']:,} concerts -> {directory}")  # fmt: skip
     out.print(_metrics_line(m))
     out.print("Served now." if not no_current else "Saved; not made current.")
+    if not no_current:
+        _score_forecasts(data_dir, model_dir)
+
+
+@model.command()
+@_data_dir_option
+@click.option("--endpoint", default=None,
+              help="Score on this SageMaker endpoint running the model package (a one-off scoring; default: the "
+                   "local current model). `--endpoint ''` with SAGEMAKER_VENUE_ENDPOINT set uses that endpoint.")
+@lock_timeout_option
+def score(data_dir: Path | None, endpoint: str | None, lock_timeout: float) -> None:
+    """Score the venue forecasts: every scheduled concert of the next 180 days in one pass, averaged per venue,
+    written to the warehouse's `venue_forecasts` table (swapped in whole; the ranking reads it).
+
+    `model train` and `data load` already do this for the current model; run it after changing the model by
+    hand, or daily so that the 180-day window follows the calendar. Holds the data dir's lock."""
+    data_dir, model_dir = _dirs(data_dir)
+    with data_dir_lock(data_dir, "concert-api model score", lock_timeout):
+        _score_forecasts(data_dir, model_dir, endpoint=endpoint, required=True)
+
+
+def _score_forecasts(data_dir: Path, model_dir: Path, *, endpoint: str | None = None, required: bool = False) -> None:
+    """Write the venue forecasts of the current model (or of `endpoint`) into the warehouse, with progress.
+    Not `required` (after training): a warehouse that cannot take them is a warning, not a failure."""
+    import time
+
+    from concert_api.adapters.warehouse.base import WarehouseError
+    from concert_api.errors import ApiError
+    from concert_tools.model import scoring
+
+    def fail(message: str) -> None:
+        if required:
+            raise click.ClickException(message)
+        err.print(f"[yellow]warning:[/] venue forecasts not scored: {message}")
+
+    warehouse = _open_warehouse(data_dir)
+    try:
+        if not hasattr(warehouse, "replace_forecasts"):
+            return fail("this warehouse backend cannot be written from here; on Redshift run the batch scoring "
+                        "(docs/model.md, 'Venue forecasts').")
+        columns = (TextColumn("{task.description:<45}"), BarColumn(), TextColumn("{task.completed:,}/{task.total:,}"))
+        summary = scoring.ScoringSummary("", scoring.now_iso())
+        started = time.perf_counter()
+        with Progress(*columns, TimeElapsedColumn(), console=err, transient=True) as bar:
+            task = bar.add_task("venue forecasts", total=3)
+
+            def progress(step: str, done: int, total: int) -> None:
+                bar.update(task, completed=done, total=total, description=step)
+
+            if endpoint is not None:
+                from concert_api.composition.predictors import build_venue_scoring_endpoint
+
+                predict = build_venue_scoring_endpoint(get_settings(), endpoint or None)
+                scorer = scoring.endpoint_scorer(predict, endpoint or "sagemaker", progress=progress, summary=summary)
+            else:
+                try:
+                    model = scoring.current_model(model_dir)
+                except ValueError as exc:
+                    return fail(str(exc))
+                if model is None:
+                    return fail(f"no trained model in {model_dir}: run `concert-api model train` first.")
+                scorer = scoring.local_scorer(model, progress=progress, summary=summary)
+            written = warehouse.replace_forecasts(scorer)
+    except (WarehouseError, ApiError) as exc:
+        return fail(exc.details or exc.error)
+    finally:
+        warehouse.close()
+    out.print(f"Scored {summary.concerts:,} scheduled concerts into {written:,} venue forecasts with model "
+              f"{summary.model_version} in {time.perf_counter() - started:.1f} s.")  # fmt: skip
 
 
 @model.command()
