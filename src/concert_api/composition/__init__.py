@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 
 from concert_api.composition import health as _health
 from concert_api.composition.assistants import backend_name, build_assistant
-from concert_api.composition.predictors import build_ticket_predictor
+from concert_api.composition.predictors import build_ticket_predictor, current_model_version
 from concert_api.composition.registry import file_marker, forget_all, once
 from concert_api.composition.sessions import build_session_store
 from concert_api.composition.warehouses import build_warehouse
@@ -123,7 +123,19 @@ def backends(settings: Settings) -> dict[str, str]:
 def probes(settings: Settings) -> dict[str, Callable[[], None]]:
     """One probe per configured backend for `/health?deep=true`; each raises when its backend fails."""
     return _health.probes(settings, warehouse_ping=lambda: warehouse().ping(),
-                          predictor_ping=lambda: ticket_predictor().ping())
+                          predictor_ping=lambda: ticket_predictor().ping(),
+                          forecasts_check=lambda: _check_forecasts(settings))  # fmt: skip
+
+
+def _check_forecasts(settings: Settings) -> None:
+    """The venue forecasts against the served local model's version and the local data's load time (either
+    unknown on AWS backends, and then not compared)."""
+    from concert_api.services.health_check import check_forecasts
+
+    adapter = warehouse()
+    load_metadata = getattr(adapter, "load_metadata", None)
+    loaded_at = load_metadata().get("loaded_at") if callable(load_metadata) else None
+    check_forecasts(adapter, model_version=current_model_version(settings), data_loaded_at=loaded_at)
 
 
 def reset() -> None:

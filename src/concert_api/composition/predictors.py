@@ -20,6 +20,17 @@ def local_model_trained(settings: Settings) -> bool:
     return artefacts.current_version_dir(settings.model_dir) is not None
 
 
+def current_model_version(settings: Settings) -> str | None:
+    """The served local model's version (its `current` pointer, without loading it), or None when a SageMaker
+    endpoint serves or no model is trained."""
+    from concert_api.ml import artefacts  # standard library only
+
+    if settings.sagemaker_ticket_endpoint:
+        return None
+    version_dir = artefacts.current_version_dir(settings.model_dir)
+    return None if version_dir is None else version_dir.name
+
+
 def predictor_backend(settings: Settings) -> str:
     """`sagemaker`, `local`, or `not_configured` (no endpoint named and no local model trained)."""
     if settings.sagemaker_ticket_endpoint:

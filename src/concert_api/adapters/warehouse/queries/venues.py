@@ -49,3 +49,10 @@ SELECT venue_id, name, city, state, latitude, longitude, capacity, venue_type
 FROM venues
 WHERE venue_id = CAST(:venue_id AS VARCHAR)
 """
+
+FORECAST_FRESHNESS = """
+SELECT COUNT(*) AS venues, MIN(scored_at) AS oldest_scored_at,
+       MIN(model_version) AS oldest_model, MAX(model_version) AS newest_model
+FROM venue_forecasts
+"""
+"""How many venue forecasts there are, the oldest scoring time and the models that scored them (deep health)."""
