@@ -52,8 +52,9 @@ def test_an_endpoint_answers_the_same_over_the_data_api_as_on_duckdb(handler, ti
 
 def test_the_ranking_with_forecasts_costs_one_statement_and_no_endpoint_call(trained_dir, lambda_context,
                                                                               monkeypatch):
-    from concert_api.ml import artefacts
     from tests.fakes.sagemaker_runtime import FakeSageMakerRuntime
+
+    from concert_api.ml import artefacts
 
     version_dir = artefacts.current_version_dir(trained_dir / "models")
     # Given a warehouse with batch-scored forecasts behind the Data API, and a venue endpoint configured,
