@@ -130,3 +130,26 @@ def test_scoring_reports_its_progress(trained_dir, own_warehouse):
 
     assert [done for _, done, _ in steps] == [0, 1, 2, 3]
     assert written == summary.venues > 0 and summary.concerts >= summary.venues
+
+
+def test_model_score_on_an_endpoint_is_a_one_off_scoring_through_sagemaker(trained_dir, own_warehouse, monkeypatch):
+    from click.testing import CliRunner
+    from tests.fakes.sagemaker_runtime import FakeSageMakerRuntime
+
+    from concert_tools.cli.main import cli
+
+    version_dir = artefacts.current_version_dir(trained_dir / "models")
+    with FakeSageMakerRuntime(version_dir) as sagemaker:
+        for name, value in {"AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME": sagemaker.url, "AWS_ACCESS_KEY_ID": "testing",
+                            "AWS_SECRET_ACCESS_KEY": "testing", "AWS_DEFAULT_REGION": "us-east-1",
+                            "SAGEMAKER_VENUE_ENDPOINT": "venue-popularity-endpoint"}.items():
+            monkeypatch.setenv(name, value)
+        composition.reset()
+        result = CliRunner().invoke(cli, ["model", "score", "--data-dir", str(own_warehouse.path.parent),
+                                          "--endpoint", ""])  # fmt: skip
+    composition.reset()
+
+    assert result.exit_code == 0, result.output
+    forecasts = _forecasts(own_warehouse)
+    assert forecasts and sagemaker.invocations >= 1
+    assert {r["model_version"] for r in forecasts.values()} == {version_dir.name}  # as the endpoint reports it
