@@ -452,6 +452,19 @@ forecasts: one statement on the Data API, no model, no endpoint. Each venue with
 `forecast_model_version` and `forecast_scored_at`; a venue without one gets none of the three fields.
 `GET /health?deep=true` probes `venue_forecasts`: an error (status `degraded`) when they were scored by another
 model than the one served, or before the data was loaded, naming `concert-api model score`.
+
+On AWS, `concert-api model score --warehouse redshift-data --stage s3://bucket/prefix --sagemaker-model NAME
+--redshift-role ARN` (`concert_tools.model.aws_scoring`) fills the same table in Redshift in three steps, with
+progress: `UNLOAD` of the same feature statement to `<stage>/<run>/features/` (JSON, one concert a line; one
+Data API statement), a SageMaker Batch Transform job (`CreateTransformJob` over the SageMaker model made from
+`model package`'s archive: one line a request, `SingleRecord`, since the inference script reads a JSON object or
+list and not JSON Lines; each output joined with its input and filtered to the venue and the prediction) written
+to `<stage>/<run>/scores/`, then one `BatchExecuteStatement` (one transaction) that `COPY`s the scores into a
+staging table with a JSONPaths file and replaces `venue_forecasts` with their mean per venue. A job that does not
+complete loads nothing. It needs: `redshift-data:ExecuteStatement`, `BatchExecuteStatement`, `DescribeStatement`
+(and the cluster credential action); `s3:PutObject` on the stage; `sagemaker:CreateTransformJob` and
+`DescribeTransformJob`; a Redshift role that may write and read the stage (UNLOAD, COPY); the SageMaker model's
+execution role reading the stage's features and writing its scores.
 """
 
 DEPLOYING = """
