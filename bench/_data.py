@@ -12,8 +12,8 @@ BENCH_DATA = ROOT / "bench" / ".data"
 
 
 def data_dir_for(scale: str, seed: int = 42) -> Path:
-    """A data directory with the `scale` data set loaded into DuckDB and a trained ticket model, made when
-    missing."""
+    """A data directory with the `scale` data set loaded into DuckDB, a trained ticket model and its venue
+    forecasts, made when missing."""
     from concert_api.adapters.warehouse.duckdb import DuckDBWarehouse
     from concert_api.ml import artefacts
     from concert_tools.data.generator import generate
@@ -34,7 +34,25 @@ def data_dir_for(scale: str, seed: int = 42) -> Path:
             training.save(training.train(warehouse), data_dir / "models")
         finally:
             warehouse.close()
+    if not _has_forecasts(data_dir):
+        from concert_tools.model import scoring
+
+        model = scoring.current_model(data_dir / "models")
+        assert model is not None
+        DuckDBWarehouse(data_dir / "warehouse.duckdb").replace_forecasts(scoring.local_scorer(model))
     return data_dir
+
+
+def _has_forecasts(data_dir: Path) -> bool:
+    """The warehouse holds scored venue forecasts (`model train` and `data load` write them)."""
+    from concert_api.adapters.warehouse.duckdb import DuckDBWarehouse
+
+    warehouse = DuckDBWarehouse(data_dir / "warehouse.duckdb")
+    try:
+        tables = warehouse.query("SELECT COUNT(*) AS n FROM duckdb_tables() WHERE table_name = 'venue_forecasts'")
+        return bool(tables[0]["n"]) and bool(warehouse.query("SELECT COUNT(*) AS n FROM venue_forecasts")[0]["n"])
+    finally:
+        warehouse.close()
 
 
 def use_data_dir(data_dir: Path) -> None:

@@ -68,6 +68,7 @@ def main() -> None:
             "CONCERT_ENV_FILE": "", "CONCERT_DATA_DIR": str(data_dir), "CONCERT_WAREHOUSE": "redshift-data",
             "REDSHIFT_CLUSTER_ID": "concert-warehouse-dev", "REDSHIFT_DATABASE": "concert_data",
             "SAGEMAKER_TICKET_ENDPOINT": "ticket-sales-endpoint", "AWS_ENDPOINT_URL_REDSHIFT_DATA": api.url,
+            "SAGEMAKER_VENUE_ENDPOINT": "venue-popularity-endpoint",
             "AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME": sagemaker.url, "AWS_ACCESS_KEY_ID": "testing",
             "AWS_SECRET_ACCESS_KEY": "testing", "AWS_DEFAULT_REGION": "us-east-1", "LOG_LEVEL": "ERROR",
             "POWERTOOLS_METRICS_DISABLED": "true",
@@ -83,12 +84,12 @@ def main() -> None:
             composition.warehouse().query("SELECT 1 AS one")
             baseline.append((time.perf_counter() - started) * 1000)
         rows = [("baseline: one statement (SELECT 1)", "1", "-", f"{percentile(baseline, 50):.0f}",
-                 f"{percentile(baseline, 99):.0f}")]
+                 f"{percentile(baseline, 99):.0f}", "0")]
         for label, handler, body in CASES:
             composition.reset()
             event = {"body": json.dumps(body)} if body is not None else {}
             fn = getattr(api_lambda_handlers, handler)
-            before = api.statements()
+            before, invocations = api.statements(), sagemaker.invocations
             started = time.perf_counter()
             first = fn(event, _Context())
             cold_ms = (time.perf_counter() - started) * 1000
@@ -102,12 +103,13 @@ def main() -> None:
                 fn(event, _Context())
                 times.append((time.perf_counter() - started) * 1000)
             per_request = (api.statements() - before) / args.requests
+            calls = (sagemaker.invocations - invocations) / (args.requests + 1)
             rows.append((label, f"{cold_statements} first, {per_request:g} warm", f"{cold_ms:.0f}",
-                         f"{percentile(times, 50):.0f}", f"{percentile(times, 99):.0f}"))
+                         f"{percentile(times, 50):.0f}", f"{percentile(times, 99):.0f}", f"{calls:g}"))
     print(f"Data API latency {args.latency * 1000:.0f} ms per statement, {args.scale} data, "
           f"{args.requests} warm requests per endpoint")
     print(markdown_table(["endpoint", "statements per request", "first request after a cold start (ms)",
-                          "warm p50 (ms)", "warm p99 (ms)"], rows))
+                          "warm p50 (ms)", "warm p99 (ms)", "SageMaker calls per request"], rows))
 
 
 if __name__ == "__main__":

@@ -105,9 +105,9 @@ def tiny_warehouse(tiny_data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
 @pytest.fixture(scope="session")
 def trained_dir(tiny_data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A data dir with the tiny warehouse, its generated files and a trained, current model (models/ only here,
-    so other tests' shared data dir stays model-free)."""
+    so other tests' shared data dir stays model-free), and its venue forecasts scored, as `model train` does."""
     from concert_api.adapters.warehouse.duckdb import DuckDBWarehouse
-    from concert_tools.model import training
+    from concert_tools.model import scoring, training
 
     data_dir = tmp_path_factory.mktemp("ml-data")
     shutil.copy(tiny_data_dir / "warehouse.duckdb", data_dir / "warehouse.duckdb")
@@ -118,6 +118,7 @@ def trained_dir(tiny_data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -
     finally:
         warehouse.close()
     training.save(result, data_dir / "models")
+    DuckDBWarehouse(data_dir / "warehouse.duckdb").replace_forecasts(scoring.local_scorer(result.model))
     return data_dir
 
 

@@ -176,7 +176,15 @@ class VenueRanking(ResponseModel):
     )
     tickets_per_event: float | None = Field(None, description="Average tickets sold per completed concert.")
     forecast_attendance_rate: float | None = Field(
-        None, description="Expected attendance rate over the coming months, when the venue model is available."
+        None,
+        description="Expected attendance rate over the next 180 days (mean predicted sell-through of the venue's "
+        "scheduled concerts), batch-scored with the data; absent when the venue has no forecast.",
+    )
+    forecast_model_version: str | None = Field(
+        None, description="The model version that scored `forecast_attendance_rate`."
+    )
+    forecast_scored_at: str | None = Field(
+        None, description="When `forecast_attendance_rate` was scored (ISO 8601, UTC)."
     )
 
 

@@ -4,7 +4,9 @@ It speaks the service's wire protocol (JSON 1.1, `X-Amz-Target: RedshiftData.<Op
 client and the project's `RedshiftDataWarehouse` adapter talk to it unchanged (point them at it with
 `AWS_ENDPOINT_URL_REDSHIFT_DATA`). A statement is executed when it is submitted and reported `STARTED` by
 `DescribeStatement` until `latency` seconds have passed, then `FINISHED` (or `FAILED` with DuckDB's message);
-`calls` records every operation, so a benchmark or a test can count statements and round trips.
+`calls` records every operation, so a benchmark or a test can count statements and round trips; `sqls` (and
+`batches`, per BatchExecuteStatement) record the statements' text. With `execute=False` it only records: each
+statement finishes without running (for UNLOAD and COPY, which read and write S3 and exist only on Redshift).
 
 What Redshift does that this fake cannot: it runs DuckDB's SQL dialect, not Redshift's (the project's SQL is the
 common subset, checked on PostgreSQL too); parameter values arrive as strings and are typed here by their look
@@ -78,11 +80,16 @@ def _field(value: Any) -> dict[str, Any]:
 class FakeDataApi:
     """The fake service: `start()` it, use `url`, read `calls`, `stop()` it (or use it as a context manager)."""
 
-    def __init__(self, duckdb_path: Path, *, latency: float = 0.2, page_rows: int = 10_000) -> None:
+    def __init__(self, duckdb_path: Path, *, latency: float = 0.2, page_rows: int = 10_000,
+                 execute: bool = True) -> None:  # fmt: skip
         self.duckdb_path = Path(duckdb_path)
         self.latency = latency
         self.page_rows = page_rows
+        self.execute = execute
+        """False: record the statements (`sqls`) and finish them without running them (UNLOAD, COPY...)."""
         self.calls: list[str] = []
+        self.sqls: list[str] = []
+        self.batches: list[list[str]] = []
         self._statements: dict[str, _Statement] = {}
         self._lock = threading.Lock()
         self._db = duckdb.connect(str(self.duckdb_path), read_only=True)
@@ -119,6 +126,11 @@ class FakeDataApi:
     def _submit(self, sql: str, parameters: list[dict[str, str]]) -> _Statement:
         now = time.monotonic()
         statement = _Statement(id=str(uuid.uuid4()), sql=sql, submitted=now, ready_at=now + self.latency)
+        self.sqls.append(sql)
+        if not self.execute:
+            with self._lock:
+                self._statements[statement.id] = statement
+            return statement
         params = {p["name"]: _typed(p["value"]) for p in parameters}
         duck_sql = re.sub(r"(?<![:\w]):([A-Za-z_]\w*)", r"$\1", sql)
         try:
@@ -143,6 +155,7 @@ class FakeDataApi:
         return {"Id": statement.id, "CreatedAt": time.time(), "Database": body.get("Database")}
 
     def _batch_execute_statement(self, body: dict[str, Any]) -> dict[str, Any]:
+        self.batches.append(list(body["Sqls"]))
         ids = [self._submit(sql, []).id for sql in body["Sqls"]]
         return {"Id": ids[-1], "CreatedAt": time.time(), "Database": body.get("Database")}
 

@@ -28,18 +28,21 @@ def publish_model_copy(data_dir: Path, version: str) -> None:
 
 
 def reload_warehouse(data_dir: Path, seed: int) -> None:
-    """`concert-api data generate --scale tiny --seed SEED` in process: new data swapped in under the server."""
+    """`concert-api data generate --scale tiny --seed SEED` in process: new data swapped in under the server,
+    with the venue forecasts of the current model."""
     import datetime as dt
 
     from concert_api.adapters.warehouse.duckdb import DuckDBWarehouse
     from concert_tools.data.generator import generate
     from concert_tools.data.loader import load_directory
+    from concert_tools.model.scoring import current_model, local_scorer
 
     generated = data_dir / f"generated-{seed}"
     generate("tiny", seed, generated, as_of=dt.date.today())
     warehouse = DuckDBWarehouse(data_dir / "warehouse.duckdb", read_only=False)
     try:
-        load_directory(generated, warehouse)
+        model = current_model(data_dir / "models")
+        load_directory(generated, warehouse, forecasts=None if model is None else local_scorer(model))
     finally:
         warehouse.close()
 

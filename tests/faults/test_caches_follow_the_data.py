@@ -66,17 +66,37 @@ def test_venue_forecasts_after_a_reload_are_those_of_the_new_data(own_data_dir, 
     assert _comparable(after) == _comparable(_fresh_process_answer("venue_popularity_handler", request,
                                                                    lambda_context))
     assert after["venues"] != before["venues"]
+    loaded_at = composition.warehouse().load_metadata()["loaded_at"]
+    scored = [v for v in after["venues"] if "forecast_attendance_rate" in v]
+    assert scored and all(dt.datetime.fromisoformat(v["forecast_scored_at"]) >= dt.datetime.fromisoformat(loaded_at)
+                          for v in scored)  # scored by the load, from the new data
 
 
-def test_venue_forecasts_after_a_retrain_come_from_the_new_model(own_data_dir, lambda_context):
-    _post("venue_popularity_handler", {"top_n": 5}, lambda_context)
-    old = composition.venue_forecaster()
+def test_venue_forecasts_after_a_retrain_come_from_the_new_model_once_scored(own_data_dir, lambda_context):
+    from click.testing import CliRunner
+
+    from concert_tools.cli.main import cli
 
     publish_model_copy(own_data_dir, "29990101T000000Z-retrained")
-    _post("venue_popularity_handler", {"top_n": 5}, lambda_context)
+    stale = _post("venue_popularity_handler", {"top_n": 20}, lambda_context)
+    health = body_of(api_lambda_handlers.health_check_handler(
+        {"httpMethod": "GET", "queryStringParameters": {"deep": "true"}}, lambda_context))
 
-    new = composition.venue_forecaster()
-    assert new is not old and composition.ticket_predictor().model_version == "29990101T000000Z-retrained"
+    result = CliRunner().invoke(cli, ["model", "score", "--data-dir", str(own_data_dir)])
+    fresh = _post("venue_popularity_handler", {"top_n": 20}, lambda_context)
+
+    assert {v.get("forecast_model_version") for v in stale["venues"]} - {None} == {_served_before(own_data_dir)}
+    assert health["probes"]["venue_forecasts"]["status"] == "error"
+    assert "not the current model 29990101T000000Z-retrained" in health["probes"]["venue_forecasts"]["details"]
+    assert result.exit_code == 0, result.output
+    assert {v.get("forecast_model_version") for v in fresh["venues"]} - {None} == {"29990101T000000Z-retrained"}
+
+
+def _served_before(data_dir) -> str:
+    """The version the trained data dir's model had before the copy was published (the other one)."""
+    from concert_api.ml import artefacts
+
+    return next(v for v in artefacts.versions(data_dir / "models") if v != "29990101T000000Z-retrained")
 
 
 def test_the_assistant_catalog_after_a_reload_names_the_new_artists(own_data_dir, lambda_context):

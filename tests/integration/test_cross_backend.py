@@ -39,13 +39,36 @@ def _dataset(kind: str, out_dir: Path) -> dict[str, Path]:
     return generate(kind, SEED, out_dir, as_of=AS_OF)
 
 
+class PriceScorer:
+    """A model-free `ForecastScorer` for comparing backends: the real feature statement and per-venue mean, with a
+    sell-through made from the list price; keeps the model columns it built from each backend's fetch."""
+
+    def __init__(self) -> None:
+        self.columns: list[dict[str, Any]] = []
+
+    def __call__(self, fetch: Any) -> list[tuple[Any, ...]]:
+        from datetime import timedelta
+
+        from concert_api.adapters.warehouse.queries.features import SCHEDULED_CONCERT_FEATURES
+        from concert_tools.model.scoring import ScoringSummary, forecast_rows, model_columns
+
+        cols = fetch(SCHEDULED_CONCERT_FEATURES,
+                     {"as_of": AS_OF, "start": AS_OF, "end": AS_OF + timedelta(days=180), "venue_ids": ""})
+        model_cols = model_columns(cols)
+        self.columns.append({"venue_id": list(cols["venue_id"]), **model_cols})
+        sell_through = 1.0 / (1.0 + model_cols["ticket_price"] / 100.0)
+        return forecast_rows(cols["venue_id"], sell_through, "price-model",
+                             ScoringSummary("price-model", "2026-01-01T00:00:00Z"))  # fmt: skip
+
+
 class Backends:
     """One data set loaded into both backends."""
 
-    def __init__(self, duck: Any, pg: Any, files: dict[str, Path]) -> None:
+    def __init__(self, duck: Any, pg: Any, files: dict[str, Path], scorer: PriceScorer | None = None) -> None:
         self.duck = duck
         self.pg = pg
         self.files = files
+        self.scorer = scorer or PriceScorer()
 
     def both(self, sql: str, params: dict[str, Any]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
         return self.duck.query(sql, params), self.pg.query(sql, params)
@@ -71,7 +94,8 @@ def backends(
     duck_path = root / "warehouse.duckdb"
     loader = DuckDBWarehouse(duck_path, read_only=False)
     try:
-        duck_counts = loader.replace_all(files)
+        scorer = PriceScorer()
+        duck_counts = loader.replace_all(files, forecasts=scorer)
     finally:
         loader.close()
     duck = DuckDBWarehouse(duck_path, read_only=True)
@@ -86,11 +110,11 @@ def backends(
     )
     pg = PostgresWarehouse(make_conninfo(postgres_dsn, options=f"-c search_path={schema_name}"))
     try:
-        pg_counts = pg.replace_all(files)
+        pg_counts = pg.replace_all(files, forecasts=scorer)
         assert {k: v for k, v in pg_counts.items() if k in files} == {
             k: v for k, v in duck_counts.items() if k in files
         }
-        yield Backends(duck, pg, files)
+        yield Backends(duck, pg, files, scorer)
     finally:
         duck.close()
         pg.close()
@@ -118,6 +142,22 @@ def test_every_loaded_table_has_the_same_rows(backends: Backends) -> None:
         assert_same(backends, f"SELECT * FROM {spec.name} ORDER BY {keys}", {}, nonempty=True)
 
 
+def test_batch_scoring_reads_the_same_features_and_writes_the_same_forecasts(backends: Backends) -> None:
+    import numpy as np
+
+    duck_cols, pg_cols = backends.scorer.columns
+    assert duck_cols["venue_id"], "the comparison would be vacuous: no scheduled concerts"
+    assert duck_cols["venue_id"] == pg_cols["venue_id"]
+    for name, values in duck_cols.items():
+        if name != "venue_id":
+            other = pg_cols[name]
+            if values.dtype == object:
+                assert list(values) == list(other), name
+            else:
+                assert np.array_equal(values, other, equal_nan=values.dtype.kind == "f"), name
+    assert_same(backends, "SELECT * FROM venue_forecasts ORDER BY venue_id", {}, nonempty=True)
+
+
 def test_venue_metrics_refresh_is_the_same(backends: Backends) -> None:
     assert_same(backends, "SELECT * FROM venue_metrics ORDER BY venue_id", {}, nonempty=True)
 
@@ -131,6 +171,8 @@ def _some_venue(backends: Backends) -> dict[str, Any]:
 
 def test_venue_popularity_without_filters(backends: Backends) -> None:
     assert_same(backends, venues.VENUE_POPULARITY, NO_FILTER, nonempty=True)
+    ranked = backends.duck.query(venues.VENUE_POPULARITY, NO_FILTER)
+    assert any(r["forecast_attendance_rate"] is not None for r in ranked)  # the join is not vacuous
     assert_same(backends, venues.VENUE_POPULARITY, {**NO_FILTER, "top_n": 10, "min_events": 5}, nonempty=True)
     assert_same(backends, venues.VENUE_POPULARITY, {**NO_FILTER, "top_n": 1}, nonempty=True)
 

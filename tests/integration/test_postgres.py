@@ -347,3 +347,23 @@ def test_from_settings() -> None:
     assert wh.default_timeout == 7
     with pytest.raises(ValueError):
         PostgresWarehouse.from_settings(Settings())
+
+
+def test_venue_forecasts_are_replaced_in_one_transaction(loaded: PostgresWarehouse) -> None:
+    def scorer(version: str, rate: float) -> Any:
+        def score(fetch: Any) -> list[tuple[Any, ...]]:
+            ids = fetch("SELECT venue_id FROM venues ORDER BY venue_id", {})["venue_id"]
+            return [(v, 180, rate, version, "2026-01-01T00:00:00Z") for v in ids]
+
+        return score
+
+    def broken(fetch: Any) -> list[tuple[Any, ...]]:
+        fetch("SELECT no_such_column FROM venues", {})
+        return []
+
+    written = loaded.replace_forecasts(scorer("m1", 0.5))
+    with pytest.raises(QueryFailed):
+        loaded.replace_forecasts(broken)
+
+    rows = loaded.query("SELECT DISTINCT model_version, forecast_attendance_rate FROM venue_forecasts")
+    assert written > 0 and rows == [{"model_version": "m1", "forecast_attendance_rate": 0.5}]

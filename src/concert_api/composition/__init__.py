@@ -19,14 +19,14 @@ from typing import TYPE_CHECKING
 
 from concert_api.composition import health as _health
 from concert_api.composition.assistants import backend_name, build_assistant
-from concert_api.composition.predictors import build_ticket_predictor, build_venue_forecaster
+from concert_api.composition.predictors import build_ticket_predictor, current_model_version
 from concert_api.composition.registry import file_marker, forget_all, once
 from concert_api.composition.sessions import build_session_store
 from concert_api.composition.warehouses import build_warehouse
 from concert_api.settings import Settings, get_settings
 
 if TYPE_CHECKING:
-    from concert_api.adapters.predictors.base import TicketPredictor, VenueForecaster
+    from concert_api.adapters.predictors.base import TicketPredictor
     from concert_api.adapters.sessions.embedded import SessionStore
     from concert_api.adapters.warehouse.base import Warehouse
     from concert_api.models import (
@@ -48,7 +48,6 @@ __all__ = [
     "session_store",
     "ticket_predictor",
     "tool_context",
-    "venue_forecaster",
     "warehouse",
     "warehouse_generation",
 ]
@@ -83,14 +82,6 @@ def ticket_predictor() -> TicketPredictor:
     adapter = once("ticket_predictor", lambda: build_ticket_predictor(settings), key=model_generation(settings))
     assert adapter is not None
     return adapter
-
-
-def venue_forecaster() -> VenueForecaster | None:
-    """The process-wide venue forecaster, or None when no venue model is available (not cached); built again
-    with the model (its forecasts are also keyed on the warehouse's version, see `ScheduledConcertForecaster`)."""
-    settings = get_settings()
-    return once("venue_forecaster", lambda: build_venue_forecaster(settings, ticket_predictor),
-                key=model_generation(settings))
 
 
 def predict_ticket_sales(request: TicketPredictionRequest) -> TicketPredictionResponse:
@@ -144,7 +135,19 @@ def backends(settings: Settings) -> dict[str, str]:
 def probes(settings: Settings) -> dict[str, Callable[[], None]]:
     """One probe per configured backend for `/health?deep=true`; each raises when its backend fails."""
     return _health.probes(settings, warehouse_ping=lambda: warehouse().ping(),
-                          predictor_ping=lambda: ticket_predictor().ping())
+                          predictor_ping=lambda: ticket_predictor().ping(),
+                          forecasts_check=lambda: _check_forecasts(settings))  # fmt: skip
+
+
+def _check_forecasts(settings: Settings) -> None:
+    """The venue forecasts against the served local model's version and the local data's load time (either
+    unknown on AWS backends, and then not compared)."""
+    from concert_api.services.health_check import check_forecasts
+
+    adapter = warehouse()
+    load_metadata = getattr(adapter, "load_metadata", None)
+    loaded_at = load_metadata().get("loaded_at") if callable(load_metadata) else None
+    check_forecasts(adapter, model_version=current_model_version(settings), data_loaded_at=loaded_at)
 
 
 def reset() -> None:

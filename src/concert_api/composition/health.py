@@ -21,12 +21,16 @@ def backends(settings: Settings) -> dict[str, str]:
     }
 
 
-def probes(settings: Settings, *, warehouse_ping: Probe, predictor_ping: Probe) -> dict[str, Probe]:
+def probes(settings: Settings, *, warehouse_ping: Probe, predictor_ping: Probe,
+           forecasts_check: Probe | None = None) -> dict[str, Probe]:  # fmt: skip
     """One probe per configured backend; each raises when its backend fails. An untrained local model is not
-    probed (it is reported as `not_configured`)."""
+    probed (it is reported as `not_configured`). `forecasts_check` (the batch-scored venue forecasts are as new
+    as the model and the data) runs as `venue_forecasts`."""
     from concert_api.adapters import probes as aws
 
     checks: dict[str, Probe] = {"warehouse": warehouse_ping}
+    if forecasts_check is not None:
+        checks["venue_forecasts"] = forecasts_check
     if predictor_backend(settings) != "not_configured":
         checks["predictor"] = predictor_ping
     region = settings.aws_region

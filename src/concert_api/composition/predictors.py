@@ -1,15 +1,16 @@
-"""Which model serves ticket predictions and venue forecasts: a SageMaker endpoint or the local model."""
+"""Which model serves ticket predictions (a SageMaker endpoint or the local model), and which endpoint a one-off
+venue scoring calls."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from concert_api.errors import ServiceNotConfigured
 from concert_api.settings import Settings
 
 if TYPE_CHECKING:
-    from concert_api.adapters.predictors.base import TicketPredictor, VenueForecaster
+    from concert_api.adapters.predictors.base import TicketPredictor
+    from concert_api.adapters.predictors.venue_forecast import PredictFn
 
 
 def local_model_trained(settings: Settings) -> bool:
@@ -17,6 +18,17 @@ def local_model_trained(settings: Settings) -> bool:
     from concert_api.ml import artefacts  # standard library only
 
     return artefacts.current_version_dir(settings.model_dir) is not None
+
+
+def current_model_version(settings: Settings) -> str | None:
+    """The served local model's version (its `current` pointer, without loading it), or None when a SageMaker
+    endpoint serves or no model is trained."""
+    from concert_api.ml import artefacts  # standard library only
+
+    if settings.sagemaker_ticket_endpoint:
+        return None
+    version_dir = artefacts.current_version_dir(settings.model_dir)
+    return None if version_dir is None else version_dir.name
 
 
 def predictor_backend(settings: Settings) -> str:
@@ -44,22 +56,13 @@ def build_ticket_predictor(settings: Settings) -> TicketPredictor:
     return LocalTicketPredictor.from_model_dir(settings.model_dir)
 
 
-def build_venue_forecaster(
-    settings: Settings, local_predictor: Callable[[], TicketPredictor]
-) -> VenueForecaster | None:
-    """The venue model: the SageMaker venue endpoint when SAGEMAKER_VENUE_ENDPOINT is set, else the local
-    ticket-sales model (`local_predictor()`) when one is trained, else None (the ranking then omits forecasts)."""
-    from concert_api.adapters.predictors.venue_forecast import ScheduledConcertForecaster
+def build_venue_scoring_endpoint(settings: Settings, endpoint: str | None = None) -> PredictFn:
+    """The `predict` of a SageMaker endpoint running the model package, for a one-off scoring of the venue
+    forecasts (`concert-api model score --endpoint`): `endpoint`, else SAGEMAKER_VENUE_ENDPOINT. Requests never
+    call it: the ranking reads the batch-scored `venue_forecasts` table."""
+    name = endpoint or settings.sagemaker_venue_endpoint
+    if not name:
+        raise ServiceNotConfigured("No venue scoring endpoint: pass --endpoint NAME or set SAGEMAKER_VENUE_ENDPOINT.")
+    from concert_api.adapters.predictors.sagemaker import SageMakerTicketPredictor
 
-    if settings.sagemaker_venue_endpoint:
-        from concert_api.adapters.predictors.sagemaker import SageMakerTicketPredictor
-
-        endpoint = SageMakerTicketPredictor(settings.sagemaker_venue_endpoint, region=settings.aws_region)
-        return ScheduledConcertForecaster(endpoint.predict, backend="sagemaker", cache_all=False)
-    if settings.sagemaker_ticket_endpoint or not local_model_trained(settings):
-        return None
-    try:
-        local = local_predictor()
-    except ServiceNotConfigured:  # a model that cannot be loaded: the ranking goes on without forecasts
-        return None
-    return ScheduledConcertForecaster(local.predict, backend="local", cache_all=True)
+    return SageMakerTicketPredictor(name, region=settings.aws_region).predict

@@ -13,7 +13,7 @@ from concert_api.services import venue_popularity
     name="venue-popularity", method="POST", path="/venues/popularity", event="Venue popularity handler invoked"
 )
 def venue_popularity_handler(request: ApiRequest) -> VenuePopularityResponse:
-    """Rank venues by popularity, as the guide's request and response describe (plus each venue's forecast
-    attendance rate when a venue model is available)."""
+    """Rank venues by popularity, as the guide's request and response describe (plus each venue's batch-scored
+    forecast attendance rate, when it has one)."""
     body = request.parse(VenuePopularityRequest)
-    return venue_popularity.rank_venues(body, composition.warehouse(), composition.venue_forecaster())
+    return venue_popularity.rank_venues(body, composition.warehouse())

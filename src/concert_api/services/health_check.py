@@ -11,10 +11,13 @@ otherwise. `status_code` gives the HTTP status: 503 when unhealthy or when somet
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 from collections.abc import Callable, Mapping
 
 from concert_api import __version__
+from concert_api.adapters.warehouse.base import Warehouse
+from concert_api.adapters.warehouse.queries import venues as venue_queries
 from concert_api.deadline import remaining_seconds
 from concert_api.errors import utc_now_iso
 from concert_api.models import HealthResponse, ProbeResult
@@ -78,6 +81,44 @@ def missing_local_parts(settings: Settings, backends: Mapping[str, str]) -> list
     if backends.get("predictor") == "not_configured":
         missing.append("predictor: no ticket-sales model trained; run `concert-api model train`")
     return missing
+
+
+class StaleForecasts(Exception):
+    """The venue forecasts are older than the model or the data they should come from (`error` says which)."""
+
+    def __init__(self, error: str) -> None:
+        super().__init__(error)
+        self.error = error
+
+
+SCORE_HINT = "run `concert-api model score`"
+
+
+def check_forecasts(warehouse: Warehouse, *, model_version: str | None, data_loaded_at: str | None) -> None:
+    """The deep check's `venue_forecasts` probe: raise `StaleForecasts` when the batch-scored forecasts are
+    missing while a model is served, were scored by another model than `model_version`, or before the data was
+    loaded (`data_loaded_at`, ISO 8601). A None argument is not checked (a remote model or warehouse that
+    cannot tell)."""
+    row = warehouse.query(venue_queries.FORECAST_FRESHNESS)[0]
+    if not row["venues"]:
+        if model_version is not None:
+            raise StaleForecasts(f"no venue forecasts scored for model {model_version}; {SCORE_HINT}")
+        return
+    if model_version is not None and {row["oldest_model"], row["newest_model"]} != {model_version}:
+        raise StaleForecasts(
+            f"venue forecasts scored by model {row['oldest_model']}, not the current model {model_version}; "
+            f"{SCORE_HINT}"
+        )
+    if data_loaded_at and _instant(row["oldest_scored_at"]) < _instant(data_loaded_at):
+        raise StaleForecasts(
+            f"venue forecasts scored at {row['oldest_scored_at']}, before the data loaded at {data_loaded_at}; "
+            f"{SCORE_HINT}"
+        )
+
+
+def _instant(text: str) -> dt.datetime:
+    moment = dt.datetime.fromisoformat(str(text))
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
 
 
 def status_code(report: HealthResponse) -> int:

@@ -2,29 +2,23 @@
 
 from __future__ import annotations
 
-import datetime as dt
-import logging
+from typing import Any
 
-from concert_api.adapters.predictors.base import VenueForecaster
-from concert_api.adapters.warehouse.base import Warehouse
+from concert_api.adapters.warehouse.base import Row, Warehouse
 from concert_api.adapters.warehouse.queries import venues as q
-from concert_api.errors import ApiError, utc_now_iso
+from concert_api.errors import utc_now_iso
 from concert_api.models import VenuePopularityRequest, VenuePopularityResponse, VenueRanking
 from concert_api.services.geo import known_city
 
-log = logging.getLogger(__name__)
 
-
-def rank_venues(
-    request: VenuePopularityRequest, warehouse: Warehouse, forecaster: VenueForecaster | None = None
-) -> VenuePopularityResponse:
+def rank_venues(request: VenuePopularityRequest, warehouse: Warehouse) -> VenuePopularityResponse:
     """The `top_n` venues with at least `min_events` completed concerts, optionally within a city, state or venue
     type, ranked by `rank_by`: the composite popularity score by default (demand, scale and activity; see
     `queries.refresh`), or one measure. The ranking reads the `venue_metrics` summary table.
 
-    With a venue `forecaster`, each venue with scheduled concerts also gets `forecast_attendance_rate`; if the
-    forecaster fails, the ranking is still returned, without it (the failure is logged). A city the warehouse
-    does not know is a 400 naming `city`."""
+    Each venue with a batch-scored forecast (`venue_forecasts`, joined in the same statement: no model is called
+    here) also gets `forecast_attendance_rate` with the model version and time that scored it; a venue without
+    one gets none. A city the warehouse does not know is a 400 naming `city`."""
     if request.city:
         known_city(request.city, warehouse)
     rows = warehouse.query(
@@ -53,22 +47,20 @@ def rank_venues(
             booking_frequency=round(float(row["booking_frequency"]), 3),
             popularity_rank=int(row["popularity_rank"]),
             popularity_score=round(float(row["popularity_score"]), 4),
+            **_forecast(row),
         )
         for row in rows
     ]
-    if forecaster is not None and venues:
-        forecasts = _forecasts(forecaster, warehouse, [v.venue_id for v in venues])
-        for venue in venues:
-            venue.forecast_attendance_rate = forecasts.get(venue.venue_id)
     return VenuePopularityResponse(venues=venues, total_venues=len(venues), timestamp=utc_now_iso())
 
 
-def _forecasts(forecaster: VenueForecaster, warehouse: Warehouse, venue_ids: list[str]) -> dict[str, float]:
-    try:
-        return forecaster.forecast(warehouse, venue_ids, dt.date.today())
-    except ApiError as exc:
-        log.warning("venue forecast unavailable (%s backend): %s", forecaster.backend, exc.details or exc.error,
-                    extra={"internal": getattr(exc, "internal", None)})  # fmt: skip
-    except Exception:  # the ranking stands on its own; a broken forecaster must not take it down
-        log.exception("venue forecast failed (%s backend)", forecaster.backend)
-    return {}
+def _forecast(row: Row) -> dict[str, Any]:
+    """The row's forecast fields, or none when the venue has no forecast."""
+    rate = row.get("forecast_attendance_rate")
+    if rate is None:
+        return {}
+    return {
+        "forecast_attendance_rate": round(float(rate), 4),
+        "forecast_model_version": row.get("forecast_model_version"),
+        "forecast_scored_at": row.get("forecast_scored_at"),
+    }

@@ -291,10 +291,18 @@ def _load(
     from concert_api.adapters.warehouse.base import WarehouseError
     from concert_api.adapters.warehouse.duckdb import DuckDBWarehouse
     from concert_tools.data.loader import LoadRejected, load_directory
+    from concert_tools.model.scoring import current_model, local_scorer
 
     warehouse = DuckDBWarehouse(db_path, read_only=False)
     try:
-        return load_directory(directory, warehouse, progress=progress)
+        model = current_model(db_path.parent / "models")
+    except ValueError as exc:  # a model of other features: the load goes on, without forecasts
+        err.print(f"[yellow]warning:[/] no venue forecasts scored: {escape(str(exc))}")
+        model = None
+    try:
+        # The current model scores the new data's venue forecasts inside the same swap (none without a model).
+        return load_directory(directory, warehouse, progress=progress,
+                              forecasts=None if model is None else local_scorer(model))  # fmt: skip
     except LoadRejected as rejected:
         _print_rejection(rejected.report, directory, db_option=db_option)
         raise SystemExit(1) from None

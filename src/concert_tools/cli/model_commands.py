@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import time
 from pathlib import Path
 from typing import Any
 
@@ -63,6 +64,7 @@ def model() -> None:
       concert-api model train          # versioned under <data dir>/models/ticket_sales/, made current
       concert-api model evaluate       # <data dir>/reports/model.md and model_pred_vs_actual.png
       concert-api model package        # model.tar.gz for a SageMaker endpoint
+      concert-api model score          # venue forecasts again (train and data load already score them)
     """
 
 
@@ -121,6 +123,143 @@ def _train(data_dir: Path, model_dir: Path, no_current: bool) -> None:
               f"on {result.metadata['rows']['train']:,} concerts -> {directory}")  # fmt: skip
     out.print(_metrics_line(m))
     out.print("Served now." if not no_current else "Saved; not made current.")
+    if not no_current:
+        _score_forecasts(data_dir, model_dir)
+
+
+@model.command()
+@_data_dir_option
+@click.option("--endpoint", default=None,
+              help="Score on this SageMaker endpoint running the model package (a one-off scoring; default: the "
+                   "local current model). `--endpoint ''` with SAGEMAKER_VENUE_ENDPOINT set uses that endpoint.")
+@click.option("--warehouse", "warehouse_backend", type=click.Choice(["redshift-data"]), default=None,
+              help="Score in AWS instead: Redshift UNLOAD to --stage, a SageMaker Batch Transform job, COPY back "
+                   "(the REDSHIFT_* settings name the cluster or workgroup).")
+@click.option("--stage", default=None, help="With --warehouse redshift-data: s3://bucket/prefix for the features "
+                                            "and scores (each run under its own folder).")
+@click.option("--sagemaker-model", envvar="CONCERT_SCORING_SAGEMAKER_MODEL", default=None,
+              help="With --warehouse redshift-data: the SageMaker model made from `model package`'s archive "
+                   "(env CONCERT_SCORING_SAGEMAKER_MODEL).")
+@click.option("--redshift-role", envvar="CONCERT_SCORING_REDSHIFT_ROLE", default=None,
+              help="With --warehouse redshift-data: the IAM role ARN Redshift uses to write and read --stage "
+                   "(env CONCERT_SCORING_REDSHIFT_ROLE).")
+@click.option("--instance-type", default="ml.m5.large", show_default=True, help="Transform job instance type.")
+@click.option("--instance-count", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Transform job instances.")
+@lock_timeout_option
+def score(data_dir: Path | None, endpoint: str | None, warehouse_backend: str | None, stage: str | None,
+          sagemaker_model: str | None, redshift_role: str | None, instance_type: str, instance_count: int,
+          lock_timeout: float) -> None:  # fmt: skip
+    """Score the venue forecasts: every scheduled concert of the next 180 days in one pass, averaged per venue,
+    written to the warehouse's `venue_forecasts` table (swapped in whole; the ranking reads it).
+
+    `model train` and `data load` already do this for the current model; run it after changing the model by
+    hand, or daily so that the 180-day window follows the calendar. Holds the data dir's lock.
+
+    \b
+    On AWS (docs/model.md, "Venue forecasts: batch scoring"):
+      concert-api model score --warehouse redshift-data --stage s3://bucket/prefix \\
+          --sagemaker-model ticket-sales --redshift-role arn:aws:iam::123456789012:role/redshift-s3
+    """
+    data_dir, model_dir = _dirs(data_dir)
+    if warehouse_backend == "redshift-data":
+        _score_on_aws(stage, sagemaker_model, redshift_role, instance_type, instance_count)
+        return
+    if stage:
+        raise click.UsageError("--stage goes with --warehouse redshift-data.")
+    with data_dir_lock(data_dir, "concert-api model score", lock_timeout):
+        _score_forecasts(data_dir, model_dir, endpoint=endpoint, required=True)
+
+
+def _score_on_aws(stage: str | None, sagemaker_model: str | None, redshift_role: str | None, instance_type: str,
+                  instance_count: int) -> None:  # fmt: skip
+    """UNLOAD -> Batch Transform -> COPY, printing each step."""
+    import boto3
+
+    from concert_api.adapters.warehouse.base import WarehouseError
+    from concert_api.adapters.warehouse.redshift_data import RedshiftDataWarehouse
+    from concert_tools.model import aws_scoring
+
+    missing = [name for name, value in (("--stage", stage), ("--sagemaker-model", sagemaker_model),
+                                        ("--redshift-role", redshift_role)) if not value]  # fmt: skip
+    if missing:
+        raise click.UsageError(f"--warehouse redshift-data needs {', '.join(missing)}.")
+    assert stage and sagemaker_model and redshift_role
+    try:
+        run = aws_scoring.BatchScoring(stage, sagemaker_model, redshift_role, instance_type=instance_type,
+                                       instance_count=instance_count)  # fmt: skip
+        settings = get_settings()
+        warehouse = RedshiftDataWarehouse.from_settings(settings, default_timeout=3600.0)
+    except ValueError as exc:
+        raise click.ClickException(f"{exc}. Set the REDSHIFT_* variables (docs/warehouse.md).") from None
+    region = settings.aws_region
+    started = time.perf_counter()
+    try:
+        job = aws_scoring.run_batch_scoring(
+            run, warehouse, s3=boto3.client("s3", region_name=region),
+            sagemaker=boto3.client("sagemaker", region_name=region),
+            progress=lambda line: err.print(f"[{time.perf_counter() - started:6.0f} s] {line}"),
+        )  # fmt: skip
+    except aws_scoring.BatchScoringFailed as exc:
+        raise click.ClickException(str(exc)) from None
+    except WarehouseError as exc:
+        raise click.ClickException(f"{exc.details or exc.error} ({exc.internal}); venue_forecasts is unchanged.") \
+            from None
+    except Exception as exc:  # botocore's ClientError and friends: one line, the next step
+        raise click.ClickException(f"{type(exc).__name__}: {exc}. Check the AWS credentials and permissions "
+                                   "(docs/model.md); venue_forecasts is unchanged.") from None  # fmt: skip
+    finally:
+        warehouse.close()
+    out.print(f"Scored the venue forecasts on AWS with transform job {job['TransformJobName']} in "
+              f"{time.perf_counter() - started:.0f} s.")  # fmt: skip
+
+
+def _score_forecasts(data_dir: Path, model_dir: Path, *, endpoint: str | None = None, required: bool = False) -> None:
+    """Write the venue forecasts of the current model (or of `endpoint`) into the warehouse, with progress.
+    Not `required` (after training): a warehouse that cannot take them is a warning, not a failure."""
+    from concert_api.adapters.warehouse.base import WarehouseError
+    from concert_api.errors import ApiError
+    from concert_tools.model import scoring
+
+    def fail(message: str) -> None:
+        if required:
+            raise click.ClickException(message)
+        err.print(f"[yellow]warning:[/] venue forecasts not scored: {message}")
+
+    warehouse = _open_warehouse(data_dir)
+    try:
+        if not hasattr(warehouse, "replace_forecasts"):
+            return fail("this warehouse backend cannot be written from here; on Redshift run the batch scoring "
+                        "(docs/model.md, 'Venue forecasts').")
+        columns = (TextColumn("{task.description:<45}"), BarColumn(), TextColumn("{task.completed:,}/{task.total:,}"))
+        summary = scoring.ScoringSummary("", scoring.now_iso())
+        started = time.perf_counter()
+        with Progress(*columns, TimeElapsedColumn(), console=err, transient=True) as bar:
+            task = bar.add_task("venue forecasts", total=3)
+
+            def progress(step: str, done: int, total: int) -> None:
+                bar.update(task, completed=done, total=total, description=step)
+
+            if endpoint is not None:
+                from concert_api.composition.predictors import build_venue_scoring_endpoint
+
+                predict = build_venue_scoring_endpoint(get_settings(), endpoint or None)
+                scorer = scoring.endpoint_scorer(predict, endpoint or "sagemaker", progress=progress, summary=summary)
+            else:
+                try:
+                    model = scoring.current_model(model_dir)
+                except ValueError as exc:
+                    return fail(str(exc))
+                if model is None:
+                    return fail(f"no trained model in {model_dir}: run `concert-api model train` first.")
+                scorer = scoring.local_scorer(model, progress=progress, summary=summary)
+            written = warehouse.replace_forecasts(scorer)
+    except (WarehouseError, ApiError) as exc:
+        return fail(exc.details or exc.error)
+    finally:
+        warehouse.close()
+    out.print(f"Scored {summary.concerts:,} scheduled concerts into {written:,} venue forecasts with model "
+              f"{summary.model_version} in {time.perf_counter() - started:.1f} s.")  # fmt: skip
 
 
 @model.command()

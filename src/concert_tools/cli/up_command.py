@@ -47,6 +47,21 @@ def _train_model_if_missing(ctx: click.Context, model_dir: Path, *, force: bool)
     from concert_tools.cli import model_commands
     if artefacts.current_version_dir(model_dir) is not None and not force:
         click.echo(f"Using the model in {model_dir}.")
+        if _forecasts_missing():
+            click.echo("Scoring the venue forecasts ...")
+            ctx.invoke(model_commands.score)
         return
     click.echo("Training the ticket-sales model ...")
     ctx.invoke(model_commands.train)
+
+
+def _forecasts_missing() -> bool:
+    """The local warehouse has no `venue_forecasts` table yet (built before batch scoring existed)."""
+    from concert_api.adapters.warehouse.duckdb import DuckDBWarehouse
+
+    warehouse = DuckDBWarehouse(get_settings().duckdb_path)
+    try:
+        rows = warehouse.query("SELECT COUNT(*) AS n FROM duckdb_tables() WHERE table_name = 'venue_forecasts'")
+        return not rows[0]["n"]
+    finally:
+        warehouse.close()

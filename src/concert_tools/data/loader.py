@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from concert_api.adapters.warehouse import schema
+from concert_api.adapters.warehouse.base import ForecastScorer
 from concert_api.adapters.warehouse.duckdb import sql_literal
 from concert_tools.data.parquet_io import write_reference_cities
 from concert_tools.data.validation import DUCKDB_TYPES, StagedFiles, ValidationReport
@@ -55,7 +56,11 @@ class LoadResult:
 
 
 def load_directory(
-    directory: Path, warehouse: LoadTarget, *, progress: ProgressCallback | None = None
+    directory: Path,
+    warehouse: LoadTarget,
+    *,
+    progress: ProgressCallback | None = None,
+    forecasts: ForecastScorer | None = None,
 ) -> LoadResult:
     """Validate every table file in `directory` and, if all pass, replace the warehouse's contents with them.
 
@@ -63,7 +68,9 @@ def load_directory(
     `ticket_sales`, `users` and `attendance` load empty when they have no file, and `cities` falls back to the
     built-in list of US cities. Raises `LoadRejected` (with the report) when any file or row is bad: the
     warehouse is then unchanged. A warehouse whose `replace_all` takes `metadata` (DuckDB) also records where
-    the data came from and, for the generator's output, its `generation.json`."""
+    the data came from and, for the generator's output, its `generation.json`. `forecasts` (batch scoring with
+    the current model, `concert_tools.model.scoring`) fills `venue_forecasts` from the new data in the same
+    swap or transaction."""
     directory = Path(directory)
     report_progress = progress or (lambda _step, _done, _total: None)
     report_progress("reading files", 0, 4)
@@ -76,11 +83,11 @@ def load_directory(
             report_progress("preparing tables", 2, 4)
             files = _export(staged, Path(tmp))
             report_progress("loading the warehouse", 3, 4)
+            replace: Callable[..., dict[str, int]] = warehouse.replace_all
+            extra: dict[str, Any] = {} if forecasts is None else {"forecasts": forecasts}
             if _takes_metadata(warehouse):
-                replace: Callable[..., dict[str, int]] = warehouse.replace_all
-                counts = replace(files, metadata=load_metadata(directory, report))
-            else:
-                counts = warehouse.replace_all(files)
+                extra["metadata"] = load_metadata(directory, report)
+            counts = replace(files, **extra)
     report_progress("loaded", 4, 4)
     return LoadResult(directory, counts, dict(report.files), list(report.warnings))
 

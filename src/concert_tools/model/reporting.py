@@ -274,10 +274,10 @@ within ±(1 - confidence) of the prediction, {evaluation.nominal_coverage * 100:
 * Serving: features are the aggregates as of the earlier of today and the event date, so a concert that has
   already happened is predicted from what was known before it (point in time, as in training).
 * Venue forecast (`forecast_attendance_rate` in `POST /venues/popularity`): the mean predicted sell-through of the
-  venue's scheduled concerts in the next 180 days, from this same model (locally, or the package deployed as
-  `SAGEMAKER_VENUE_ENDPOINT`); omitted for a venue with nothing scheduled.
+  venue's scheduled concerts in the next 180 days, from this same model, batch-scored into the `venue_forecasts`
+  table (see "Venue forecasts: batch scoring" below); omitted for a venue with nothing scheduled.
 
-""" + DEPLOYING
+""" + VENUE_FORECASTS + DEPLOYING
 
 
 PRICE_CURVE_API = """
@@ -426,6 +426,46 @@ This model's range, from the rows the trees were fit on ({span} per venue type);
 {rows}
 """
 
+
+VENUE_FORECASTS = """
+## Venue forecasts: batch scoring
+
+A venue's forecast changes only when the data or the model changes, so it is computed with them, never on a
+request. `concert_tools.model.scoring` reads every scheduled concert of the next 180 days with its features in
+one statement (`SCHEDULED_CONCERT_FEATURES`), predicts them in one vectorised call of the model, averages the
+predicted sell-through per venue and writes `venue_forecasts` (venue_id, horizon_days, forecast_attendance_rate,
+model_version, scored_at) into the warehouse *with the data it was computed from*:
+
+* `concert-api data load` / `data generate` (when a model is current): inside the load, before the swap
+  (DuckDB builds the new file, scores it, then renames it over the old one; PostgreSQL scores in the load's
+  transaction). A load never leaves forecasts of other data behind.
+* `concert-api model train`: right after the new version is made current, in a copy of the warehouse file
+  swapped in like a load (PostgreSQL: one transaction).
+* `concert-api model score`: the same by hand (e.g. daily, as the 180-day window follows the calendar), with
+  progress. `concert-api up` scores once when the warehouse predates the table.
+* `concert-api model score --endpoint NAME` (or `--endpoint ''` with `SAGEMAKER_VENUE_ENDPOINT` set) sends the
+  scheduled concerts to a SageMaker endpoint running the model package, 500 instances a call: a one-off scoring.
+  `SAGEMAKER_VENUE_ENDPOINT` is used only there; requests never call it.
+
+The ranking joins the table in its one statement (`queries/venues.py`), so it costs the same with or without
+forecasts: one statement on the Data API, no model, no endpoint. Each venue with a forecast also gets
+`forecast_model_version` and `forecast_scored_at`; a venue without one gets none of the three fields.
+`GET /health?deep=true` probes `venue_forecasts`: an error (status `degraded`) when they were scored by another
+model than the one served, or before the data was loaded, naming `concert-api model score`.
+
+On AWS, `concert-api model score --warehouse redshift-data --stage s3://bucket/prefix --sagemaker-model NAME
+--redshift-role ARN` (`concert_tools.model.aws_scoring`) fills the same table in Redshift in three steps, with
+progress: `UNLOAD` of the same feature statement to `<stage>/<run>/features/` (JSON, one concert a line; one
+Data API statement), a SageMaker Batch Transform job (`CreateTransformJob` over the SageMaker model made from
+`model package`'s archive: one line a request, `SingleRecord`, since the inference script reads a JSON object or
+list and not JSON Lines; each output joined with its input and filtered to the venue and the prediction) written
+to `<stage>/<run>/scores/`, then one `BatchExecuteStatement` (one transaction) that `COPY`s the scores into a
+staging table with a JSONPaths file and replaces `venue_forecasts` with their mean per venue. A job that does not
+complete loads nothing. It needs: `redshift-data:ExecuteStatement`, `BatchExecuteStatement`, `DescribeStatement`
+(and the cluster credential action); `s3:PutObject` on the stage; `sagemaker:CreateTransformJob` and
+`DescribeTransformJob`; a Redshift role that may write and read the stage (UNLOAD, COPY); the SageMaker model's
+execution role reading the stage's features and writing its scores.
+"""
 
 DEPLOYING = """
 ## Deploying to SageMaker

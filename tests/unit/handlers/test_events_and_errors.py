@@ -207,7 +207,6 @@ def test_response_model_rejecting_data_is_a_500_not_the_clients_fault(lambda_con
 
     monkeypatch.setattr(venue_popularity, "rank_venues", bad_row)
     monkeypatch.setattr("concert_api.composition.warehouse", lambda: object())
-    monkeypatch.setattr("concert_api.composition.venue_forecaster", lambda: None)
     response = api_lambda_handlers.venue_popularity_handler({"body": "{}"}, lambda_context)
     assert response["statusCode"] == 500 and "name" not in body_of(response)["details"]
 

@@ -37,15 +37,3 @@ class TicketPredictor(Protocol):
     def ping(self) -> None:
         """Raise unless the model can answer."""
         ...
-
-
-@runtime_checkable
-class VenueForecaster(Protocol):
-    """Expected attendance rate of venues over the coming months, for `POST /venues/popularity`."""
-
-    backend: str
-
-    def forecast(self, warehouse: Warehouse, venue_ids: Sequence[str], today: dt.date) -> dict[str, float]:
-        """venue_id -> expected attendance rate (0-1) of its scheduled concerts in the horizon; venues with no
-        scheduled concert are absent."""
-        ...

@@ -11,7 +11,7 @@ those two constants into the statement as the literals `NULL` and `''`, and bind
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
@@ -19,6 +19,15 @@ from concert_api.errors import DependencyError, DependencyThrottled, DependencyT
 
 Row = dict[str, Any]
 Params = Mapping[str, Any]
+
+ColumnFetch = Callable[[str, Params], Mapping[str, Sequence[Any]]]
+"""Runs one statement (`:name` parameters) on the warehouse being written and returns its result as columns
+(name -> values; numpy arrays on DuckDB, lists elsewhere)."""
+
+ForecastScorer = Callable[[ColumnFetch], Sequence[tuple[Any, ...]]]
+"""Batch scoring handed to a warehouse write: given a `ColumnFetch` over the data being written, the rows of
+`venue_forecasts` (in its column order) computed from it. The warehouse writes them in the same swap or
+transaction as the data, so forecasts and data never disagree."""
 
 _PARAM = re.compile(r"(?<![:\w]):([A-Za-z_]\w*)")
 

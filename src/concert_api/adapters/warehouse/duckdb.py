@@ -23,18 +23,21 @@ import datetime as dt
 import json
 import logging
 import os
+import shutil
 import threading
 import time
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import duckdb
 
 from concert_api.adapters.warehouse import schema
 from concert_api.adapters.warehouse.base import (
+    ColumnFetch,
+    ForecastScorer,
     Params,
     QueryFailed,
     QueryTimeout,
@@ -47,6 +50,7 @@ from concert_api.adapters.warehouse.queries.refresh import REFRESH_STATEMENTS
 from concert_api.deadline import cancel_at_deadline, remaining_seconds
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 DuckDBError = duckdb.Error
 """The base class of DuckDB's exceptions, for modules that use `scratch_connection`."""
@@ -266,12 +270,17 @@ class DuckDBWarehouse:
     # --- LoadableWarehouse --------------------------------------------------------------------------
 
     def replace_all(
-        self, parquet_files: Mapping[str, Path], *, metadata: Mapping[str, Any] | None = None
+        self,
+        parquet_files: Mapping[str, Path],
+        *,
+        metadata: Mapping[str, Any] | None = None,
+        forecasts: ForecastScorer | None = None,
     ) -> dict[str, int]:
         """Build a new database from Parquet files (table -> file; absent tables load empty) in a temporary
-        file next to the warehouse, refresh the summary tables, then swap it in with `os.replace`. Returns the
-        rows per table. `metadata` (JSON-serialisable values, e.g. the data's source) is stored with
-        `loaded_at` in the new file's `load_metadata` table.
+        file next to the warehouse, refresh the summary tables, score `forecasts` over the new data (when given:
+        `venue_forecasts` is otherwise empty), then swap it in with `os.replace`. Returns the rows per table.
+        `metadata` (JSON-serialisable values, e.g. the data's source) is stored with `loaded_at` in the new
+        file's `load_metadata` table.
 
         On any error the old warehouse is untouched and `QueryFailed` is raised: a DuckDB error, an OSError
         (e.g. the directory is not writable or full), or a write-ahead log next to the live file (someone else
@@ -281,10 +290,46 @@ class DuckDBWarehouse:
             raise ValueError(f"not loaded tables: {', '.join(sorted(unknown))}")
         record = {**(metadata or {}), "loaded_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")}
         started = time.monotonic()
+        counts = self._swap_in(lambda tmp: _build(tmp, parquet_files, record, forecasts), "Loading the warehouse")
+        log.info(
+            "loaded duckdb warehouse", extra={"path": str(self.path), "rows": counts, "duration_ms": _ms_since(started)}
+        )
+        return counts
+
+    def replace_forecasts(self, forecasts: ForecastScorer) -> int:
+        """Replace `venue_forecasts` with what `forecasts` scores over the current data, in a copy of the file
+        swapped in like a load (readers see the old forecasts or the new ones). Returns the rows written.
+        Errors as `replace_all`; with no warehouse file, `WarehouseUnavailable`."""
+        if not self.path.is_file():
+            raise WarehouseUnavailable(f"No local warehouse yet: {NO_DATA_HINT}.", internal=f"no file at {self.path}")
+        started = time.monotonic()
+
+        def rebuild(tmp: Path) -> int:
+            shutil.copyfile(self.path, tmp)
+            con = duckdb.connect(str(tmp))
+            try:
+                con.execute(schema.create_table_sql(schema.VENUE_FORECASTS, "duckdb"))
+                con.execute("BEGIN TRANSACTION")
+                con.execute(f"DELETE FROM {schema.VENUE_FORECASTS.name}")
+                written = _write_forecasts(con, forecasts)
+                con.execute("COMMIT")
+                con.execute("CHECKPOINT")
+                return written
+            finally:
+                con.close()
+
+        written = self._swap_in(rebuild, "Writing the venue forecasts")
+        log.info("replaced venue forecasts", extra={"rows": written, "duration_ms": _ms_since(started)})
+        return written
+
+    def _swap_in(self, build: Callable[[Path], T], what: str) -> T:
+        """Run `build(tmp)` to write a complete database file next to the warehouse, then `os.replace` it over
+        the live file. Any failure leaves the live file untouched and raises `QueryFailed` saying `what`
+        failed and what to do."""
         tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            counts = _build(tmp, parquet_files, record)
+            result = build(tmp)
             _fsync(tmp)
             wal = Path(f"{self.path}.wal")
             if wal.exists():
@@ -292,42 +337,39 @@ class DuckDBWarehouse:
             os.replace(tmp, self.path)
             _fsync(self.path.parent)
         except _LiveWriteAheadLog as exc:
-            log.error("duckdb load refused: the live file has a write-ahead log", extra={"wal": str(exc)})
+            log.error("duckdb write refused: the live file has a write-ahead log", extra={"wal": str(exc)})
             raise QueryFailed(
-                "Loading the warehouse failed: the warehouse file has a write-ahead log (.wal), so another "
+                f"{what} failed: the warehouse file has a write-ahead log (.wal), so another "
                 "program has written to it. Close that program (or open the file in duckdb and run CHECKPOINT), "
-                "then load again; the previous data is unchanged.",
+                "then try again; the previous data is unchanged.",
                 internal=f"write-ahead log {exc}",
             ) from None
         except duckdb.Error as exc:
-            log.error("duckdb load failed, warehouse unchanged", extra={"path": str(self.path), "error": str(exc)})
-            raise QueryFailed(
-                "Loading the warehouse failed; the previous data is unchanged.", internal=str(exc)
-            ) from exc
+            log.error("duckdb write failed, warehouse unchanged", extra={"path": str(self.path), "error": str(exc)})
+            raise QueryFailed(f"{what} failed; the previous data is unchanged.", internal=str(exc)) from exc
         except OSError as exc:
-            log.error("duckdb load failed, warehouse unchanged", extra={"path": str(self.path), "error": str(exc)})
+            log.error("duckdb write failed, warehouse unchanged", extra={"path": str(self.path), "error": str(exc)})
             reason = exc.strerror or type(exc).__name__
             raise QueryFailed(
                 f"Writing the new warehouse file failed ({reason}); the previous data is unchanged. Check that "
-                "the warehouse's directory is writable and has free space, then load again.",
+                "the warehouse's directory is writable and has free space, then try again.",
                 internal=f"{self.path}: {exc}",
             ) from exc
         finally:
             for leftover in (tmp, Path(f"{tmp}.wal")):
                 with contextlib.suppress(FileNotFoundError):
                     leftover.unlink()
-        log.info(
-            "loaded duckdb warehouse", extra={"path": str(self.path), "rows": counts, "duration_ms": _ms_since(started)}
-        )
-        return counts
+        return result
 
 
 class _LiveWriteAheadLog(Exception):
     """The live file has a `.wal`: someone wrote to it, so it must not be swapped."""
 
 
-def _build(target: Path, parquet_files: Mapping[str, Path], metadata: Mapping[str, Any]) -> dict[str, int]:
-    """Create every table in a new database file, fill it in one transaction, refresh, checkpoint."""
+def _build(target: Path, parquet_files: Mapping[str, Path], metadata: Mapping[str, Any],
+           forecasts: ForecastScorer | None = None) -> dict[str, int]:  # fmt: skip
+    """Create every table in a new database file, fill it in one transaction, refresh, score the forecasts,
+    checkpoint."""
     con = duckdb.connect(str(target))
     try:
         for statement in schema.ddl("duckdb"):
@@ -346,6 +388,8 @@ def _build(target: Path, parquet_files: Mapping[str, Path], metadata: Mapping[st
                 con.execute(f"INSERT INTO {spec.name} ({cols}) SELECT {cols} FROM {source}")
         for statement in REFRESH_STATEMENTS:
             con.execute(statement)
+        if forecasts is not None:
+            _write_forecasts(con, forecasts)
         counts: dict[str, Any] = {}
         for spec in schema.TABLES:
             row = con.execute(f"SELECT COUNT(*) FROM {spec.name}").fetchone()
@@ -355,6 +399,28 @@ def _build(target: Path, parquet_files: Mapping[str, Path], metadata: Mapping[st
         return counts
     finally:
         con.close()
+
+
+def _write_forecasts(con: duckdb.DuckDBPyConnection, forecasts: ForecastScorer) -> int:
+    """Insert what `forecasts` scores over `con`'s data into `venue_forecasts`; the rows written."""
+    rows = forecasts(_column_fetch(con))
+    if rows:
+        spec = schema.VENUE_FORECASTS
+        marks = ", ".join("?" for _ in spec.columns)
+        con.executemany(f"INSERT INTO {spec.name} ({', '.join(spec.column_names)}) VALUES ({marks})",
+                        [list(r) for r in rows])  # fmt: skip
+    return len(rows)
+
+
+def _column_fetch(con: duckdb.DuckDBPyConnection) -> ColumnFetch:
+    """A `ColumnFetch` over `con`: numpy columns (NULLs masked), without building a Python row per result row."""
+
+    def fetch(sql: str, params: Params) -> Mapping[str, Sequence[Any]]:
+        driver_sql, names = _driver_sql(sql)
+        columns: Mapping[str, Any] = con.execute(driver_sql, {n: params[n] for n in names} or None).fetchnumpy()
+        return columns
+
+    return fetch
 
 
 def _ms_since(started: float) -> float:

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from concert_api.adapters.warehouse import schema
 from concert_api.adapters.warehouse.base import (
+    ForecastScorer,
     Params,
     QueryFailed,
     QueryTimeout,
@@ -182,9 +183,12 @@ class PostgresWarehouse:
 
     # --- the LoadableWarehouse protocol -------------------------------------------------------------
 
-    def replace_all(self, parquet_files: Mapping[str, Path]) -> dict[str, int]:
+    def replace_all(
+        self, parquet_files: Mapping[str, Path], *, forecasts: ForecastScorer | None = None
+    ) -> dict[str, int]:
         """Replace every loaded table from Parquet files (table -> path; absent tables load empty) in ONE
-        transaction, refresh the summary tables, and return the rows per table (summary tables included).
+        transaction, refresh the summary tables, score `forecasts` over the new data into `venue_forecasts`
+        (when given), and return the rows per table (summary tables included).
 
         Creates missing tables, empties every table (TRUNCATE on PostgreSQL, DELETE on Redshift), streams
         the rows in (COPY on PostgreSQL, multi-row INSERT on Redshift), runs `REFRESH_STATEMENTS`, `ANALYZE`s
@@ -214,6 +218,8 @@ class PostgresWarehouse:
                         (_insert_table if self.redshift else _copy_table)(cur, spec, path)
                 for refresh in REFRESH_STATEMENTS:
                     cur.execute(refresh)
+                if forecasts is not None:
+                    _write_forecasts(cur, forecasts)
                 if not self.redshift:
                     # Fresh planner statistics, inside the transaction: they commit with the data, and
                     # a failure here rolls everything back like any other (Redshift analyzes by itself).
@@ -238,7 +244,49 @@ class PostgresWarehouse:
         return counts
 
 
+    def replace_forecasts(self, forecasts: ForecastScorer) -> int:
+        """Replace `venue_forecasts` with what `forecasts` scores over the current data, in one transaction
+        (readers see the old forecasts or the new ones). Returns the rows written; errors as `replace_all`."""
+        started = time.monotonic()
+        try:
+            with (
+                self.pool.connection(timeout=max(self.connect_timeout, 30.0)) as conn,
+                conn.transaction(),
+                conn.cursor() as cur,
+            ):
+                cur.execute("SET LOCAL statement_timeout = 0")
+                cur.execute(schema.create_table_sql(schema.VENUE_FORECASTS, self.dialect))
+                cur.execute(f"DELETE FROM {schema.VENUE_FORECASTS.name}")
+                written = _write_forecasts(cur, forecasts)
+        except Exception as exc:
+            mapped = _map_error(exc)
+            if mapped is None:
+                raise
+            logger.error("venue forecasts rolled back, previous forecasts unchanged", extra={"error": mapped.internal})
+            raise mapped from exc
+        logger.info("venue forecasts replaced", extra={"rows": written, "duration_ms": _ms_since(started)})
+        return written
+
+
 # --- helpers -----------------------------------------------------------------------------------------
+
+
+def _write_forecasts(cur: Any, forecasts: ForecastScorer) -> int:
+    """Insert what `forecasts` scores over the cursor's transaction into `venue_forecasts`; the rows written."""
+
+    def fetch(sql_text: str, params: Params) -> dict[str, list[Any]]:
+        cur.execute(to_driver_style(sql_text, "pyformat"), _bound_params(sql_text, params))
+        names = [d.name for d in cur.description or ()]
+        rows = cur.fetchall()
+        return {name: [row[i] for row in rows] for i, name in enumerate(names)}
+
+    rows = forecasts(fetch)
+    if rows:
+        spec = schema.VENUE_FORECASTS
+        marks = ", ".join("%s" for _ in spec.columns)
+        cur.executemany(f"INSERT INTO {spec.name} ({', '.join(spec.column_names)}) VALUES ({marks})",
+                        [tuple(r) for r in rows])  # fmt: skip
+    return len(rows)
 
 
 def _configure_connection(conn: Connection[Any]) -> None:

@@ -27,7 +27,7 @@ import logging
 import random
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -326,6 +326,15 @@ class RedshiftDataWarehouse:
         """Raise a `WarehouseError` unless Redshift answers `SELECT 1`."""
         self.query("SELECT 1 AS ok")
 
+    def execute_in_transaction(self, statements: Sequence[str]) -> str:
+        """Run `statements` (no parameters) as one BatchExecuteStatement: a single transaction, all or nothing
+        (the batch scoring's load of `venue_forecasts`). Returns the statement id; errors as `query`."""
+        deadline_at = self._clock() + remaining_seconds(self.default_timeout)
+        request = {"Sqls": list(statements), **self._target()}
+        statement_id: str = self._call("BatchExecuteStatement", None, request, deadline_at)["Id"]
+        self._wait(statement_id, deadline_at)
+        return statement_id
+
     def close(self) -> None:
         """Close the boto3 client's connections (a new client is created on the next query)."""
         client, self._client = self._client, None
@@ -432,6 +441,7 @@ class RedshiftDataWarehouse:
 
 _METHODS = {
     "ExecuteStatement": "execute_statement",
+    "BatchExecuteStatement": "batch_execute_statement",
     "DescribeStatement": "describe_statement",
     "GetStatementResult": "get_statement_result",
 }

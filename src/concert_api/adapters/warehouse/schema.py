@@ -12,6 +12,8 @@ Distribution and sort keys (Redshift only; DuckDB and PostgreSQL ignore them):
   like you" self-join on artist: recommendations read it instead of joining attendance to concerts per request.
 * `artist_similarity` (refreshed on load) holds each artist's nearest artists by co-attendance (item-item
   cosine, see `queries.refresh`), DISTSTYLE ALL: a recommendation joins a user's few artists to it.
+* `venue_forecasts` (written by batch scoring with the data, or by `concert-api model score`) holds each venue's
+  forecast attendance rate, DISTSTYLE ALL: the ranking joins its few thousand rows.
 """
 
 from __future__ import annotations
@@ -214,9 +216,26 @@ ARTIST_SIMILARITY = Table(
     loaded=False,
 )
 
+VENUE_FORECASTS = Table(
+    "venue_forecasts",
+    (
+        Column("venue_id", "id"),
+        Column("horizon_days", "int"),
+        Column("forecast_attendance_rate", "float"),
+        Column("model_version", "id"),
+        Column("scored_at", "text"),  # ISO 8601 UTC, seconds: the same text on every backend
+    ),
+    primary_key=("venue_id", "horizon_days"),
+    diststyle="ALL",
+    loaded=False,
+)
+"""Each venue's forecast attendance rate (mean predicted sell-through of its scheduled concerts within
+`horizon_days` of `scored_at`), written by batch scoring (`concert_tools.model.scoring`) with the data it was
+computed from: the venue ranking joins it instead of calling a model per request."""
+
 TABLES: tuple[Table, ...] = (
     CITIES, ARTISTS, VENUES, CONCERTS, TICKET_SALES, USERS, ATTENDANCE, VENUE_METRICS, USER_ARTISTS,
-    ARTIST_SIMILARITY,
+    ARTIST_SIMILARITY, VENUE_FORECASTS,
 )  # fmt: skip
 """In load order: every table comes after the tables it references."""
 
