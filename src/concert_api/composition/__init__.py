@@ -136,6 +136,9 @@ def probes(settings: Settings) -> dict[str, Callable[[], None]]:
 
 
 def reset() -> None:
-    """Forget every adapter and the cached settings (tests, and the CLI after it changes the data dir)."""
+    """Forget every adapter, the cached results and settings (tests, and the CLI after it changes the data dir)."""
+    from concert_api.services.result_cache import results
+
     forget_all()
+    results.clear()
     get_settings.cache_clear()
