@@ -1,18 +1,23 @@
 """The local API server: an ASGI app (Starlette, served by uvicorn) in front of the five Lambda handlers.
 
-Each request becomes an API Gateway REST event and is passed to the same handler function Lambda runs, in a
-worker thread. `/openapi.json` serves the generated OpenAPI document, `/docs` an interactive page for it, and `/`
-the web console (the static files of `concert_api/server/console/`, assets under `/console/`; see docs/console.md).
+Each request becomes an API Gateway REST event and is passed to the same handler function Lambda runs: a handler
+that never blocks (the shallow `GET /health`: a few `stat`s) is called on the event loop itself; the others run in
+worker threads, at most `handler_threads()` at a time (a bounded pool sized to the cores: more threads than cores
+only queue for the GIL). `/openapi.json` serves the generated OpenAPI document, `/docs` an interactive page for
+it, and `/` the web console (the static files of `concert_api/server/console/`, assets under `/console/`; see
+docs/console.md).
 """
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 from importlib import resources
 from typing import Any
 
+import anyio.to_thread
+from anyio import CapacityLimiter
 from starlette.applications import Starlette
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import BaseRoute, Mount
@@ -30,7 +35,40 @@ MAX_PAYLOAD_BYTES = 10 * 1024 * 1024
 ALL_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "HEAD"]
 
 
-def _endpoint(route: Route) -> Any:
+INLINE_ROUTES = frozenset({"health-check"})
+"""Routes whose handler answers without blocking (no warehouse, no model, no network) unless `deep` is asked."""
+
+
+def handler_threads() -> int:
+    """How many handlers run at once in worker threads: two per usable core, so that one waiting on the
+    warehouse does not leave its core idle, and no more (more threads only queue for the GIL)."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        cores = os.cpu_count() or 1
+    return 2 * cores
+
+
+def runs_inline(route: Route, query: Any) -> bool:
+    """Whether `route`'s handler may run on the event loop: it is known not to block for this request."""
+    return route.key in INLINE_ROUTES and "deep" not in query
+
+
+class HandlerPool:
+    """The app's bounded pool of handler threads (its limiter is made in the event loop that serves)."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._limiter: CapacityLimiter | None = None
+
+    async def run(self, fn: Any, *args: Any) -> Any:
+        """`fn(*args)` in a worker thread, waiting for a free one when `size` are busy."""
+        if self._limiter is None:
+            self._limiter = CapacityLimiter(self.size)
+        return await anyio.to_thread.run_sync(fn, *args, limiter=self._limiter)
+
+
+def _endpoint(route: Route, pool: HandlerPool) -> Any:
     handler = load_handler(route)
 
     async def endpoint(request: Request) -> Response:
@@ -50,7 +88,11 @@ def _endpoint(route: Route) -> Any:
             body=body,
             source_ip=request.client.host if request.client else "127.0.0.1",
         )
-        result = await run_in_threadpool(handler, event, LocalContext.for_route(route))
+        context = LocalContext.for_route(route)
+        if runs_inline(route, request.query_params):
+            result = handler(event, context)
+        else:
+            result = await pool.run(handler, event, context)
         content = b"" if head else response_body(result)
         return Response(content, status_code=result["statusCode"], headers=result.get("headers"))
 
@@ -131,7 +173,8 @@ class AllowedHosts:
 
 def create_app() -> Starlette:
     """The ASGI application (a factory, so `uvicorn --factory` can run several workers)."""
-    routes: list[BaseRoute] = [StarletteRoute(r.path, _endpoint(r), methods=ALL_METHODS) for r in ROUTES]
+    pool = HandlerPool(handler_threads())
+    routes: list[BaseRoute] = [StarletteRoute(r.path, _endpoint(r, pool), methods=ALL_METHODS) for r in ROUTES]
     routes += [
         StarletteRoute("/openapi.json", openapi, methods=["GET"]),
         StarletteRoute("/docs", docs, methods=["GET"]),
