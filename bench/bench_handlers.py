@@ -109,7 +109,7 @@ def powertools_anchor(path: str, method: str, model: Any, response: dict[str, An
     from aws_lambda_powertools import Logger
     from aws_lambda_powertools.event_handler import APIGatewayRestResolver
 
-    logger = Logger(service="anchor")
+    logger = Logger(service="anchor", stream=open(os.devnull, "w"))  # noqa: SIM115 (open for the whole run)
     app = APIGatewayRestResolver()
 
     def route() -> dict[str, Any]:

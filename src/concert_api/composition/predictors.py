@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING
 
+from concert_api.composition.registry import FileMarker, file_marker
 from concert_api.errors import ServiceNotConfigured
 from concert_api.settings import Settings
 
@@ -12,11 +14,25 @@ if TYPE_CHECKING:
     from concert_api.adapters.predictors.base import TicketPredictor, VenueForecaster
 
 
+_trained: dict[Path, FileMarker] = {}
+"""The `current` pointers found naming a trained model, with their marker then: `/health` asks on every request,
+and a `stat` is cheaper than reading the pointer and checking the version it names."""
+
+
 def local_model_trained(settings: Settings) -> bool:
-    """A local ticket-sales model has been trained under the data dir (checked without loading numpy)."""
+    """A local ticket-sales model has been trained under the data dir (checked without loading numpy; one `stat`
+    while the `current` pointer is unchanged)."""
     from concert_api.ml import artefacts  # standard library only
 
-    return artefacts.current_version_dir(settings.model_dir) is not None
+    pointer = artefacts.model_root(settings.model_dir) / artefacts.CURRENT
+    marker = file_marker(pointer)
+    if marker is not None and _trained.get(pointer) == marker:
+        return True
+    if artefacts.current_version_dir(settings.model_dir) is None:
+        return False
+    if marker is not None:
+        _trained[pointer] = marker
+    return True
 
 
 def predictor_backend(settings: Settings) -> str:

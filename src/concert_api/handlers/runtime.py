@@ -21,6 +21,7 @@ from collections.abc import Callable
 from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.metrics.functions import is_metrics_disabled
 from pydantic import BaseModel
 
 from concert_api.deadline import deadline
@@ -151,6 +152,8 @@ def _seconds_left(context: Any, default: float) -> float:
 
 
 def _record_metrics(name: str, status: int, elapsed_ms: float, cold_start: bool) -> None:
+    if is_metrics_disabled():  # e.g. `concert-api serve` without --metrics: no lock, no document
+        return
     with _metrics_lock:
         _record_metrics_locked(name, status, elapsed_ms, cold_start)
 
