@@ -178,10 +178,17 @@ def request_origin(event: Any) -> str | None:
 
 
 def proxy_response(status: int, body: Any, headers: dict[str, str]) -> dict[str, Any]:
-    """An API Gateway proxy response (valid for REST and HTTP APIs) with a JSON body."""
+    """An API Gateway proxy response (valid for REST and HTTP APIs) with a JSON body: `body` is a JSON-able
+    value, or a `str` that is already the JSON text."""
+    if body is None:
+        text = ""
+    elif isinstance(body, str):
+        text = body
+    else:
+        text = json.dumps(body, separators=(",", ":"), ensure_ascii=False)
     return {
         "statusCode": status,
         "headers": {"Content-Type": "application/json", **headers},
-        "body": "" if body is None else json.dumps(body, separators=(",", ":"), ensure_ascii=False),
+        "body": text,
         "isBase64Encoded": False,
     }

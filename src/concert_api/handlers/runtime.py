@@ -74,7 +74,8 @@ def _handle(
         api_request_id=None,
     )
     cors = cors_headers(settings.cors_allow_origin, method, request_origin(event))
-    status, body, headers = 200, None, dict(cors)
+    status, headers = 200, dict(cors)
+    body: str | dict[str, Any] | None = None
     logger.info(log_event)
     try:
         request = parse_event(event, default_method=method, default_path=path, max_body_bytes=settings.max_body_bytes)
@@ -100,11 +101,13 @@ def _handle(
                 result = fn(request)
             if isinstance(result, tuple):
                 status, result = result
-            body = result.model_dump(mode="json", exclude_none=True)
+            # straight to JSON in pydantic's Rust serialiser (a dict, then `json.dumps`, costs twice as much)
+            body = result.model_dump_json(exclude_none=True)
     except Exception as exc:  # the one place every exception becomes a response
-        status, body, extra = error_response(exc)
+        status, error, extra = error_response(exc)
+        body = error
         headers.update(extra)
-        _log_failure(exc, status, body["details"])
+        _log_failure(exc, status, error["details"])
     elapsed_ms = (time.perf_counter() - started) * 1000
     _record_metrics(name, status, elapsed_ms, cold_start)
     logger.debug(
@@ -112,7 +115,7 @@ def _handle(
         extra={
             "status": status,
             "duration_ms": round(elapsed_ms, 3),
-            "body_keys": sorted(body) if isinstance(body, dict) else None,
+            "body_bytes": len(body) if isinstance(body, str) else None,
         },
     )
     return proxy_response(status, body, headers)

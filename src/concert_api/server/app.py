@@ -1,7 +1,7 @@
 """The local API server: an ASGI app (Starlette, served by uvicorn) in front of the five Lambda handlers.
 
 Each request becomes an API Gateway REST event and is passed to the same handler function Lambda runs: a handler
-that never blocks (the shallow `GET /health`: a few `stat`s) is called on the event loop itself; the others run in
+whose work is short and bounded (`inline_routes`) is called on the event loop itself; the others run in
 worker threads, at most `handler_threads()` at a time (a bounded pool sized to the cores: more threads than cores
 only queue for the GIL). `/openapi.json` serves the generated OpenAPI document, `/docs` an interactive page for
 it, and `/` the web console (the static files of `concert_api/server/console/`, assets under `/console/`; see
@@ -35,8 +35,17 @@ MAX_PAYLOAD_BYTES = 10 * 1024 * 1024
 ALL_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "HEAD"]
 
 
-INLINE_ROUTES = frozenset({"health-check"})
-"""Routes whose handler answers without blocking (no warehouse, no model, no network) unless `deep` is asked."""
+def inline_routes(settings: Any) -> frozenset[str]:
+    """Routes whose handler may run on the event loop, skipping the hop to a worker thread: those whose work is
+    short and bounded. The shallow health check reads a few `stat`s. A venue ranking on the embedded DuckDB
+    warehouse is answered from memory (tenths of a millisecond) or, once per data version, from the
+    `venue_metrics` summary table (a few milliseconds at the large scale, see docs/benchmarks.md): less than the
+    hop costs a request under load. On a remote warehouse a ranking may wait on the network, so it hops. (The
+    first ranking also loads the model for its forecasts, once per process.)"""
+    routes = {"health-check"}
+    if settings.warehouse_backend == "duckdb":
+        routes.add("venue-popularity")
+    return frozenset(routes)
 
 
 def handler_threads() -> int:
@@ -49,9 +58,10 @@ def handler_threads() -> int:
     return 2 * cores
 
 
-def runs_inline(route: Route, query: Any) -> bool:
-    """Whether `route`'s handler may run on the event loop: it is known not to block for this request."""
-    return route.key in INLINE_ROUTES and "deep" not in query
+def runs_inline(route: Route, query: Any, inline: frozenset[str]) -> bool:
+    """Whether `route`'s handler runs on the event loop (`inline`, see `inline_routes`) for a request with this
+    query: a deep health check waits on every backend, so it hops."""
+    return route.key in inline and "deep" not in query
 
 
 class HandlerPool:
@@ -68,7 +78,7 @@ class HandlerPool:
         return await anyio.to_thread.run_sync(fn, *args, limiter=self._limiter)
 
 
-def _endpoint(route: Route, pool: HandlerPool) -> Any:
+def _endpoint(route: Route, pool: HandlerPool, inline: frozenset[str]) -> Any:
     handler = load_handler(route)
 
     async def endpoint(request: Request) -> Response:
@@ -89,7 +99,7 @@ def _endpoint(route: Route, pool: HandlerPool) -> Any:
             source_ip=request.client.host if request.client else "127.0.0.1",
         )
         context = LocalContext.for_route(route)
-        if runs_inline(route, request.query_params):
+        if runs_inline(route, request.query_params, inline):
             result = handler(event, context)
         else:
             result = await pool.run(handler, event, context)
@@ -173,8 +183,9 @@ class AllowedHosts:
 
 def create_app() -> Starlette:
     """The ASGI application (a factory, so `uvicorn --factory` can run several workers)."""
-    pool = HandlerPool(handler_threads())
-    routes: list[BaseRoute] = [StarletteRoute(r.path, _endpoint(r, pool), methods=ALL_METHODS) for r in ROUTES]
+    pool, inline = HandlerPool(handler_threads()), inline_routes(get_settings())
+    routes: list[BaseRoute] = [StarletteRoute(r.path, _endpoint(r, pool, inline), methods=ALL_METHODS)
+                               for r in ROUTES]  # fmt: skip
     routes += [
         StarletteRoute("/openapi.json", openapi, methods=["GET"]),
         StarletteRoute("/docs", docs, methods=["GET"]),

@@ -53,7 +53,7 @@ class ResultCache:
             counts[0] += 1
             with contextlib.suppress(KeyError):  # evicted meanwhile by another thread
                 self._entries.move_to_end(full_key)
-            return entry[1]  # type: ignore[no-any-return]
+            return entry[1]
         counts[1] += 1
         value = compute()
         self._entries[full_key] = (None if max_age is None else self._clock() + max_age, value)
@@ -69,7 +69,8 @@ class ResultCache:
     def stats(self) -> dict[str, dict[str, int]]:
         """Hits, misses and entries kept, per namespace (counts are approximate under concurrent updates)."""
         entries: dict[str, int] = {}
-        for namespace, *_ in list(self._entries):
+        for full_key in list(self._entries):
+            namespace = full_key[0]  # type: ignore[index]
             entries[namespace] = entries.get(namespace, 0) + 1
         return {
             name: {"hits": hits, "misses": misses, "entries": entries.get(name, 0)}

@@ -42,12 +42,15 @@ def rank_venues(
         return tuple(_ranking(row) for row in warehouse.query(q.VENUE_POPULARITY, params))
 
     ranked = cached("venue_popularity", warehouse, tuple(params.items()), read)
-    venues = [venue.model_copy() for venue in ranked]  # the forecasts below are set on copies
+    venues = list(ranked)  # shared with the cache: never mutated, a venue with a forecast is a copy
     if forecaster is not None and venues:
         forecasts = _forecasts(forecaster, warehouse, [v.venue_id for v in venues])
-        for venue in venues:
-            venue.forecast_attendance_rate = forecasts.get(venue.venue_id)
+        venues = [_with_forecast(v, forecasts.get(v.venue_id)) for v in venues]
     return VenuePopularityResponse(venues=venues, total_venues=len(venues), timestamp=utc_now_iso())
+
+
+def _with_forecast(venue: VenueRanking, forecast: float | None) -> VenueRanking:
+    return venue if forecast is None else venue.model_copy(update={"forecast_attendance_rate": forecast})
 
 
 def _ranking(row: Row) -> VenueRanking:
