@@ -148,6 +148,7 @@ def main() -> None:
     parser.add_argument("--duration", type=int, default=5, help="seconds per round")
     parser.add_argument("--rounds", type=int, default=3, help="rounds per endpoint and server (medians reported)")
     parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--only", default="", help="measure only the cases whose name contains this text")
     args = parser.parse_args()
     if not shutil.which("wrk"):
         sys.exit("wrk is not installed: `apt-get install wrk`, then run this again.")
@@ -170,6 +171,8 @@ def main() -> None:
         servers.append(_start(bare_command, {**env, BARE_RESPONSES: answers.name}, f"{bare}/health"))
         rows = []
         for name, method, path, body in CASES:
+            if args.only not in name:
+                continue
             ours, theirs = [], []
             for _ in range(args.rounds):
                 theirs.append(_wrk(bare + path, method, body, args.duration, args.connections))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -19,12 +20,20 @@ _trained: dict[Path, FileMarker] = {}
 and a `stat` is cheaper than reading the pointer and checking the version it names."""
 
 
+@functools.lru_cache(maxsize=8)
+def _current_pointer(model_dir: Path) -> Path:
+    """The model's `current` pointer under `model_dir` (built once: `/health` asks on every request)."""
+    from concert_api.ml import artefacts
+
+    return artefacts.model_root(model_dir) / artefacts.CURRENT
+
+
 def local_model_trained(settings: Settings) -> bool:
     """A local ticket-sales model has been trained under the data dir (checked without loading numpy; one `stat`
     while the `current` pointer is unchanged)."""
     from concert_api.ml import artefacts  # standard library only
 
-    pointer = artefacts.model_root(settings.model_dir) / artefacts.CURRENT
+    pointer = _current_pointer(settings.model_dir)
     marker = file_marker(pointer)
     if marker is not None and _trained.get(pointer) == marker:
         return True
