@@ -23,6 +23,7 @@ CLIENTS = {
     "venue-popularity": "redshift-data",
     "ticket-prediction": "sagemaker-runtime",
     "recommendations": "redshift-data",
+    "price-curve": "sagemaker-runtime",
     "health-check": None,
 }
 
