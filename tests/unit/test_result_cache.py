@@ -146,3 +146,23 @@ def _until(condition: Any, timeout: float = 5.0) -> None:
     while not condition():
         assert time.monotonic() < deadline, "condition not met in time"
         time.sleep(0.01)
+
+
+def test_each_request_publishes_its_cache_hits_and_misses_as_metrics(capsys, monkeypatch) -> None:
+    import json
+
+    from concert_api.handlers.runtime import api_endpoint
+    from concert_api.models import HealthResponse
+
+    monkeypatch.delenv("POWERTOOLS_METRICS_DISABLED", raising=False)
+    cache = ResultCache()
+
+    @api_endpoint(name="cached", method="GET", path="/cached", event="Cached handler invoked")
+    def handler(request: Any) -> HealthResponse:
+        for _ in range(3):  # one miss, then two hits
+            cache.get_or_compute("ns", 1, "k", lambda: "answer")
+        return HealthResponse(status="healthy", timestamp="now", version="1", services={}, backends={})
+
+    assert handler({}, None)["statusCode"] == 200
+    documents = [json.loads(line) for line in capsys.readouterr().out.splitlines() if '"_aws"' in line]
+    assert documents[-1]["CacheHits"] in (2, [2]) and documents[-1]["CacheMisses"] in (1, [1])

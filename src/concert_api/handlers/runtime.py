@@ -28,6 +28,7 @@ from concert_api.deadline import deadline
 from concert_api.errors import ApiError, DependencyError, MethodNotAllowed, error_response
 from concert_api.handlers.events import ApiRequest, cors_headers, parse_event, proxy_response, request_origin
 from concert_api.observability import logger, metrics, outages, set_level
+from concert_api.services.result_cache import count_for_request
 from concert_api.settings import get_settings
 
 LambdaHandler = Callable[[dict[str, Any], Any], dict[str, Any]]
@@ -73,6 +74,7 @@ def _handle(
         function_name=getattr(context, "function_name", None) or f"concert-api-{name}",
         api_request_id=None,
     )
+    cache = count_for_request()  # [hits, misses] of the result cache during this request
     cors = cors_headers(settings.cors_allow_origin, method, request_origin(event))
     status, headers = 200, dict(cors)
     body: str | dict[str, Any] | None = None
@@ -109,7 +111,7 @@ def _handle(
         headers.update(extra)
         _log_failure(exc, status, error["details"])
     elapsed_ms = (time.perf_counter() - started) * 1000
-    _record_metrics(name, status, elapsed_ms, cold_start)
+    _record_metrics(name, status, elapsed_ms, cold_start, cache)
     logger.debug(
         "Response",
         extra={
@@ -154,14 +156,14 @@ def _seconds_left(context: Any, default: float) -> float:
     return default
 
 
-def _record_metrics(name: str, status: int, elapsed_ms: float, cold_start: bool) -> None:
+def _record_metrics(name: str, status: int, elapsed_ms: float, cold_start: bool, cache: list[int]) -> None:
     if is_metrics_disabled():  # e.g. `concert-api serve` without --metrics: no lock, no document
         return
     with _metrics_lock:
-        _record_metrics_locked(name, status, elapsed_ms, cold_start)
+        _record_metrics_locked(name, status, elapsed_ms, cold_start, cache)
 
 
-def _record_metrics_locked(name: str, status: int, elapsed_ms: float, cold_start: bool) -> None:
+def _record_metrics_locked(name: str, status: int, elapsed_ms: float, cold_start: bool, cache: list[int]) -> None:
     metrics.add_dimension(name="function", value=name)
     metrics.add_metric(name="Requests", unit=MetricUnit.Count, value=1)
     metrics.add_metric(name="Latency", unit=MetricUnit.Milliseconds, value=round(elapsed_ms, 3))
@@ -171,5 +173,8 @@ def _record_metrics_locked(name: str, status: int, elapsed_ms: float, cold_start
         metrics.add_metric(name="ClientErrors", unit=MetricUnit.Count, value=1)
     if cold_start:
         metrics.add_metric(name="ColdStart", unit=MetricUnit.Count, value=1)
+    if cache[0] or cache[1]:  # answers from memory (see services/result_cache.py)
+        metrics.add_metric(name="CacheHits", unit=MetricUnit.Count, value=cache[0])
+        metrics.add_metric(name="CacheMisses", unit=MetricUnit.Count, value=cache[1])
     metrics.flush_metrics()
     metrics.clear_metrics()  # also when POWERTOOLS_METRICS_DISABLED skips the flush

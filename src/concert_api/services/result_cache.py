@@ -19,6 +19,7 @@ import time
 import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
+from contextvars import ContextVar
 from typing import Any, TypeVar
 
 from concert_api.adapters.warehouse.base import Warehouse, data_generation
@@ -29,6 +30,17 @@ MAX_ENTRIES = 2048
 """Results kept at most (a ranking or a recommendation list is a few kB: a few MB in all)."""
 UNKNOWN_GENERATION_SECONDS = 30.0
 """How long a result read from a warehouse that cannot name its data generation is reused."""
+
+
+_request_counts: ContextVar[list[int] | None] = ContextVar("result_cache_request_counts", default=None)
+
+
+def count_for_request() -> list[int]:
+    """Start counting this request's cache hits and misses: the returned `[hits, misses]` grows as the request's
+    services use the cache (the handler layer publishes them as the `CacheHits` and `CacheMisses` metrics)."""
+    counts = [0, 0]
+    _request_counts.set(counts)
+    return counts
 
 
 class ResultCache:
@@ -49,12 +61,17 @@ class ResultCache:
         full_key = (namespace, generation, key)
         counts = self._counts.setdefault(namespace, [0, 0])
         entry = self._entries.get(full_key)
+        request = _request_counts.get()
         if entry is not None and (entry[0] is None or self._clock() < entry[0]):
             counts[0] += 1
+            if request is not None:
+                request[0] += 1
             with contextlib.suppress(KeyError):  # evicted meanwhile by another thread
                 self._entries.move_to_end(full_key)
             return entry[1]
         counts[1] += 1
+        if request is not None:
+            request[1] += 1
         value = compute()
         self._entries[full_key] = (None if max_age is None else self._clock() + max_age, value)
         if len(self._entries) > self.max_entries:
