@@ -21,8 +21,9 @@ and a `stat` is cheaper than reading the pointer and checking the version it nam
 
 
 @functools.lru_cache(maxsize=8)
-def _current_pointer(model_dir: Path) -> Path:
-    """The model's `current` pointer under `model_dir` (built once: `/health` asks on every request)."""
+def current_pointer(model_dir: Path) -> Path:
+    """The model's `current` pointer under `model_dir` (the path built once: every prediction and `/health`
+    look at it)."""
     from concert_api.ml import artefacts
 
     return artefacts.model_root(model_dir) / artefacts.CURRENT
@@ -33,7 +34,7 @@ def local_model_trained(settings: Settings) -> bool:
     while the `current` pointer is unchanged)."""
     from concert_api.ml import artefacts  # standard library only
 
-    pointer = _current_pointer(settings.model_dir)
+    pointer = current_pointer(settings.model_dir)
     marker = file_marker(pointer)
     if marker is not None and _trained.get(pointer) == marker:
         return True
