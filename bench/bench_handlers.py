@@ -9,8 +9,10 @@ EMF metrics on (their output goes to /dev/null). Timing proxies split each invoc
 * service: the service's own work outside the warehouse (scoring, model inference, the assistant's NLU);
 * entry point: everything else — event parsing, validation, the exception mapping, serialisation, logs, metrics.
 
-Target (issue 3): handler overhead 1 ms or less at p99. Both readings are reported: the entry point alone, and
-everything but the warehouse (entry point + service).
+The baseline, measured in the same run and interleaved with it: a bare Powertools anchor per endpoint, an
+`APIGatewayRestResolver` route that validates the same request model with pydantic, logs one line with
+Powertools' Logger (Lambda context injected) and returns the endpoint's response model serialised, doing no
+service work. Target (issue 15): the entry point at most 1.5x the anchor at p50 and p99 for every endpoint.
 """
 
 from __future__ import annotations
@@ -92,11 +94,41 @@ class TimingWarehouse:
         finally:
             self.elapsed += time.perf_counter() - started
 
+    def generation(self) -> Any:
+        return self.inner.generation()
+
     def ping(self) -> None:
         self.inner.ping()
 
     def close(self) -> None:
         self.inner.close()
+
+
+def powertools_anchor(path: str, method: str, model: Any, response: dict[str, Any]) -> Any:
+    """The bare Powertools handler the entry point is measured against (see the module docstring)."""
+    from aws_lambda_powertools import Logger
+    from aws_lambda_powertools.event_handler import APIGatewayRestResolver
+
+    logger = Logger(service="anchor", stream=open(os.devnull, "w"))  # noqa: SIM115 (open for the whole run)
+    app = APIGatewayRestResolver()
+
+    def route() -> dict[str, Any]:
+        if model is not None:
+            model.model_validate_json(app.current_event.body or "{}")
+        logger.info("Anchor handler invoked")
+        return response
+
+    app.route(path, method=method)(route)
+
+    @logger.inject_lambda_context
+    def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+        return app.resolve(event, context)
+
+    return handler
+
+
+def _ms(values: list[float], q: float) -> str:
+    return f"{percentile(values, q):.3f}"
 
 
 def main() -> None:
@@ -107,11 +139,12 @@ def main() -> None:
 
     use_data_dir(data_dir_for(args.scale))
     from concert_api import composition
+    from concert_api.composition import registry
     from concert_api.routes import load_handler, route
     from concert_api.server.lambda_bridge import LocalContext, rest_event
 
     timing = TimingWarehouse(composition.build_warehouse(composition.get_settings()))
-    composition._adapters["warehouse"] = timing  # the benchmark's probes; the handlers are unchanged
+    registry._adapters["warehouse"] = (None, timing)  # the benchmark's probes; the handlers are unchanged
     service = Stopwatch()
     for module, attribute in SERVICE_CALLS:
         target = importlib.import_module(module)
@@ -119,7 +152,9 @@ def main() -> None:
     assistant = composition.assistant()
     assistant.reply = service.wrap(assistant.reply)  # type: ignore[method-assign]
 
-    rows = []
+    from concert_api import models
+
+    rows, anchor_rows = [], []
     for name, body in BODIES.items():
         r = route(name.split(" ")[0])
         handler = load_handler(r)
@@ -131,7 +166,11 @@ def main() -> None:
             query=[],
             body=json.dumps(body).encode() if body is not None else b"",
         )
-        totals, queries, services = [], [], []
+        with open(os.devnull, "w") as sink, contextlib.redirect_stdout(sink):
+            first = handler(event, LocalContext.for_route(r))
+            model = getattr(models, r.request_model) if r.request_model else None
+            anchor = powertools_anchor(r.path, r.method, model, json.loads(first["body"]))
+        totals, queries, services, anchors = [], [], [], []
         status = 0
         with open(os.devnull, "w") as sink, contextlib.redirect_stdout(sink):
             for i in range(args.requests + 50):
@@ -140,28 +179,28 @@ def main() -> None:
                 response = handler(event, LocalContext.for_route(r))
                 total = time.perf_counter() - started
                 status = response["statusCode"]
+                started = time.perf_counter()
+                anchor_status = anchor(event, LocalContext.for_route(r))["statusCode"]
+                anchor_total = time.perf_counter() - started
+                assert anchor_status == 200, anchor_status
                 if i >= 50:  # warm-up
                     totals.append(total * 1000)
                     queries.append(timing.elapsed * 1000)
                     services.append(service.elapsed * 1000)
+                    anchors.append(anchor_total * 1000)
         entry = [t - s for t, s in zip(totals, services, strict=True)]
         outside = [t - q for t, q in zip(totals, queries, strict=True)]
-        rows.append(
-            (
-                name,
-                status,
-                f"{percentile(totals, 50):.3f}",
-                f"{percentile(totals, 99):.3f}",
-                f"{percentile(queries, 50):.3f}",
-                f"{percentile(entry, 50):.3f}",
-                f"{percentile(entry, 99):.3f}",
-                f"{percentile(outside, 99):.3f}",
-            )
-        )
+        rows.append((name, status, _ms(totals, 50), _ms(totals, 99), _ms(queries, 50), _ms(outside, 99)))
+        anchor_rows.append((
+            name, _ms(entry, 50), _ms(anchors, 50), f"{percentile(entry, 50) / percentile(anchors, 50):.2f}x",
+            _ms(entry, 99), _ms(anchors, 99), f"{percentile(entry, 99) / percentile(anchors, 99):.2f}x"))  # fmt: skip
     print(f"scale {args.scale}, {args.requests} warm invocations per endpoint, times in ms")
-    headers = ["endpoint", "status", "total p50", "total p99", "warehouse p50", "entry point p50", "entry point p99",
-               "all but warehouse p99"]  # fmt: skip
-    print(markdown_table(headers, rows))
+    print(markdown_table(["endpoint", "status", "total p50", "total p99", "warehouse p50", "all but warehouse p99"],
+                         rows))  # fmt: skip
+    print()
+    print("entry point against the bare Powertools anchor, interleaved in the same run:")
+    print(markdown_table(["endpoint", "entry point p50", "anchor p50", "ratio p50", "entry point p99", "anchor p99",
+                          "ratio p99"], anchor_rows))  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 
 from concert_api.composition import health as _health
 from concert_api.composition.assistants import backend_name, build_assistant
-from concert_api.composition.predictors import build_ticket_predictor, current_model_version
+from concert_api.composition.predictors import build_ticket_predictor, current_model_version, current_pointer
 from concert_api.composition.registry import file_marker, forget_all, once
 from concert_api.composition.sessions import build_session_store
 from concert_api.composition.warehouses import build_warehouse
@@ -63,9 +63,7 @@ def model_generation(settings: Settings) -> Hashable:
     endpoint serves."""
     if settings.sagemaker_ticket_endpoint:
         return None
-    from concert_api.ml import artefacts  # standard library only
-
-    return file_marker(artefacts.model_root(settings.model_dir) / artefacts.CURRENT)
+    return file_marker(current_pointer(settings.model_dir))
 
 
 def warehouse() -> Warehouse:
@@ -151,6 +149,9 @@ def _check_forecasts(settings: Settings) -> None:
 
 
 def reset() -> None:
-    """Forget every adapter and the cached settings (tests, and the CLI after it changes the data dir)."""
+    """Forget every adapter, the cached results and settings (tests, and the CLI after it changes the data dir)."""
+    from concert_api.services.result_cache import results
+
     forget_all()
+    results.clear()
     get_settings.cache_clear()

@@ -3,8 +3,11 @@ venue scoring calls."""
 
 from __future__ import annotations
 
+import functools
+from pathlib import Path
 from typing import TYPE_CHECKING
 
+from concert_api.composition.registry import FileMarker, file_marker
 from concert_api.errors import ServiceNotConfigured
 from concert_api.settings import Settings
 
@@ -13,11 +16,34 @@ if TYPE_CHECKING:
     from concert_api.adapters.predictors.venue_forecast import PredictFn
 
 
+_trained: dict[Path, FileMarker] = {}
+"""The `current` pointers found naming a trained model, with their marker then: `/health` asks on every request,
+and a `stat` is cheaper than reading the pointer and checking the version it names."""
+
+
+@functools.lru_cache(maxsize=8)
+def current_pointer(model_dir: Path) -> Path:
+    """The model's `current` pointer under `model_dir` (the path built once: every prediction and `/health`
+    look at it)."""
+    from concert_api.ml import artefacts
+
+    return artefacts.model_root(model_dir) / artefacts.CURRENT
+
+
 def local_model_trained(settings: Settings) -> bool:
-    """A local ticket-sales model has been trained under the data dir (checked without loading numpy)."""
+    """A local ticket-sales model has been trained under the data dir (checked without loading numpy; one `stat`
+    while the `current` pointer is unchanged)."""
     from concert_api.ml import artefacts  # standard library only
 
-    return artefacts.current_version_dir(settings.model_dir) is not None
+    pointer = current_pointer(settings.model_dir)
+    marker = file_marker(pointer)
+    if marker is not None and _trained.get(pointer) == marker:
+        return True
+    if artefacts.current_version_dir(settings.model_dir) is None:
+        return False
+    if marker is not None:
+        _trained[pointer] = marker
+    return True
 
 
 def current_model_version(settings: Settings) -> str | None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import json
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -147,7 +148,7 @@ def cors_headers(allow_origin: str, methods: str, origin: str | None = None) -> 
     """The CORS headers every response carries. `allow_origin` is `*` or a comma-separated list of origins: the
     request's `origin` is allowed (echoed) when listed; otherwise no `Access-Control-Allow-Origin` is sent, so a
     browser keeps other sites' pages from reading the answer."""
-    allowed = {o.strip().rstrip("/") for o in allow_origin.split(",") if o.strip()}
+    allowed = _allowed_origins(allow_origin)
     headers = {
         "Access-Control-Allow-Methods": f"{methods},OPTIONS",
         "Access-Control-Allow-Headers": "Content-Type,Authorization,X-Api-Key,X-Amz-Date,X-Amz-Security-Token",
@@ -158,6 +159,11 @@ def cors_headers(allow_origin: str, methods: str, origin: str | None = None) -> 
     if origin and origin.rstrip("/") in allowed:
         headers["Access-Control-Allow-Origin"] = origin
     return headers
+
+
+@functools.lru_cache(maxsize=16)
+def _allowed_origins(allow_origin: str) -> frozenset[str]:
+    return frozenset(o.strip().rstrip("/") for o in allow_origin.split(",") if o.strip())
 
 
 def request_origin(event: Any) -> str | None:
@@ -172,10 +178,17 @@ def request_origin(event: Any) -> str | None:
 
 
 def proxy_response(status: int, body: Any, headers: dict[str, str]) -> dict[str, Any]:
-    """An API Gateway proxy response (valid for REST and HTTP APIs) with a JSON body."""
+    """An API Gateway proxy response (valid for REST and HTTP APIs) with a JSON body: `body` is a JSON-able
+    value, or a `str` that is already the JSON text."""
+    if body is None:
+        text = ""
+    elif isinstance(body, str):
+        text = body
+    else:
+        text = json.dumps(body, separators=(",", ":"), ensure_ascii=False)
     return {
         "statusCode": status,
         "headers": {"Content-Type": "application/json", **headers},
-        "body": "" if body is None else json.dumps(body, separators=(",", ":"), ensure_ascii=False),
+        "body": text,
         "isBase64Encoded": False,
     }

@@ -1,18 +1,23 @@
 """The local API server: an ASGI app (Starlette, served by uvicorn) in front of the five Lambda handlers.
 
-Each request becomes an API Gateway REST event and is passed to the same handler function Lambda runs, in a
-worker thread. `/openapi.json` serves the generated OpenAPI document, `/docs` an interactive page for it, and `/`
-the web console (the static files of `concert_api/server/console/`, assets under `/console/`; see docs/console.md).
+Each request becomes an API Gateway REST event and is passed to the same handler function Lambda runs: a handler
+whose work is short and bounded (`inline_routes`) is called on the event loop itself; the others run in
+worker threads, at most `handler_threads()` at a time (a bounded pool sized to the cores: more threads than cores
+only queue for the GIL). `/openapi.json` serves the generated OpenAPI document, `/docs` an interactive page for
+it, and `/` the web console (the static files of `concert_api/server/console/`, assets under `/console/`; see
+docs/console.md).
 """
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 from importlib import resources
 from typing import Any
 
+import anyio.to_thread
+from anyio import CapacityLimiter
 from starlette.applications import Starlette
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import BaseRoute, Mount
@@ -30,7 +35,50 @@ MAX_PAYLOAD_BYTES = 10 * 1024 * 1024
 ALL_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "HEAD"]
 
 
-def _endpoint(route: Route) -> Any:
+def inline_routes(settings: Any) -> frozenset[str]:
+    """Routes whose handler may run on the event loop, skipping the hop to a worker thread: those whose work is
+    short and bounded. The shallow health check reads a few `stat`s. A venue ranking on the embedded DuckDB
+    warehouse is answered from memory (tenths of a millisecond) or, once per data version, from the
+    `venue_metrics` summary table (a few milliseconds at the large scale, see docs/benchmarks.md): less than the
+    hop costs a request under load. On a remote warehouse a ranking may wait on the network, so it hops. (The
+    first ranking also loads the model for its forecasts, once per process.)"""
+    routes = {"health-check"}
+    if settings.warehouse_backend == "duckdb":
+        routes.add("venue-popularity")
+    return frozenset(routes)
+
+
+def handler_threads() -> int:
+    """How many handlers run at once in worker threads: two per usable core, so that one waiting on the
+    warehouse does not leave its core idle, and no more (more threads only queue for the GIL)."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        cores = os.cpu_count() or 1
+    return 2 * cores
+
+
+def runs_inline(route: Route, query: Any, inline: frozenset[str]) -> bool:
+    """Whether `route`'s handler runs on the event loop (`inline`, see `inline_routes`) for a request with this
+    query: a deep health check waits on every backend, so it hops."""
+    return route.key in inline and "deep" not in query
+
+
+class HandlerPool:
+    """The app's bounded pool of handler threads (its limiter is made in the event loop that serves)."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._limiter: CapacityLimiter | None = None
+
+    async def run(self, fn: Any, *args: Any) -> Any:
+        """`fn(*args)` in a worker thread, waiting for a free one when `size` are busy."""
+        if self._limiter is None:
+            self._limiter = CapacityLimiter(self.size)
+        return await anyio.to_thread.run_sync(fn, *args, limiter=self._limiter)
+
+
+def _endpoint(route: Route, pool: HandlerPool, inline: frozenset[str]) -> Any:
     handler = load_handler(route)
 
     async def endpoint(request: Request) -> Response:
@@ -44,13 +92,17 @@ def _endpoint(route: Route) -> Any:
         event = rest_event(
             route,
             method="GET" if head else request.method,
-            path=request.url.path,
+            path=request.scope["path"],  # not `request.url`: building the URL object costs more than the event
             headers=dict(request.headers),
             query=list(request.query_params.multi_items()),
             body=body,
             source_ip=request.client.host if request.client else "127.0.0.1",
         )
-        result = await run_in_threadpool(handler, event, LocalContext.for_route(route))
+        context = LocalContext.for_route(route)
+        if runs_inline(route, request.query_params, inline):
+            result = handler(event, context)
+        else:
+            result = await pool.run(handler, event, context)
         content = b"" if head else response_body(result)
         return Response(content, status_code=result["statusCode"], headers=result.get("headers"))
 
@@ -131,7 +183,9 @@ class AllowedHosts:
 
 def create_app() -> Starlette:
     """The ASGI application (a factory, so `uvicorn --factory` can run several workers)."""
-    routes: list[BaseRoute] = [StarletteRoute(r.path, _endpoint(r), methods=ALL_METHODS) for r in ROUTES]
+    pool, inline = HandlerPool(handler_threads()), inline_routes(get_settings())
+    routes: list[BaseRoute] = [StarletteRoute(r.path, _endpoint(r, pool, inline), methods=ALL_METHODS)
+                               for r in ROUTES]  # fmt: skip
     routes += [
         StarletteRoute("/openapi.json", openapi, methods=["GET"]),
         StarletteRoute("/docs", docs, methods=["GET"]),

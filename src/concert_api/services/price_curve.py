@@ -24,6 +24,7 @@ from concert_api.adapters.warehouse.base import Warehouse
 from concert_api.errors import BadRequest, DependencyError, NotFound, utc_now_iso
 from concert_api.ml import features
 from concert_api.models import PredictionInterval, PriceCurveRequest, PriceCurveResponse, PricePoint
+from concert_api.services import result_cache
 
 DEFAULT_RANGE = (0.5, 3.0)
 """The default grid, as multiples of the artist's usual price (or the venue's, for an artist without history)."""
@@ -77,7 +78,8 @@ def price_curve(
 ) -> PriceCurveResponse:
     """The predicted sales, revenue and interval at each price of the grid, and the revenue-maximising price."""
     today = today or dt.date.today()
-    row = predictor.feature_row(warehouse, request.artist_id, request.venue_id, min(today, request.event_date))
+    as_of = min(today, request.event_date)
+    row = result_cache.feature_row(predictor, warehouse, request.artist_id, request.venue_id, as_of)
     missing = [f"{name} {value!r}" for name, value, found in (
         ("artist_id", request.artist_id, row.get("artist_id")), ("venue_id", request.venue_id, row.get("venue_id")))
         if found is None]  # fmt: skip

@@ -43,6 +43,7 @@ from concert_api.models import (
     RecommendationType,
 )
 from concert_api.services.geo import Area, haversine_km, lookup_name, resolve_location
+from concert_api.services.result_cache import cached
 
 MAX_PER_ARTIST = 2
 """At most two concerts per artist, at two venues; the second only to fill a short list."""
@@ -113,8 +114,16 @@ def recommend(
     """Recommend upcoming concerts for the request; see the module docstring for the scoring.
 
     `today` is the as-of date: concerts on or after it are upcoming (the handler uses the real date; the offline
-    evaluation a past cutoff). Two warehouse statements per request: the user and place, then the candidates."""
+    evaluation a past cutoff). Two warehouse statements per request: the user and place, then the candidates;
+    answers are kept in memory until the warehouse's data changes (`result_cache`)."""
     today = today or dt.date.today()
+    key = (request.model_dump_json(), today, window_days)
+    answer = cached("recommendations", warehouse, key, lambda: _recommend(request, warehouse, today, window_days))
+    return answer.model_copy(update={"timestamp": utc_now_iso()})
+
+
+def _recommend(request: RecommendationsRequest, warehouse: Warehouse, today: dt.date,
+               window_days: int) -> RecommendationsResponse:  # fmt: skip
     name = lookup_name(request.location) if request.location is not None else ""
     context = warehouse.query(q.REQUEST_CONTEXT, {"user_id": request.user_id or "", "name": name})
     taste = _taste(request, context)

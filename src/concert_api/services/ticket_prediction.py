@@ -23,6 +23,7 @@ from concert_api.adapters.warehouse.base import Warehouse
 from concert_api.errors import DependencyError, NotFound, utc_now_iso
 from concert_api.ml import features
 from concert_api.models import PredictionInterval, TicketPredictionRequest, TicketPredictionResponse
+from concert_api.services import result_cache
 
 
 def predict_tickets(
@@ -39,7 +40,7 @@ def predict_tickets(
     predicted from what was known before it, never from aggregates that include its own outcome."""
     today = today or dt.date.today()
     as_of = min(today, request.event_date)
-    row = predictor.feature_row(warehouse, request.artist_id, request.venue_id, as_of)
+    row = result_cache.feature_row(predictor, warehouse, request.artist_id, request.venue_id, as_of)
     _check_found(row.get("artist_id"), row.get("venue_id"), request)
     inst = features.instance(row, event_date=request.event_date, ticket_price=request.ticket_price)
     prediction = predictor.predict([inst])[0]

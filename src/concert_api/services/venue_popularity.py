@@ -9,6 +9,7 @@ from concert_api.adapters.warehouse.queries import venues as q
 from concert_api.errors import utc_now_iso
 from concert_api.models import VenuePopularityRequest, VenuePopularityResponse, VenueRanking
 from concert_api.services.geo import known_city
+from concert_api.services.result_cache import cached
 
 
 def rank_venues(request: VenuePopularityRequest, warehouse: Warehouse) -> VenuePopularityResponse:
@@ -18,40 +19,44 @@ def rank_venues(request: VenuePopularityRequest, warehouse: Warehouse) -> VenueP
 
     Each venue with a batch-scored forecast (`venue_forecasts`, joined in the same statement: no model is called
     here) also gets `forecast_attendance_rate` with the model version and time that scored it; a venue without
-    one gets none. A city the warehouse does not know is a 400 naming `city`."""
-    if request.city:
-        known_city(request.city, warehouse)
-    rows = warehouse.query(
-        q.VENUE_POPULARITY,
-        {
-            "top_n": request.top_n,
-            "min_events": request.min_events,
-            "city": request.city or "",
-            "state": request.state or "",
-            "venue_type": request.venue_type or "",
-            "rank_by": request.rank_by,
-        },
-    )
-    venues = [
-        VenueRanking(
-            venue_id=row["venue_id"],
-            name=row["name"],
-            city=row["city"],
-            state=row["state"],
-            capacity=int(row["capacity"]),
-            venue_type=row["venue_type"],
-            total_concerts=int(row["total_concerts"]),
-            avg_attendance_rate=round(float(row["avg_attendance_rate"]), 4),
-            revenue_per_event=round(float(row["revenue_per_event"]), 2),
-            tickets_per_event=round(float(row["tickets_per_event"]), 1),
-            booking_frequency=round(float(row["booking_frequency"]), 3),
-            popularity_rank=int(row["popularity_rank"]),
-            popularity_score=round(float(row["popularity_score"]), 4),
-            **_forecast(row),
-        )
-        for row in rows
-    ]
+    one gets none. A city the warehouse does not know is a 400 naming `city`. Rankings are answered from memory
+    until the warehouse's data changes (`result_cache`; forecasts live in the warehouse, so a rescoring is a
+    change too)."""
+    params = {
+        "top_n": request.top_n,
+        "min_events": request.min_events,
+        "city": request.city or "",
+        "state": request.state or "",
+        "venue_type": request.venue_type or "",
+        "rank_by": request.rank_by,
+    }
+
+    def read() -> tuple[VenueRanking, ...]:
+        if request.city:
+            known_city(request.city, warehouse)
+        return tuple(_ranking(row) for row in warehouse.query(q.VENUE_POPULARITY, params))
+
+    venues = list(cached("venue_popularity", warehouse, tuple(params.items()), read))  # shared: never mutated
     return VenuePopularityResponse(venues=venues, total_venues=len(venues), timestamp=utc_now_iso())
+
+
+def _ranking(row: Row) -> VenueRanking:
+    return VenueRanking(
+        venue_id=row["venue_id"],
+        name=row["name"],
+        city=row["city"],
+        state=row["state"],
+        capacity=int(row["capacity"]),
+        venue_type=row["venue_type"],
+        total_concerts=int(row["total_concerts"]),
+        avg_attendance_rate=round(float(row["avg_attendance_rate"]), 4),
+        revenue_per_event=round(float(row["revenue_per_event"]), 2),
+        tickets_per_event=round(float(row["tickets_per_event"]), 1),
+        booking_frequency=round(float(row["booking_frequency"]), 3),
+        popularity_rank=int(row["popularity_rank"]),
+        popularity_score=round(float(row["popularity_score"]), 4),
+        **_forecast(row),
+    )
 
 
 def _forecast(row: Row) -> dict[str, Any]:

@@ -32,10 +32,25 @@ def cli(data_dir: Path | None) -> None:
         os.environ["CONCERT_DATA_DIR"] = str(data_dir)
 
 
+def usable_cores() -> int:
+    """The CPU cores this process may run on (its affinity; the machine's count where that cannot be read):
+    `serve`'s default number of worker processes, since one worker runs Python on one core at a time."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
 @cli.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
 @click.option("--port", default=8000, show_default=True, type=int, help="Port to listen on.")
-@click.option("--workers", default=1, show_default=True, type=int, help="Worker processes.")
+@click.option(
+    "--workers",
+    default=lambda: usable_cores(),
+    show_default="one per usable core",
+    type=click.IntRange(min=1),
+    help="Worker processes, each with its own copy of the model and caches in memory; `--workers 1` to save memory.",
+)
 @click.option(
     "--metrics/--no-metrics",
     default=False,
