@@ -30,12 +30,12 @@ DATA = {"redshift-data:ExecuteStatement", "redshift-data:DescribeStatement", "re
 # Beyond the guide: CancelStatement (a timed-out query is cancelled) and the credentials the Data API needs.
 DATA_EXTRA = {"redshift-data:CancelStatement", "redshift:GetClusterCredentialsWithIAM"}
 # The guide's permissions per function (chatbot also gets the Data API: the guide gives it the Redshift variables).
-# Beyond the guide: venue popularity calls the venue model's endpoint, and the health check's ?deep=true probes run
+# Beyond the guide: the health check's ?deep=true probes run
 # SELECT 1 on the warehouse and read the SageMaker endpoints' and the Bedrock agent alias's status.
 PROBES = {"sagemaker:DescribeEndpoint", "bedrock:GetAgentAlias"}
 GUIDE = {
     "chatbot": {"bedrock:InvokeAgent"} | LOGS | DATA | DATA_EXTRA,
-    "venue-popularity": {"sagemaker:InvokeEndpoint"} | DATA | LOGS | DATA_EXTRA,
+    "venue-popularity": DATA | LOGS | DATA_EXTRA,  # forecasts are batch-scored into the warehouse (issue 18)
     "ticket-prediction": {"sagemaker:InvokeEndpoint"} | DATA | LOGS | DATA_EXTRA,
     "price-curve": {"sagemaker:InvokeEndpoint"} | DATA | LOGS | DATA_EXTRA,  # not in the guide: issue 10
     "recommendations": DATA | LOGS | DATA_EXTRA,
@@ -134,8 +134,7 @@ def test_environment_holds_only_known_names_for_each_function() -> None:
         "POWERTOOLS_SERVICE_NAME": "concert-api",
         "REDSHIFT_CLUSTER_ID": "concert-warehouse-dev",
         "REDSHIFT_DATABASE": "concert_data",
-        "SAGEMAKER_VENUE_ENDPOINT": "venue-popularity-endpoint",
-    }
+    }  # no SAGEMAKER_VENUE_ENDPOINT: the ranking reads batch-scored forecasts (issue 18)
     health = function_environment(FUNCTIONS_BY_KEY["health-check"], env)
     assert "SAGEMAKER_VENUE_ENDPOINT" in health and "AWS_SECRET_ACCESS_KEY" not in health
 

@@ -134,8 +134,9 @@ _DEPLOYMENT: dict[str, tuple[tuple[str, ...], str]] = {
     # Converse backend (bedrock:InvokeModel) instead of an agent.
     # CONCERT_SESSIONS_TABLE keeps the local and Converse assistants' conversations across containers.
     "chatbot": ((LOGS, AGENT, MODEL, WAREHOUSE, SESSIONS, TRACING), "ChatbotFunction"),
-    # The venue model's forecast is added to each venue when SAGEMAKER_VENUE_ENDPOINT is set.
-    "venue-popularity": ((LOGS, VENUE_ENDPOINT, WAREHOUSE, TRACING), "VenuePopularityFunction"),
+    # Venue forecasts are batch-scored into the warehouse (`concert-api model score`): the ranking reads them in its
+    # one statement and never calls the venue endpoint, so the function gets no SageMaker permission.
+    "venue-popularity": ((LOGS, WAREHOUSE, TRACING), "VenuePopularityFunction"),
     "ticket-prediction": ((LOGS, TICKET_ENDPOINT, WAREHOUSE, TRACING), "TicketPredictionFunction"),
     "price-curve": ((LOGS, TICKET_ENDPOINT, WAREHOUSE, TRACING), "PriceCurveFunction"),
     "recommendations": ((LOGS, WAREHOUSE, TRACING), "RecommendationsFunction"),
