@@ -186,6 +186,8 @@ class VenueRanking(ResponseModel):
     forecast_scored_at: str | None = Field(
         None, description="When `forecast_attendance_rate` was scored (ISO 8601, UTC)."
     )
+    latitude: float | None = Field(None, description="The venue's latitude (WGS 84), for a map.")
+    longitude: float | None = Field(None, description="The venue's longitude (WGS 84), for a map.")
 
 
 class VenuePopularityResponse(ResponseModel):

@@ -104,6 +104,8 @@ def test_the_venue_table_sorts_by_a_column_both_ways(console: Console) -> None:
     assert [_number(t) for t in _column(console, "#venues-results", capacity)] == sorted(ranked, reverse=True)
     assert console.page.get_attribute("#venues-results th[data-key=capacity]", "aria-sort") == "descending"
     assert console.page.locator("#venues-results .bars .bar").count() == 15
+    # and a map of the ranked venues: one dot per venue, placed by its coordinates
+    assert console.page.locator("#venues-results svg.place-scatter circle.place").count() == 15
     console.screenshot("venues")
 
 

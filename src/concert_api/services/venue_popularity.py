@@ -55,6 +55,8 @@ def _ranking(row: Row) -> VenueRanking:
         booking_frequency=round(float(row["booking_frequency"]), 3),
         popularity_rank=int(row["popularity_rank"]),
         popularity_score=round(float(row["popularity_score"]), 4),
+        latitude=_coordinate(row.get("latitude")),
+        longitude=_coordinate(row.get("longitude")),
         **_forecast(row),
     )
 
@@ -69,3 +71,7 @@ def _forecast(row: Row) -> dict[str, Any]:
         "forecast_model_version": row.get("forecast_model_version"),
         "forecast_scored_at": row.get("forecast_scored_at"),
     }
+
+
+def _coordinate(value: Any) -> float | None:
+    return None if value is None else round(float(value), 5)

@@ -127,3 +127,36 @@ export function priceCurveChart(curve, { best, asked, capacity, title, money, pr
   figure.append(caption, chart, legend);
   return figure;
 }
+
+/**
+ * A map of places as a scatter by longitude and latitude (no tiles, no network): one dot per row, sized by
+ * `size`, labelled on hover and listed in the SVG's description for screen readers.
+ */
+export function placeScatter(rows, { label, size, title }) {
+  const placed = rows.filter((r) => typeof r.latitude === "number" && typeof r.longitude === "number");
+  if (!placed.length) return null;
+  const width = 640, height = 360, pad = 28;
+  const lons = placed.map((r) => r.longitude), lats = placed.map((r) => r.latitude);
+  const [minLon, maxLon, minLat, maxLat] = [Math.min(...lons), Math.max(...lons), Math.min(...lats), Math.max(...lats)];
+  const spanLon = Math.max(maxLon - minLon, 1), spanLat = Math.max(maxLat - minLat, 1);
+  const x = (lon) => pad + ((lon - minLon) / spanLon) * (width - 2 * pad);
+  const y = (lat) => height - pad - ((lat - minLat) / spanLat) * (height - 2 * pad);
+  const maxSize = Math.max(...placed.map(size), 1);
+  const chart = svg("svg", { viewBox: `0 0 ${width} ${height}`, class: "place-scatter", role: "img",
+    "aria-labelledby": "place-scatter-title place-scatter-desc" });
+  chart.append(svg("title", { id: "place-scatter-title" }, title));
+  chart.append(svg("desc", { id: "place-scatter-desc" }, placed.map(label).join("; ")));
+  chart.append(svg("rect", { x: 0, y: 0, width, height, class: "map-ground" }));
+  for (const row of placed) {
+    const dot = svg("circle", { cx: x(row.longitude).toFixed(1), cy: y(row.latitude).toFixed(1),
+      r: (3 + 9 * Math.sqrt(size(row) / maxSize)).toFixed(1), class: "place" });
+    dot.append(svg("title", {}, label(row)));
+    chart.append(dot);
+  }
+  const figure = document.createElement("figure");
+  figure.className = "chart-figure";
+  const caption = document.createElement("figcaption");
+  caption.textContent = `${title} (west to east, south to north; dot size: capacity)`;
+  figure.append(caption, chart);
+  return figure;
+}

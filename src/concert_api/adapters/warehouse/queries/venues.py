@@ -24,7 +24,7 @@ VENUE_POPULARITY = f"""
 SELECT ranked.*,
        f.forecast_attendance_rate, f.model_version AS forecast_model_version, f.scored_at AS forecast_scored_at
 FROM (
-    SELECT v.venue_id, v.name, v.city, v.state, v.capacity, v.venue_type,
+    SELECT v.venue_id, v.name, v.city, v.state, v.latitude, v.longitude, v.capacity, v.venue_type,
            m.total_concerts, m.avg_attendance_rate, m.revenue_per_event, m.tickets_per_event, m.booking_frequency,
            m.popularity_score,
            ROW_NUMBER() OVER (ORDER BY {_RANK_KEY} DESC, m.popularity_score DESC, m.total_concerts DESC, v.venue_id)

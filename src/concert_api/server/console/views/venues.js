@@ -1,8 +1,8 @@
-// Venues: the popularity ranking with the filters POST /venues/popularity accepts, as a sortable table and a bar
-// chart. The API returns no coordinates, so there is no map.
+// Venues: the popularity ranking with the filters POST /venues/popularity accepts, as a sortable table, a bar
+// chart and a map of the venues (a scatter by longitude and latitude: no tiles, so no network).
 
 import { callApi } from "../api.js";
-import { barChart } from "../charts.js";
+import { barChart, placeScatter } from "../charts.js";
 import { clearErrors, el, formatMoney, formatNumber, formatPercent, formValues, showError, sortableTable, withProgress } from "../ui.js";
 
 const COLUMNS = [
@@ -57,5 +57,10 @@ function render(response) {
     format: formatPercent,
     title: scored ? "Popularity score by venue" : "Average attendance rate by venue",
   });
-  return [summary, sortableTable(venues, columns, "Venues by popularity"), chart];
+  const map = placeScatter(venues, {
+    label: (v) => `${v.popularity_rank}. ${v.name}, ${v.city}, ${v.state}`,
+    size: (v) => v.capacity || 0,
+    title: "Where the ranked venues are",
+  });
+  return [summary, sortableTable(venues, columns, "Venues by popularity"), chart, ...(map ? [map] : [])];
 }
