@@ -109,6 +109,20 @@ def test_the_venue_table_sorts_by_a_column_both_ways(console: Console) -> None:
     console.screenshot("venues")
 
 
+def test_the_venues_rank_by_the_measure_chosen(console: Console) -> None:
+    # Given the venues view, when the ranking is asked by revenue per event,
+    console.open("venues")
+    console.wait_idle("venues-form")
+    console.page.fill("#venues-min-events", "0")
+    console.page.select_option("#venues-rank-by", "revenue")
+    console.page.click("#venues-form button[type=submit]")
+    console.wait_idle("venues-form")
+    # then the table is in descending order of that measure.
+    headers = console.page.eval_on_selector_all("#venues-results thead th", "ths => ths.map(th => th.textContent)")
+    revenue = [_number(t) for t in _column(console, "#venues-results", headers.index("Revenue / event"))]
+    assert len(revenue) > 1 and revenue == sorted(revenue, reverse=True)
+
+
 def test_a_prediction_shows_the_api_figures_interval_and_warnings(console: Console) -> None:
     page = console.page
     console.open("predict")

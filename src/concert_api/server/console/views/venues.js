@@ -16,6 +16,7 @@ const COLUMNS = [
   { key: "avg_attendance_rate", label: "Attendance", format: formatPercent },
   { key: "popularity_score", label: "Popularity", format: formatPercent },
   { key: "revenue_per_event", label: "Revenue / event", format: formatMoney },
+  { key: "tickets_per_event", label: "Tickets / event", format: formatNumber },
   { key: "booking_frequency", label: "Concerts / month", format: formatNumber },
   { key: "forecast_attendance_rate", label: "Forecast attendance", format: formatPercent },
 ];
