@@ -50,6 +50,7 @@ __all__ = [
     "tool_context",
     "warehouse",
     "warehouse_generation",
+    "warm_up",
 ]
 
 
@@ -146,6 +147,18 @@ def _check_forecasts(settings: Settings) -> None:
     load_metadata = getattr(adapter, "load_metadata", None)
     loaded_at = load_metadata().get("loaded_at") if callable(load_metadata) else None
     check_forecasts(adapter, model_version=current_model_version(settings), data_loaded_at=loaded_at)
+
+
+def warm_up() -> None:
+    """Open the process-wide warehouse now (importing its driver, opening the file), so that a long-running
+    server's first request does not pay for it; a warehouse that is not there yet is left for the first request
+    to report, in the error format."""
+    import contextlib
+
+    from concert_api.errors import ApiError
+
+    with contextlib.suppress(ApiError):
+        warehouse().ping()
 
 
 def reset() -> None:

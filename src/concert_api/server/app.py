@@ -10,7 +10,9 @@ docs/console.md).
 
 from __future__ import annotations
 
+import contextlib
 import os
+from collections.abc import AsyncIterator
 from functools import lru_cache
 from importlib import resources
 from typing import Any
@@ -24,6 +26,7 @@ from starlette.routing import BaseRoute, Mount
 from starlette.routing import Route as StarletteRoute
 from starlette.staticfiles import StaticFiles
 
+from concert_api import composition
 from concert_api.errors import error_body
 from concert_api.routes import ROUTES, Route, load_handler
 from concert_api.server.lambda_bridge import LocalContext, response_body, rest_event
@@ -181,6 +184,13 @@ class AllowedHosts:
         await self.app(scope, receive, send)
 
 
+@contextlib.asynccontextmanager
+async def _lifespan(_app: Starlette) -> AsyncIterator[None]:
+    """At start, before the first request is accepted: open the warehouse (see `composition.warm_up`)."""
+    await anyio.to_thread.run_sync(composition.warm_up)
+    yield
+
+
 def create_app() -> Starlette:
     """The ASGI application (a factory, so `uvicorn --factory` can run several workers)."""
     pool, inline = HandlerPool(handler_threads()), inline_routes(get_settings())
@@ -192,7 +202,7 @@ def create_app() -> Starlette:
         StarletteRoute("/", console, methods=["GET", "HEAD"]),
         Mount("/console", StaticFiles(packages=[("concert_api.server", "console")]), name="console"),
     ]
-    app = Starlette(routes=routes, exception_handlers={404: not_found, 405: method_not_allowed})
+    app = Starlette(routes=routes, exception_handlers={404: not_found, 405: method_not_allowed}, lifespan=_lifespan)
     hosts = get_settings().allowed_hosts
     if hosts:
         app.add_middleware(AllowedHosts, hosts=hosts.split(","))
