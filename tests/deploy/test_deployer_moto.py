@@ -134,6 +134,31 @@ def test_rerun_changes_nothing_and_duplicates_no_permission(
     capsys.readouterr()
 
 
+def test_every_function_gets_the_templates_alarms_and_a_rerun_leaves_them(
+    recorder: Recorder, small_zip: Path, env_file: Callable[[str], Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Given a deployment (issue 14: the deployer's functions had no alarms at all),
+    from concert_tools.deploy.alarms import alarm_requests
+
+    env = env_file(ENV)
+    assert _deploy(recorder, small_zip, env) == 0
+    # then each function has the template's five alarms: Lambda's Errors, Throttles and p99 Duration, and the
+    # app's own ServerErrors and p99 Latency, on the metrics the handlers emit.
+    cloudwatch = _client(recorder.endpoint or "", "cloudwatch")
+    alarms = {a["AlarmName"]: a for a in cloudwatch.describe_alarms()["MetricAlarms"]}
+    for spec in FUNCTIONS:
+        for wanted in alarm_requests(spec, spec.base_name):
+            alarm = alarms[wanted["AlarmName"]]
+            assert (alarm["Namespace"], alarm["MetricName"], alarm["Threshold"]) == (
+                wanted["Namespace"], wanted["MetricName"], wanted["Threshold"])
+    assert {a["MetricName"] for a in alarms.values()} == {"Errors", "Throttles", "Duration", "ServerErrors", "Latency"}
+    # and a re-run puts none again.
+    recorder.reset()
+    assert _deploy(recorder, small_zip, env) == 0
+    assert "PutMetricAlarm" not in [op for _s, op in recorder.writes()]
+    capsys.readouterr()
+
+
 def test_changed_setting_updates_configuration_then_publishes_and_moves_alias(
     recorder: Recorder, small_zip: Path, env_file: Callable[[str], Path], capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -377,7 +402,8 @@ def test_with_agent_actions_adds_the_agent_function_to_the_routes(
     assert out.count(": SUCCESS\n") == len(ROUTE_CONFIG) + 1 and "agent-action-group: SUCCESS" in out
     # the five were already deployed and stay as they were: only the new function and its role were written
     assert sorted({op for _s, op in recorder.writes()}) == sorted(
-        {"CreateRole", "PutRolePolicy", "CreateFunction", "PublishVersion", "CreateAlias", "AddPermission"}
+        {"CreateRole", "PutRolePolicy", "CreateFunction", "PublishVersion", "CreateAlias", "AddPermission",
+         "PutMetricAlarm"}
     )
     assert [op for _s, op in recorder.writes()].count("CreateFunction") == 1
     for name in GUIDE_CONFIG:

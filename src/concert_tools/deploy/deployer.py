@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from concert_tools.deploy.account import UNKNOWN_ACCOUNT, AccountContext, resolve_account
+from concert_tools.deploy.alarms import ensure_alarms
 from concert_tools.deploy.artifact import Package, upload_package
 from concert_tools.deploy.aws_errors import reason
 from concert_tools.deploy.concurrency import ensure_provisioned_concurrency
@@ -133,7 +134,8 @@ class Deployer:
         ensure_permissions(self.client("lambda"), spec, self.config, self.account, self.partition, result)
 
     def deploy_function(self, spec: FunctionSpec, package: Package) -> FunctionResult:
-        """Role, function, version and alias, concurrency and permissions for one function. Never raises."""
+        """Role, function, version and alias, concurrency, permissions and alarms for one function. Never
+        raises."""
         result = FunctionResult(spec.key, self.config.function_name(spec))
         try:
             lam = self.client("lambda")
@@ -143,6 +145,7 @@ class Deployer:
             if self.config.provisioned_concurrency is not None:
                 self.ensure_provisioned_concurrency(result.name, self.config.provisioned_concurrency, result)
             self.ensure_permissions(spec, result)
+            ensure_alarms(self.client("cloudwatch"), spec, result.name, result)
         except Exception as exc:
             result.error = reason(exc)
         return result

@@ -58,20 +58,27 @@ def request_budget_ms(spec: FunctionSpec) -> int:
     return int(seconds * 1000)
 
 
-def function_alarms(spec: FunctionSpec, base: str) -> dict[str, Any]:
-    """Lambda's Errors, Throttles and p99 Duration, and the app's ServerErrors and p99 Latency, per function."""
-    lambda_dims = [{"Name": "FunctionName", "Value": {"Ref": spec.logical_id}}]
+def function_alarm_specs(spec: FunctionSpec, function_name: Any) -> list[tuple[str, str, str, list[dict[str, Any]],
+                                                                             dict[str, Any], int, str]]:
+    """The five alarms every function gets, as (label, namespace, metric, dimensions, statistic, threshold, what):
+    Lambda's Errors, Throttles and p99 Duration (on `function_name`: a `Ref` in the template, the name in the
+    deployer), and the app's ServerErrors and p99 Latency. The template and the deployer both build on these."""
+    lambda_dims = [{"Name": "FunctionName", "Value": function_name}]
     app_dims = [{"Name": "service", "Value": SERVICE_NAME}, {"Name": "function", "Value": spec.key}]
     sum_, p99 = {"Statistic": "Sum"}, {"ExtendedStatistic": "p99"}
     duration = int(spec.timeout_s * 1000 * LATENCY_SHARE)
     latency = int(request_budget_ms(spec) * LATENCY_SHARE)
-    specs = (
+    return [
         ("Errors", "AWS/Lambda", "Errors", lambda_dims, sum_, 1, "errors"),
         ("Throttles", "AWS/Lambda", "Throttles", lambda_dims, sum_, 1, "throttled invocations"),
         ("Duration", "AWS/Lambda", "Duration", lambda_dims, p99, duration, "p99 duration (ms)"),
         ("ServerErrors", METRICS_NAMESPACE, "ServerErrors", app_dims, sum_, 1, "5xx responses"),
         ("Latency", METRICS_NAMESPACE, "Latency", app_dims, p99, latency, "p99 request latency (ms)"),
-    )
+    ]
+
+
+def function_alarms(spec: FunctionSpec, base: str) -> dict[str, Any]:
+    """Lambda's Errors, Throttles and p99 Duration, and the app's ServerErrors and p99 Latency, per function."""
     return {
         f"{base}{label}Alarm": alarm(
             f"{name_sub(spec)}-{label.lower()}",
@@ -82,7 +89,9 @@ def function_alarms(spec: FunctionSpec, base: str) -> dict[str, Any]:
             stat,
             threshold,
         )
-        for label, namespace, metric, dims, stat, threshold, what in specs
+        for label, namespace, metric, dims, stat, threshold, what in function_alarm_specs(
+            spec, {"Ref": spec.logical_id}
+        )
     }
 
 
