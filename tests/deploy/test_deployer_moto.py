@@ -67,6 +67,8 @@ def test_deploys_all_five_functions_as_the_guide_specifies(
         )
         env = cfg["Environment"]["Variables"]
         assert env["POWERTOOLS_SERVICE_NAME"] == "concert-api" and env["LOG_LEVEL"] == "INFO"
+        # X-Ray active tracing by default, as the template's Tracing=Active, with the Powertools tracer on
+        assert cfg["TracingConfig"]["Mode"] == "Active" and env["POWERTOOLS_TRACE_DISABLED"] == "false"
         assert "CONCERT_POSTGRES_DSN" not in env and "AWS_SECRET_ACCESS_KEY" not in env and "AWS_REGION" not in env
         # alias "live" on a published version
         alias = lam.get_alias(FunctionName=name, Name="live")
@@ -332,6 +334,7 @@ def test_agent_action_group_gets_a_bedrock_permission_and_no_api_gateway_one(
     assert set(cfg["Environment"]["Variables"]) == {
         "LOG_LEVEL",
         "POWERTOOLS_SERVICE_NAME",
+        "POWERTOOLS_TRACE_DISABLED",
         "REDSHIFT_CLUSTER_ID",
         "REDSHIFT_DATABASE",
         "SAGEMAKER_TICKET_ENDPOINT",
@@ -347,6 +350,7 @@ def test_agent_action_group_gets_a_bedrock_permission_and_no_api_gateway_one(
         "RedshiftDataOwnStatements",
         "RedshiftIamCredentials",
         "InvokeTicketEndpoint",
+        "WriteTraces",  # X-Ray active tracing, on by default
     ]
     # Bedrock, for the configured agent only, may invoke the live alias; API Gateway may not invoke anything.
     # (moto answers GetPolicy with the statements of every qualifier; AWS keeps one policy per qualifier.)

@@ -170,6 +170,8 @@ def _build(ctx: click.Context, kw: dict[str, Any]) -> Any:
     help="Provisioned concurrency on the live alias (0 removes it; default: leave as is).",
 )
 @click.option("--kms-key-arn", help="Customer managed KMS key that encrypts the environment variables.")
+@click.option("--tracing/--no-tracing", default=True, show_default=True,
+              help="X-Ray active tracing with the Powertools Tracer, as the SAM template's Tracing=Active.")
 @click.option("--subnet-ids", callback=_csv, help="Comma-separated subnets to run the functions in a VPC.")
 @click.option("--security-group-ids", callback=_csv, help="Comma-separated security groups (with --subnet-ids).")
 @click.option("--runtime", help=f"Lambda runtime (default: python<--python-version>, i.e. {RUNTIME}).")
@@ -217,6 +219,7 @@ def deploy(ctx: click.Context, **kw: Any) -> None:
         log_level=kw["log_level"],
         provisioned_concurrency=kw["provisioned_concurrency"],
         kms_key_arn=kw["kms_key_arn"],
+        tracing=kw["tracing"],
         subnet_ids=kw["subnet_ids"],
         security_group_ids=kw["security_group_ids"],
         runtime=kw["runtime"],

@@ -68,6 +68,7 @@ def resolve_account(config: DeployConfig, client: Callable[[str], Any]) -> Accou
                     "workgroups of the account instead"
                 )
     policy = PolicyContext.from_env(
-        env, region=config.region, account=account, partition=partition, workgroup_id=workgroup_id
+        env, region=config.region, account=account, partition=partition, workgroup_id=workgroup_id,
+        tracing=config.tracing,
     )
     return AccountContext(account, partition, policy, unchecked)

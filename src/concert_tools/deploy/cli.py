@@ -87,6 +87,7 @@ class DeployOptions:
     log_level: str | None = None
     provisioned_concurrency: int | None = None
     kms_key_arn: str | None = None
+    tracing: bool = True
     subnet_ids: list[str] = field(default_factory=list)
     security_group_ids: list[str] = field(default_factory=list)
     runtime: str | None = None
@@ -209,6 +210,7 @@ def deploy_config(options: DeployOptions, env: dict[str, str], region: str) -> D
         api_gateway_id=options.api_gateway_id or env.get("API_GATEWAY_ID") or None,
         provisioned_concurrency=options.provisioned_concurrency,
         kms_key_arn=options.kms_key_arn,
+        tracing=options.tracing,
         subnet_ids=options.subnet_ids,
         security_group_ids=options.security_group_ids,
         architecture=options.build.architecture,

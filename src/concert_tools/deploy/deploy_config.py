@@ -23,6 +23,7 @@ class DeployConfig:
     api_gateway_id: str | None = None
     provisioned_concurrency: int | None = None
     kms_key_arn: str | None = None
+    tracing: bool = True  # X-Ray active tracing (the SAM template's Tracing=Active default)
     subnet_ids: list[str] = field(default_factory=list)
     security_group_ids: list[str] = field(default_factory=list)
     architecture: str = "x86_64"

@@ -18,8 +18,10 @@ _COMPARED = ("Role", "Handler", "Runtime", "Description", "Timeout", "MemorySize
 
 
 def environment_for(config: DeployConfig, spec: FunctionSpec) -> dict[str, str]:
-    """The function's environment variables (values never printed)."""
-    return function_environment(spec, config.env, config.log_level)
+    """The function's environment variables (values never printed): the tracer is on with active tracing."""
+    env = function_environment(spec, config.env, config.log_level)
+    env["POWERTOOLS_TRACE_DISABLED"] = "false" if config.tracing else "true"
+    return env
 
 
 def desired_configuration(config: DeployConfig, spec: FunctionSpec, role_arn: str) -> dict[str, Any]:
@@ -35,6 +37,7 @@ def desired_configuration(config: DeployConfig, spec: FunctionSpec, role_arn: st
         "Environment": {"Variables": environment_for(config, spec)},
         "KMSKeyArn": config.kms_key_arn or "",
         "VpcConfig": {"SubnetIds": list(config.subnet_ids), "SecurityGroupIds": list(config.security_group_ids)},
+        "TracingConfig": {"Mode": "Active" if config.tracing else "PassThrough"},
     }
 
 
@@ -45,6 +48,8 @@ def configuration_differs(current: Mapping[str, Any], desired: Mapping[str, Any]
         diffs.append("Environment")
     if (current.get("KMSKeyArn") or "") != desired["KMSKeyArn"]:
         diffs.append("KMSKeyArn")
+    if (current.get("TracingConfig") or {}).get("Mode", "PassThrough") != desired["TracingConfig"]["Mode"]:
+        diffs.append("TracingConfig")
     vpc = current.get("VpcConfig") or {}
     wanted = desired["VpcConfig"]
     if sorted(vpc.get("SubnetIds") or []) != sorted(wanted["SubnetIds"]) or sorted(
