@@ -21,12 +21,10 @@ import os
 import statistics
 import subprocess
 import sys
-import time
-import urllib.request
 
 sys.path.insert(0, os.path.dirname(__file__))
 from _data import data_dir_for
-from _util import ROOT, markdown_table
+from _util import ROOT, free_port, markdown_table, wait_for
 
 sys.path.insert(0, str(ROOT))
 from tests.browser.chromium import launch
@@ -34,25 +32,6 @@ from tests.browser.chromium import launch
 BYTES = """() => [performance.getEntriesByType('navigation')[0], ...performance.getEntriesByType('resource')]
                  .reduce((sum, e) => sum + e.transferSize, 0)"""
 COUNT = "() => 1 + performance.getEntriesByType('resource').length"
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _wait(url: str, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            urllib.request.urlopen(url, timeout=1).read()
-            return
-        except OSError:
-            time.sleep(0.2)
-    raise RuntimeError(f"server at {url} did not start")
 
 
 def _measure(browser, base: str, runs: int) -> dict[str, list[float]]:
@@ -96,13 +75,13 @@ def main() -> None:
     from playwright.sync_api import sync_playwright
 
     data_dir = data_dir_for(args.scale)
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "CONCERT_DATA_DIR": str(data_dir), "CONCERT_ENV_FILE": "", "LOG_LEVEL": "WARNING"}
     server = subprocess.Popen([str(ROOT / ".venv/bin/concert-api"), "serve", "--port", str(port)], env=env,
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         base = f"http://127.0.0.1:{port}"
-        _wait(f"{base}/health")
+        wait_for(f"{base}/health")
         print(f"measuring {args.runs} loads of each page on {base} ...", file=sys.stderr, flush=True)
         with sync_playwright() as playwright:
             browser = launch(playwright)

@@ -17,16 +17,14 @@ import json
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
-import time
 import urllib.request
 
 sys.path.insert(0, os.path.dirname(__file__))
 from _data import data_dir_for
-from _util import ROOT, markdown_table
+from _util import ROOT, free_port, markdown_table, wait_for
 
 CASES = [
     ("GET /health", "GET", "/health", None),
@@ -72,23 +70,6 @@ def create_bare_app() -> object:
     return Starlette(routes=[Route(path, endpoint(path), methods=["GET", "POST"]) for path in bodies])
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _wait(url: str, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            urllib.request.urlopen(url, timeout=1).read()
-            return
-        except OSError:
-            time.sleep(0.2)
-    raise RuntimeError(f"server at {url} did not start")
-
-
 def _wrk(url: str, method: str, body: object, duration: int, connections: int) -> dict[str, str]:
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
         script.write(f'wrk.method = "{method}"\nwrk.headers["Content-Type"] = "application/json"\n')
@@ -116,7 +97,7 @@ def _wrk(url: str, method: str, body: object, duration: int, connections: int) -
 def _start(command: list[str], env: dict[str, str], url: str) -> subprocess.Popen[bytes]:
     server = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        _wait(url)
+        wait_for(url)
     except RuntimeError:
         server.terminate()
         raise
@@ -154,7 +135,7 @@ def main() -> None:
         sys.exit("wrk is not installed: `apt-get install wrk`, then run this again.")
 
     data_dir = data_dir_for(args.scale)
-    port, bare_port = _free_port(), _free_port()
+    port, bare_port = free_port(), free_port()
     env = {**os.environ, "CONCERT_DATA_DIR": str(data_dir), "CONCERT_ENV_FILE": "", "LOG_LEVEL": "WARNING"}
     base, bare = f"http://127.0.0.1:{port}", f"http://127.0.0.1:{bare_port}"
     servers: list[subprocess.Popen[bytes]] = []

@@ -24,7 +24,6 @@ import collections
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -37,7 +36,7 @@ from typing import Any
 
 sys.path.insert(0, os.path.dirname(__file__))
 from _data import data_dir_for
-from _util import ROOT, markdown_table
+from _util import ROOT, free_port, markdown_table
 
 CLI = str(ROOT / ".venv/bin/concert-api")
 PREDICT = {"artist_id": "artist_001", "venue_id": "venue_001", "event_date": "2027-06-19", "ticket_price": 75.0}
@@ -84,12 +83,6 @@ def _lua_requests() -> str:
         lines.append(f'  table.insert(requests, wrk.format("{method}", "{path}", '
                      f'{{["Content-Type"] = "application/json"}}, {payload}))')
     return "\n".join(lines)
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _call(base: str, method: str, path: str, body: object | None) -> tuple[int, dict[str, Any]]:
@@ -186,7 +179,7 @@ def main() -> None:
     data_dir = work / "data"
     shutil.copytree(source, data_dir, ignore=shutil.ignore_patterns(".lock", "chat_sessions.sqlite3*"))
     env = {**os.environ, "CONCERT_DATA_DIR": str(data_dir), "CONCERT_ENV_FILE": "", "LOG_LEVEL": "INFO"}
-    port = _free_port()
+    port = free_port()
     base = f"http://127.0.0.1:{port}"
     logs = {phase: work / f"server-{phase}.log" for phase in ("baseline", "soak")}
     log_file = open(logs["baseline"], "w")  # noqa: SIM115  # handed to the server, closed here after the baseline

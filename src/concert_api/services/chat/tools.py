@@ -309,16 +309,23 @@ def _concerts_by_artists(args: ConcertSearchInput, ctx: ToolContext) -> dict[str
             "date_to": result["date_to"]}
 
 
-def _ticket_prediction(args: TicketPredictionInput, ctx: ToolContext) -> dict[str, Any]:
-    artist = resolve_artist(args.artist, ctx.warehouse)
-    venue = resolve_venue(args.venue, ctx.warehouse)
+def _concert_named(artist_name: str, venue_name: str, event_date: dt.date,
+                   ctx: ToolContext) -> tuple[Row, Row, dict[str, Any]]:
+    """The artist and venue a request names, and the concert's description every answer about it starts with."""
+    artist = resolve_artist(artist_name, ctx.warehouse)
+    venue = resolve_venue(venue_name, ctx.warehouse)
     base: dict[str, Any] = {
         "artist": {"artist_id": artist["artist_id"], "name": artist["name"]},
         "venue": {"venue_id": venue["venue_id"], "name": venue["name"], "city": venue["city"],
                   "state": venue["state"], "capacity": int(venue["capacity"])},
-        "event_date": args.event_date.isoformat(),
-        "ticket_price": round(args.ticket_price, 2),
+        "event_date": event_date.isoformat(),
     }
+    return artist, venue, base
+
+
+def _ticket_prediction(args: TicketPredictionInput, ctx: ToolContext) -> dict[str, Any]:
+    artist, venue, base = _concert_named(args.artist, args.venue, args.event_date, ctx)
+    base["ticket_price"] = round(args.ticket_price, 2)
     request = TicketPredictionRequest(artist_id=artist["artist_id"], venue_id=venue["venue_id"],
                                       event_date=args.event_date, ticket_price=args.ticket_price)
     try:
@@ -349,14 +356,7 @@ SELLS_OUT_AT = 0.5
 def _price_curve(args: PriceCurveInput, ctx: ToolContext) -> dict[str, Any]:
     """The price-curve service for a concert named in words: the best price, the highest price likely to sell out,
     and the curve, with the service's warnings."""
-    artist = resolve_artist(args.artist, ctx.warehouse)
-    venue = resolve_venue(args.venue, ctx.warehouse)
-    base: dict[str, Any] = {
-        "artist": {"artist_id": artist["artist_id"], "name": artist["name"]},
-        "venue": {"venue_id": venue["venue_id"], "name": venue["name"], "city": venue["city"],
-                  "state": venue["state"], "capacity": int(venue["capacity"])},
-        "event_date": args.event_date.isoformat(),
-    }
+    artist, venue, base = _concert_named(args.artist, args.venue, args.event_date, ctx)
     try:
         request = PriceCurveRequest(artist_id=artist["artist_id"], venue_id=venue["venue_id"],
                                     event_date=args.event_date, min_price=args.min_price, max_price=args.max_price)
