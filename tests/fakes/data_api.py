@@ -26,11 +26,12 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
 import duckdb
+from tests.fakes.loopback import LoopbackService
 
 _INTEGER = re.compile(r"^-?\d{1,18}$")
 _DECIMAL = re.compile(r"^-?\d+\.\d+$")
@@ -77,7 +78,7 @@ def _field(value: Any) -> dict[str, Any]:
     return {"stringValue": str(value)}
 
 
-class FakeDataApi:
+class FakeDataApi(LoopbackService):
     """The fake service: `start()` it, use `url`, read `calls`, `stop()` it (or use it as a context manager)."""
 
     def __init__(self, duckdb_path: Path, *, latency: float = 0.2, page_rows: int = 10_000,
@@ -93,33 +94,15 @@ class FakeDataApi:
         self._statements: dict[str, _Statement] = {}
         self._lock = threading.Lock()
         self._db = duckdb.connect(str(self.duckdb_path), read_only=True)
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-
-    @property
-    def url(self) -> str:
-        """The endpoint URL to give botocore."""
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
+        super().__init__()
 
     def statements(self) -> int:
         """How many statements were submitted (ExecuteStatement and each SQL of a BatchExecuteStatement)."""
         return len(self._statements)
 
-    def start(self) -> FakeDataApi:
-        self._thread.start()
-        return self
-
     def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+        super().stop()
         self._db.close()
-
-    def __enter__(self) -> FakeDataApi:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
 
     # --- operations ----------------------------------------------------------------------------------
 

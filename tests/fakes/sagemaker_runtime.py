@@ -11,37 +11,24 @@ this process's interpreter, one request at a time per thread.
 
 from __future__ import annotations
 
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
+
+from tests.fakes.loopback import LoopbackService
 
 from concert_api.ml import sagemaker_inference
 
 
-class FakeSageMakerRuntime:
+class FakeSageMakerRuntime(LoopbackService):
     """Serves one model directory (a trained version: `models/ticket_sales/<version>`) under any endpoint name."""
 
     def __init__(self, version_dir: Path, *, latency: float = 0.0) -> None:
         self.model = sagemaker_inference.model_fn(str(version_dir))
         self.latency = latency
         self.invocations = 0
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-
-    @property
-    def url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
-
-    def __enter__(self) -> FakeSageMakerRuntime:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+        super().__init__()
 
     def _handler_class(self) -> type[BaseHTTPRequestHandler]:
         runtime = self
