@@ -12,6 +12,12 @@
 The same rows as the local scoring (`scoring.local_scorer`): mean predicted sell-through of each venue's
 scheduled concerts in the next `HORIZON_DAYS` days, the model version the endpoint reports, the time scored.
 Requests never call SageMaker: the ranking reads the table.
+
+`unload_sql`, `transform_job_request`, `load_statements` and `JSONPATHS` are the one builder of what the three
+steps send: `model score` (here) and the SAM template's daily state machine (`deploy/sam_scoring.py`) both use
+them. Only the run id differs between two runs: the SQL reads the date (`CURRENT_DATE`) and the time scored
+(`SYSDATE`, the load transaction's start, UTC) from the warehouse, so the state machine's definition is static
+but for the run id, which it takes from the execution's name.
 """
 
 from __future__ import annotations
@@ -51,10 +57,11 @@ class BatchScoring:
     """The IAM role ARN Redshift assumes to write (UNLOAD) and read (COPY) the stage."""
     instance_type: str = "ml.m5.large"
     instance_count: int = 1
-    today: dt.date = field(default_factory=dt.date.today)
+    today: dt.date | None = None
+    """The first day of the scoring window; None (the default): the warehouse's `CURRENT_DATE` when it runs."""
     run_id: str = field(default_factory=lambda: dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ") + "-"
                         + uuid.uuid4().hex[:6])  # fmt: skip
-    scored_at: str = field(default_factory=lambda: dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"))
+    """Names the run's S3 prefix and its transform job (the state machine uses its execution's name)."""
 
     def __post_init__(self) -> None:
         if not self.stage.startswith("s3://") or len(self.stage.rstrip("/")) <= len("s3://"):
@@ -79,7 +86,14 @@ class BatchScoring:
 
     @property
     def job_name(self) -> str:
-        return f"concert-venue-forecasts-{self.run_id}"[:63]
+        return f"{JOB_NAME_PREFIX}{self.run_id}"[:63]
+
+
+JOB_NAME_PREFIX = "concert-venue-forecasts-"
+"""Every transform job of the batch scoring is named so (the state machine's IAM is scoped to it)."""
+SCORED_AT_SQL = """TO_CHAR(SYSDATE, 'YYYY-MM-DD') || 'T' || TO_CHAR(SYSDATE, 'HH24:MI:SS') || 'Z'"""
+"""`scored_at` as the local scoring writes it (ISO 8601 UTC, seconds), from the load transaction's start time
+(Redshift's `SYSDATE`: UTC unless the session's time zone was changed)."""
 
 
 JSONPATHS = {"jsonpaths": [
@@ -88,17 +102,24 @@ JSONPATHS = {"jsonpaths": [
     "$['SageMakerOutput']['predictions'][0]['model_version']",
 ]}  # fmt: skip
 """What COPY reads from each joined output line: the venue, and the prediction's sell-through and model version."""
+JSONPATHS_BODY = json.dumps(JSONPATHS)
+"""The JSONPaths file as written to `<run>/jsonpaths.json`."""
 
 
 def unload_sql(run: BatchScoring) -> str:
     """The UNLOAD of the scheduled concerts' features (one JSON object per line). Its query is a string literal,
-    so the dates (computed here, never caller text) are written into it rather than bound."""
-    start = run.today
-    values = {"as_of": start, "start": start, "end": start + dt.timedelta(days=HORIZON_DAYS), "venue_ids": ""}
+    so the window is written into it rather than bound: `CURRENT_DATE` (and `HORIZON_DAYS` after it) by
+    default, or the dates of `run.today` (computed here, never caller text)."""
+    if run.today is None:
+        start = "CURRENT_DATE"
+        end = f"DATEADD(day, {HORIZON_DAYS}, CURRENT_DATE)"
+    else:
+        start = f"'{run.today.isoformat()}'"
+        end = f"'{(run.today + dt.timedelta(days=HORIZON_DAYS)).isoformat()}'"
+    values = {"as_of": start, "start": start, "end": end, "venue_ids": "''"}
     inner = to_driver_style(q.SCHEDULED_CONCERT_FEATURES, "dollar")
     for name in sorted(values, key=len, reverse=True):
-        value = values[name]
-        inner = inner.replace(f"${name}", f"'{value.isoformat()}'" if isinstance(value, dt.date) else "''")
+        inner = inner.replace(f"${name}", values[name])
     return (f"UNLOAD ('{_quoted(inner.strip())}') TO '{_quoted(run.features_uri)}' "
             f"IAM_ROLE '{_quoted(run.redshift_role)}' FORMAT JSON ALLOWOVERWRITE")  # fmt: skip
 
@@ -117,7 +138,7 @@ def load_statements(run: BatchScoring) -> list[str]:
         f"DELETE FROM {spec.name}",
         f"INSERT INTO {spec.name} ({', '.join(spec.column_names)}) "
         f"SELECT venue_id, {HORIZON_DAYS}, ROUND(AVG(sell_through), 4), MAX(model_version), "
-        f"'{_quoted(run.scored_at)}' FROM {STAGING_TABLE} GROUP BY venue_id",
+        f"{SCORED_AT_SQL} FROM {STAGING_TABLE} GROUP BY venue_id",
         f"DELETE FROM {STAGING_TABLE}",
     ]
 
@@ -151,7 +172,7 @@ def run_batch_scoring(run: BatchScoring, warehouse: Any, *, s3: Any, sagemaker: 
     say(f"unloading the scheduled concerts' features to {run.features_uri}")
     warehouse.query(unload_sql(run))
     bucket, key = _split(run.jsonpaths_uri)
-    s3.put_object(Bucket=bucket, Key=key, Body=json.dumps(JSONPATHS).encode(), ContentType="application/json")
+    s3.put_object(Bucket=bucket, Key=key, Body=JSONPATHS_BODY.encode(), ContentType="application/json")
     say(f"starting the SageMaker transform job {run.job_name} on model {run.sagemaker_model}")
     sagemaker.create_transform_job(**transform_job_request(run))
     started = time.monotonic()
