@@ -45,7 +45,7 @@ above, where AWS allows nothing narrower.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -402,8 +402,19 @@ def cfn_statements(spec: FunctionSpec, function_name_sub: str) -> list[Any]:
 
     `function_name_sub` is the function's name as a `Fn::Sub` string (e.g. `concert-api-chatbot${NameSuffix}`).
     """
+    return cfn_render(statement_templates(spec), function_name_sub)
+
+
+def warehouse_statement_templates() -> tuple[StatementTemplate, ...]:
+    """The warehouse's statements (Data API, temporary credentials, secret), for the template's other principals
+    that reach Redshift the way the functions do (the venue-scoring state machine, `sam_scoring.py`)."""
+    return _STATEMENTS[WAREHOUSE]
+
+
+def cfn_render(templates: Sequence[StatementTemplate], function_name_sub: str = "") -> list[Any]:
+    """`templates` rendered for the SAM template, as `cfn_statements` renders a function's."""
     out: list[Any] = []
-    for st in statement_templates(spec):
+    for st in templates:
         doc = _render(
             st,
             [_cfn_string(r, function_name_sub) for r in st.resources],

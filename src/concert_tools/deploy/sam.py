@@ -19,6 +19,9 @@ Choices:
   `DeployAgentActionGroup` (default false): its role, function, alias, alarms and the permission letting
   `bedrock.amazonaws.com` invoke its `live` alias (for the agent `BedrockAgentId`, or any agent of the account)
   all carry the condition `WithAgentActionGroup`. It has no route on the API.
+* The daily batch scoring of the venue forecasts (`sam_scoring.py`): a Step Functions state machine started by
+  an EventBridge schedule, with its own least-privilege role, log group and alarms, all under the condition
+  `WithVenueScoring` (a warehouse, a stage bucket, a SageMaker model and Redshift's role for S3 are given).
 """
 
 from __future__ import annotations
@@ -35,6 +38,12 @@ from concert_tools.deploy.sam_console import console_condition, console_outputs,
 from concert_tools.deploy.sam_functions import alias_logical_id, function_resources, is_optional, sessions_table
 from concert_tools.deploy.sam_monitoring import api_alarms, dashboard_body
 from concert_tools.deploy.sam_parameters import ENV_PARAMETERS, OPTIONAL_CONDITION, conditions, parameters, rules
+from concert_tools.deploy.sam_scoring import (
+    scoring_conditions,
+    scoring_outputs,
+    scoring_parameters,
+    scoring_resources,
+)
 from concert_tools.deploy.spec import ALIAS_NAME, ALL_FUNCTIONS, RUNTIME, SERVICE_NAME
 
 __all__ = ["ENV_PARAMETERS", "TEMPLATE_PATH", "build_template", "main", "render"]
@@ -65,6 +74,7 @@ def build_template() -> dict[str, Any]:
     resources.update(auth_resources())
     resources.update(console_resources())
     resources.update(api_alarms())
+    resources.update(scoring_resources())
     resources["Dashboard"] = {
         "Type": "AWS::CloudWatch::Dashboard",
         "Properties": {"DashboardName": {"Fn::Sub": "concert-api${NameSuffix}"}, "DashboardBody": dashboard_body()},
@@ -89,6 +99,7 @@ def build_template() -> dict[str, Any]:
         "UserPoolClientId": {"Condition": "UseCognito", "Value": {"Ref": "UserPoolClient"}},
     }
     outputs.update(console_outputs())
+    outputs.update(scoring_outputs())
     for spec in ALL_FUNCTIONS:
         outputs[spec.logical_id + "Arn"] = {
             "Description": f"{spec.key} function ARN",
@@ -105,10 +116,11 @@ def build_template() -> dict[str, Any]:
         "AWSTemplateFormatVersion": "2010-09-09",
         "Transform": "AWS::Serverless-2016-10-31",
         "Description": "concert-api: five Lambda functions behind an API (and, optionally, a Bedrock Agent action "
-        "group), least-privilege roles, authorization, log retention, tracing, alarms, dashboard",
-        "Parameters": parameters(),
+        "group and the daily venue scoring), least-privilege roles, authorization, log retention, tracing, alarms, "
+        "dashboard",
+        "Parameters": {**parameters(), **scoring_parameters()},
         "Rules": rules(),
-        "Conditions": {**conditions(), **console_condition()},
+        "Conditions": {**conditions(), **console_condition(), **scoring_conditions()},
         "Globals": {
             "Function": {
                 "Runtime": RUNTIME,
