@@ -9,12 +9,14 @@ started by an EventBridge schedule.
     Load          redshiftdata:batchExecuteStatement (COPY into staging, swap venue_forecasts: one transaction),
                   then the same wait loop
 
-Every task retries on throttling and catches every other error into a Fail state that carries the cause. No
-Lambda function is involved: the tasks are Step Functions' service integrations.
+Every task retries on throttling and catches every other error into a Fail state that carries the error and
+its cause. No Lambda function is involved: the tasks are Step Functions' service integrations.
 
 What each task sends comes from `aws_scoring`'s builder, for a run whose id is a marker: in the definition,
 every string holding the marker becomes `States.Format(..., $$.Execution.Name)`, so each execution writes
 under `<stage>/<execution name>/` and names its transform job `concert-venue-forecasts-<execution name>`.
+The SQL is carried as plain JSON by a first Pass state (`Texts`) and reached by path, never written inside
+an intrinsic function, so it needs no escaping.
 Deploy-time values (the stage, the model, Redshift's role, the cluster or workgroup) are `${...}` variables of
 `DefinitionSubstitutions`. The Data API's target and credential are substituted as *keys* too
 (`ClusterIdentifier` or `WorkgroupName`; `SecretArn`, `DbUser`, or - with IAM credentials - a harmless
@@ -46,6 +48,7 @@ SCHEDULE_EVENT = "Daily"
 DEFAULT_SCHEDULE = "rate(1 day)"
 NAME_SUB = "concert-api${NameSuffix}-venue-scoring"
 
+STAGE_OBJECTS = "arn:${AWS::Partition}:s3:::${VenueScoringStageBucket}/${VenueScoringStagePrefix}/*"
 RUN_MARKER = "@@RUN@@"
 """The run id of the template's `BatchScoring`: replaced by the execution's name at run time."""
 RUN_ID_PATH = "$$.Execution.Name"
@@ -76,8 +79,15 @@ RETRYABLE = {
     "sagemaker": ["SageMaker.AmazonSageMakerException", "SageMaker.ThrottlingException"],
 }
 
-_CFN_VARIABLE = re.compile(r"(\$\{[A-Za-z0-9]+\})")
-_INTRINSIC_RESERVED = re.compile(r"([\\'{}])")
+_RESERVED = re.compile(r"[\\'{}]")
+"""Characters an intrinsic function's string literal would need escaped: text holding any is passed by path."""
+_CFN_VARIABLE = re.compile(r"\$\{[A-Za-z0-9]+\}")
+"""A `DefinitionSubstitutions` variable: replaced before Step Functions reads the definition, by values whose
+parameters' patterns exclude the reserved characters."""
+
+
+def _reserved(piece: str) -> bool:
+    return bool(_RESERVED.search(_CFN_VARIABLE.sub("", piece)))
 
 
 def template_run() -> aws_scoring.BatchScoring:
@@ -91,35 +101,46 @@ def template_run() -> aws_scoring.BatchScoring:
     )
 
 
-def intrinsic_literal(text: str) -> str:
-    """`text` as a string literal of an intrinsic function: `'`, `{`, `}` and `\\` escaped with a backslash,
-    `${...}` variables left as they are for CloudFormation to substitute."""
-    parts = _CFN_VARIABLE.split(text)
-    return "'" + "".join(p if _CFN_VARIABLE.fullmatch(p) else _INTRINSIC_RESERVED.sub(r"\\\1", p) for p in parts) \
-        + "'"  # fmt: skip
+class _Texts:
+    """The texts the definition carries, and intrinsic expressions that put the execution's name into them.
 
+    A piece of text with a character an intrinsic literal reserves (`'`, `{`, `}`, `\\`: every SQL statement)
+    is not written into an intrinsic function: it goes into the `Texts` Pass state's result (plain JSON) and is
+    referred to by its path (`$.texts.<name>`), so no escaping rule is involved. Other pieces (S3 URIs, the job
+    name) are written in as literals."""
 
-def with_run_id(text: str) -> str:
-    """An intrinsic expression for `text`: `States.Format` filling in the execution's name wherever the run id
-    stands, or a plain literal when there is none."""
-    pieces = text.split(RUN_MARKER)
-    if len(pieces) == 1:
-        return intrinsic_literal(text)
-    template = "{}".join(intrinsic_literal(p)[1:-1] for p in pieces)
-    return f"States.Format('{template}', {', '.join([RUN_ID_PATH] * (len(pieces) - 1))})"
+    def __init__(self) -> None:
+        self.result: dict[str, str] = {}
 
+    def _argument(self, name: str, piece: str) -> str:
+        if not _reserved(piece):
+            return f"'{piece}'"
+        self.result[name] = piece
+        return f"$.texts.{name}"
 
-def _parameters(request: dict[str, Any]) -> dict[str, Any]:
-    """A task's `Parameters` for an API request: strings holding the run id become `key.$` expressions."""
-    out: dict[str, Any] = {}
-    for key, value in request.items():
-        if isinstance(value, dict):
-            out[key] = _parameters(value)
-        elif isinstance(value, str) and RUN_MARKER in value:
-            out[f"{key}.$"] = with_run_id(value)
-        else:
-            out[key] = value
-    return out
+    def expression(self, name: str, text: str) -> str:
+        """`text` as an intrinsic expression: `States.Format` with the execution's name where the run id stands."""
+        pieces = text.split(RUN_MARKER)
+        if len(pieces) == 1:
+            return self._argument(name, text)
+        if not any(_reserved(p) for p in pieces):
+            return f"States.Format('{'{}'.join(pieces)}', {', '.join([RUN_ID_PATH] * (len(pieces) - 1))})"
+        args = []
+        for i, piece in enumerate(pieces):
+            args += [self._argument(f"{name}_{i}", piece)] + ([RUN_ID_PATH] if i < len(pieces) - 1 else [])
+        return f"States.Format('{'{}' * len(args)}', {', '.join(args)})"
+
+    def parameters(self, name: str, request: dict[str, Any]) -> dict[str, Any]:
+        """A task's `Parameters` for an API request: strings holding the run id become `key.$` expressions."""
+        out: dict[str, Any] = {}
+        for key, value in request.items():
+            if isinstance(value, dict):
+                out[key] = self.parameters(f"{name}_{key}", value)
+            elif isinstance(value, str) and RUN_MARKER in value:
+                out[f"{key}.$"] = self.expression(f"{name}_{key}", value)
+            else:
+                out[key] = value
+        return out
 
 
 def _data_api_target() -> dict[str, str]:
@@ -132,12 +153,20 @@ def _data_api_target() -> dict[str, str]:
 
 
 def _retry(service: str) -> list[dict[str, Any]]:
-    return [{"ErrorEquals": RETRYABLE[service], "IntervalSeconds": 5, "MaxAttempts": 5, "BackoffRate": 2.0,
-             "JitterStrategy": "FULL"}]  # fmt: skip
+    return [
+        {
+            "ErrorEquals": RETRYABLE[service],
+            "IntervalSeconds": 5,
+            "MaxAttempts": 5,
+            "BackoffRate": 2.0,
+            "JitterStrategy": "FULL",
+        }
+    ]
 
 
-def _task(resource: str, parameters: dict[str, Any], next_state: str, service: str,
-          result_path: str | None = None) -> dict[str, Any]:  # fmt: skip
+def _task(
+    resource: str, parameters: dict[str, Any], next_state: str, service: str, result_path: str | None = None
+) -> dict[str, Any]:
     return {
         "Type": "Task",
         "Resource": resource,
@@ -152,11 +181,13 @@ def _task(resource: str, parameters: dict[str, Any], next_state: str, service: s
 def _statement_states(name: str, action: str, parameters: dict[str, Any], next_state: str) -> dict[str, Any]:
     """One Data API call, then the wait loop: Wait -> DescribeStatement -> Choice on its status."""
     return {
-        name: _task(DATA_API + action, {**_data_api_target(), **parameters}, f"{name}Wait", "redshiftdata",
-                    "$.statement"),  # fmt: skip
+        name: _task(
+            DATA_API + action, {**_data_api_target(), **parameters}, f"{name}Wait", "redshiftdata", "$.statement"
+        ),
         f"{name}Wait": {"Type": "Wait", "Seconds": POLL_SECONDS, "Next": f"{name}Status"},
-        f"{name}Status": _task(DATA_API + "describeStatement", {"Id.$": "$.statement.Id"}, f"{name}Done",
-                               "redshiftdata", "$.statement"),  # fmt: skip
+        f"{name}Status": _task(
+            DATA_API + "describeStatement", {"Id.$": "$.statement.Id"}, f"{name}Done", "redshiftdata", "$.statement"
+        ),
         f"{name}Done": {
             "Type": "Choice",
             "Choices": [
@@ -167,35 +198,43 @@ def _statement_states(name: str, action: str, parameters: dict[str, Any], next_s
             "Default": f"{name}Wait",
         },
         f"{name}Failed": {"Type": "Fail", "Error": f"VenueScoring.{name}Failed", "CausePath": "$.statement.Error"},
-        f"{name}Aborted": {"Type": "Fail", "Error": f"VenueScoring.{name}Aborted",
-                           "Cause": "The statement was cancelled; venue_forecasts is unchanged."},  # fmt: skip
+        f"{name}Aborted": {
+            "Type": "Fail",
+            "Error": f"VenueScoring.{name}Aborted",
+            "Cause": "The statement was cancelled; venue_forecasts is unchanged.",
+        },
     }
 
 
 def definition() -> dict[str, Any]:
     """The state machine's definition (Amazon States Language)."""
     run = template_run()
+    texts = _Texts()
     bucket, key = run.jsonpaths_uri.removeprefix("s3://").split("/", 1)
-    loads = "States.Array(" + ", ".join(with_run_id(sql) for sql in aws_scoring.load_statements(run)) + ")"
+    unload = {"Sql.$": texts.expression("unload", aws_scoring.unload_sql(run))}
+    jsonpaths = texts.parameters(
+        "jsonpaths",
+        {"Bucket": bucket, "Key": key, "ContentType": "application/json", "Body": aws_scoring.JSONPATHS_BODY},
+    )
+    transform = texts.parameters("transform", aws_scoring.transform_job_request(run))
+    loads = [texts.expression(f"load_{i}", sql) for i, sql in enumerate(aws_scoring.load_statements(run))]
     states: dict[str, Any] = {
-        **_statement_states("Unload", "executeStatement", {"Sql.$": with_run_id(aws_scoring.unload_sql(run))},
-                            "JsonPaths"),  # fmt: skip
-        "JsonPaths": _task(PUT_OBJECT, _parameters({"Bucket": bucket, "Key": key, "ContentType": "application/json",
-                                                    "Body": aws_scoring.JSONPATHS_BODY}),
-                           "Transform", "s3"),  # fmt: skip
-        "Transform": {
-            **_task(TRANSFORM_SYNC, _parameters(aws_scoring.transform_job_request(run)), "Load", "sagemaker"),
-            "ResultSelector": {"TransformJobName.$": "$.TransformJobName", "TransformJobStatus.$": "$.TransformJobStatus"},
-            "ResultPath": "$.transform",
-        },
-        **_statement_states("Load", "batchExecuteStatement", {"Sqls.$": loads}, "Scored"),
+        "Texts": {"Type": "Pass", "Result": texts.result, "ResultPath": "$.texts", "Next": "Unload"},
+        **_statement_states("Unload", "executeStatement", unload, "JsonPaths"),
+        "JsonPaths": _task(PUT_OBJECT, jsonpaths, "Transform", "s3"),
+        "Transform": _task(TRANSFORM_SYNC, transform, "Load", "sagemaker", "$.transform"),
+        **_statement_states("Load", "batchExecuteStatement", {"Sqls.$": f"States.Array({', '.join(loads)})"}, "Scored"),
         "Scored": {"Type": "Succeed"},
-        "ScoringFailed": {"Type": "Fail", "ErrorPath": "$.error.Error", "CausePath": "$.error.Cause"},
+        "ScoringFailed": {
+            "Type": "Fail",
+            "Error": "VenueScoring.Failed",
+            "CausePath": "States.Format('{}: {}', $.error.Error, $.error.Cause)",
+        },
     }
     return {
         "Comment": "concert-api: score the venue forecasts (UNLOAD -> SageMaker Batch Transform -> COPY); "
         "the same steps as `concert-api model score --warehouse redshift-data`",
-        "StartAt": "Unload",
+        "StartAt": "Texts",
         "TimeoutSeconds": TIMEOUT_SECONDS,
         "States": states,
     }
@@ -216,11 +255,15 @@ def definition_substitutions() -> dict[str, Any]:
         "RedshiftDatabase": ref("RedshiftDatabase"),
         "DataApiTarget": {"Fn::If": ["UseCluster", "ClusterIdentifier", "WorkgroupName"]},
         "DataApiTargetName": {"Fn::If": ["UseCluster", ref("RedshiftClusterId"), ref("RedshiftWorkgroupName")]},
-        "DataApiCredential": {"Fn::If": ["UseSecret", "SecretArn", {"Fn::If": ["UseDbUser", "DbUser",
-                                                                                "StatementName"]}]},  # fmt: skip
+        "DataApiCredential": {
+            "Fn::If": ["UseSecret", "SecretArn", {"Fn::If": ["UseDbUser", "DbUser", "StatementName"]}]
+        },
         "DataApiCredentialValue": {
-            "Fn::If": ["UseSecret", ref("RedshiftSecretArn"), {"Fn::If": ["UseDbUser", ref("RedshiftDbUser"),
-                                                                          STATEMENT_NAME]}]  # fmt: skip
+            "Fn::If": [
+                "UseSecret",
+                ref("RedshiftSecretArn"),
+                {"Fn::If": ["UseDbUser", ref("RedshiftDbUser"), STATEMENT_NAME]},
+            ]
         },
     }
 
@@ -250,8 +293,9 @@ def scoring_parameters() -> dict[str, Any]:
             "IAM role ARN Redshift assumes to UNLOAD to and COPY from the stage (empty: no scheduled scoring)",
             AllowedPattern="^(arn:aws[a-z-]*:iam::[0-9]{12}:role/[A-Za-z0-9+=,.@_/-]+)?$",
         ),
-        "VenueScoringInstanceType": param("Instance type of the SageMaker transform job", "ml.m5.large",
-                                          AllowedPattern="^ml\\.[a-z0-9]+\\.[a-z0-9]+$"),  # fmt: skip
+        "VenueScoringInstanceType": param(
+            "Instance type of the SageMaker transform job", "ml.m5.large", AllowedPattern="^ml\\.[a-z0-9]+\\.[a-z0-9]+$"
+        ),
         "VenueScoringSchedule": param(
             "When the venue scoring runs: an EventBridge schedule expression (empty: never on its own; start it by "
             "hand with aws stepfunctions start-execution)",
@@ -303,8 +347,9 @@ def policy_statements() -> list[Any]:
     warehouse = []
     for st in warehouse_statement_templates():
         if "redshift-data:ExecuteStatement" in st.actions:
-            st = dataclasses.replace(st, actions=("redshift-data:BatchExecuteStatement",
-                                                  "redshift-data:ExecuteStatement"))  # fmt: skip
+            st = dataclasses.replace(
+                st, actions=("redshift-data:BatchExecuteStatement", "redshift-data:ExecuteStatement")
+            )
         elif any(a.startswith("redshift-data:") for a in st.actions):
             continue  # replaced by OwnStatements below
         warehouse.append(st)
@@ -323,13 +368,17 @@ def policy_statements() -> list[Any]:
             "Sid": "WriteJsonPaths",
             "Effect": "Allow",
             "Action": ["s3:PutObject"],
-            "Resource": {"Fn::Sub": "arn:${AWS::Partition}:s3:::${VenueScoringStageBucket}/${VenueScoringStagePrefix}/*"},
+            "Resource": {"Fn::Sub": STAGE_OBJECTS},
         },
         {
             "Sid": "RunTransformJobs",
             "Effect": "Allow",
-            "Action": ["sagemaker:CreateTransformJob", "sagemaker:DescribeTransformJob", "sagemaker:ListTags",
-                       "sagemaker:StopTransformJob"],  # fmt: skip
+            "Action": [
+                "sagemaker:CreateTransformJob",
+                "sagemaker:DescribeTransformJob",
+                "sagemaker:ListTags",
+                "sagemaker:StopTransformJob",
+            ],
             "Resource": job,
         },
         {
@@ -414,8 +463,9 @@ def scoring_resources() -> dict[str, Any]:
                     SCHEDULE_EVENT: {
                         "Type": "Schedule",
                         "Properties": {
-                            "Schedule": {"Fn::If": [SCHEDULE_CONDITION, {"Ref": "VenueScoringSchedule"},
-                                                    DEFAULT_SCHEDULE]},  # fmt: skip
+                            "Schedule": {
+                                "Fn::If": [SCHEDULE_CONDITION, {"Ref": "VenueScoringSchedule"}, DEFAULT_SCHEDULE]
+                            },
                             "State": {"Fn::If": [SCHEDULE_CONDITION, "ENABLED", "DISABLED"]},
                             "Description": "Scores the venue forecasts (VenueScoringSchedule)",
                         },
@@ -425,8 +475,10 @@ def scoring_resources() -> dict[str, Any]:
             },
         },
     }
-    for label, metric, what in (("Failed", "ExecutionsFailed", "failed runs"),
-                                ("TimedOut", "ExecutionsTimedOut", "timed-out runs")):  # fmt: skip
+    for label, metric, what in (
+        ("Failed", "ExecutionsFailed", "failed runs"),
+        ("TimedOut", "ExecutionsTimedOut", "timed-out runs"),
+    ):
         resources[f"VenueScoring{label}Alarm"] = alarm(
             f"{NAME_SUB}-{label.lower()}",
             f"venue scoring: {what} >= 1 over 5 minutes (the state machine's log group says why)",
@@ -436,8 +488,10 @@ def scoring_resources() -> dict[str, Any]:
             {"Statistic": "Sum"},
             1,
         )
-    return {name: {"Type": res["Type"], "Condition": SCORING_CONDITION,
-                   **{k: v for k, v in res.items() if k != "Type"}} for name, res in resources.items()}  # fmt: skip
+    return {
+        name: {"Type": res["Type"], "Condition": SCORING_CONDITION, **{k: v for k, v in res.items() if k != "Type"}}
+        for name, res in resources.items()
+    }
 
 
 def scoring_outputs() -> dict[str, Any]:
@@ -450,4 +504,3 @@ def scoring_outputs() -> dict[str, Any]:
             "Value": {"Ref": STATE_MACHINE},
         }
     }
-

@@ -120,7 +120,7 @@ def unload_sql(run: BatchScoring) -> str:
     inner = to_driver_style(q.SCHEDULED_CONCERT_FEATURES, "dollar")
     for name in sorted(values, key=len, reverse=True):
         inner = inner.replace(f"${name}", values[name])
-    return (f"UNLOAD ('{_quoted(inner.strip())}') TO '{_quoted(run.features_uri)}' "
+    return (f"UNLOAD ('{_quoted(one_line(inner))}') TO '{_quoted(run.features_uri)}' "
             f"IAM_ROLE '{_quoted(run.redshift_role)}' FORMAT JSON ALLOWOVERWRITE")  # fmt: skip
 
 
@@ -134,7 +134,7 @@ def load_statements(run: BatchScoring) -> list[str]:
         f"DELETE FROM {STAGING_TABLE}",
         f"COPY {STAGING_TABLE} (venue_id, sell_through, model_version) FROM '{_quoted(run.scores_uri)}' "
         f"IAM_ROLE '{_quoted(run.redshift_role)}' FORMAT JSON '{_quoted(run.jsonpaths_uri)}'",
-        schema.create_table_sql(spec, "redshift"),
+        one_line(schema.create_table_sql(spec, "redshift")),
         f"DELETE FROM {spec.name}",
         f"INSERT INTO {spec.name} ({', '.join(spec.column_names)}) "
         f"SELECT venue_id, {HORIZON_DAYS}, ROUND(AVG(sell_through), 4), MAX(model_version), "
@@ -191,6 +191,14 @@ def run_batch_scoring(run: BatchScoring, warehouse: Any, *, s3: Any, sagemaker: 
     say(f"loading the scores from {run.scores_uri} into venue_forecasts (one transaction)")
     warehouse.execute_in_transaction(load_statements(run))
     return dict(job)
+
+
+def one_line(sql: str) -> str:
+    """`sql` on one line (its lines stripped and joined by a space): Step Functions' intrinsic functions, which
+    carry the statements in the state machine, take no control characters in their string literals. The
+    project's statements have no `--` comments and no line breaks inside string literals, so the meaning is
+    unchanged."""
+    return " ".join(line.strip() for line in sql.splitlines() if line.strip())
 
 
 def _quoted(text: str) -> str:

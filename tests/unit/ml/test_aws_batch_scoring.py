@@ -95,7 +95,7 @@ def test_a_failed_transform_job_loads_nothing(aws):
 def test_the_unloaded_query_is_the_local_scorings_feature_query():
     run = aws_scoring.BatchScoring("s3://b/p", "m", ROLE, today=dt.date(2027, 1, 2))
     inner = aws_scoring.unload_sql(run).split("('", 1)[1].rsplit("') TO", 1)[0].replace("''", "'")
-    expected = SCHEDULED_CONCERT_FEATURES.strip()
+    expected = aws_scoring.one_line(SCHEDULED_CONCERT_FEATURES)  # the same query, on one line
     for name, value in {"as_of": "'2027-01-02'", "start": "'2027-01-02'", "end": "'2027-07-01'",
                         "venue_ids": "''"}.items():  # fmt: skip
         expected = expected.replace(f":{name}", value)
