@@ -346,6 +346,9 @@ def test_an_execution_sends_what_model_score_sends_for_the_same_run(template, da
     assert described["status"] == "SUCCEEDED", described
     assert data_api.sqls == cli_sqls and data_api.batches == cli_batches
     assert data_api.sqls[0] == aws_scoring.unload_sql(run) and data_api.batches == [aws_scoring.load_statements(run)]
+    # (the window and the time scored come from the warehouse: nothing in the definition but the run id varies)
+    assert "CAST(CURRENT_DATE AS DATE)" in data_api.sqls[0] and "SYSDATE" in data_api.batches[0][-2]
+    assert not re.search(r"\d{4}-\d{2}-\d{2}", json.dumps(sam_scoring.definition()))
     assert data_api.calls == ["ExecuteStatement", "DescribeStatement", "BatchExecuteStatement", "DescribeStatement"]
     # ...the same JSONPaths file and the same transform job
     body = s3.get_object(Bucket="concert-stage", Key=f"venue-forecasts/{run_id}/jsonpaths.json")["Body"].read()
