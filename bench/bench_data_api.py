@@ -127,8 +127,8 @@ def main() -> None:
                 fn(event, _Context())
                 uncached.append((time.perf_counter() - started) * 1000)
             statements, polls = api.statements() - statements, api.count("DescribeStatement") - polls
-            rows.append((label, f"{cold_statements} first, {per_request:g} warm, "
-                         f"{statements / args.requests:g} uncached", f"{cold_ms:.0f}",
+            rows.append((label, f"{cold_statements} first, {per_request:.2g} warm, "
+                         f"{statements / args.requests:.3g} uncached", f"{cold_ms:.0f}",
                          f"{percentile(times, 50):.0f}", f"{percentile(times, 99):.0f}",
                          f"{percentile(uncached, 50):.0f}", f"{polls / statements:.1f}" if statements else "-",
                          f"{calls:g}"))

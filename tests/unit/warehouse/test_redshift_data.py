@@ -228,13 +228,13 @@ def test_polls_with_backoff_until_finished_and_pages_through_results(
 def test_an_endpoint_that_answers_at_once_is_polled_finely_for_a_second_then_with_capped_backoff(
     warehouse: RedshiftDataWarehouse, stubber: Any, clock: FakeClock
 ) -> None:
-    # given an endpoint that never holds its answer and a statement that runs for about 4.6 s
+    # given an endpoint that never holds its answer and a statement that runs for 4.5 s
     expect_execute(stubber)
     expect_describe(stubber, *["STARTED"] * 25, "FINISHED", has_result_set=False)
     # when it is waited for
     assert warehouse.query("DELETE FROM venue_metrics") == []
     # then it is polled every 50 ms during its first second (20 polls), then after 100, 200, 400, 800 ms and
-    # 1 s, 1 s: 26 polls in all for 4.6 s, where a fixed 50 ms would have taken 92
+    # 1 s, 1 s: 26 polls in all for 4.5 s, where a fixed 50 ms would have taken 90
     assert clock.sleeps == pytest.approx([0.05] * 20 + [0.1, 0.2, 0.4, 0.8, 1.0, 1.0])
 
 
