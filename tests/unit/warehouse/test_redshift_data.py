@@ -22,6 +22,7 @@ What AWS does that these fakes cannot:
 from __future__ import annotations
 
 import logging
+import os
 import socket
 import threading
 import time
@@ -970,6 +971,25 @@ def test_a_call_still_queued_when_its_caller_gives_up_is_never_sent(monkeypatch:
         pool.shutdown(wait=True)
     # then it is dropped, not sent once a worker frees up
     assert sent == []
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="fork is POSIX only")
+def test_a_forked_child_gets_a_pool_of_its_own() -> None:
+    # given a pool whose workers are running in the parent
+    assert redshift_data._run_within(lambda: "parent", 1.0) == "parent"
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: the parent's worker threads do not exist here
+        try:
+            answer = redshift_data._run_within(lambda: "child", 2.0)
+            os.write(write, answer.encode())
+        finally:
+            os._exit(0)
+    os.close(write)
+    # then a call in the child is answered (not queued forever for threads the child does not have)
+    with os.fdopen(read) as pipe:
+        assert pipe.read() == "child"
+    os.waitpid(pid, 0)
 
 
 def test_a_calls_own_timeout_error_is_raised_as_it_is() -> None:
