@@ -1,15 +1,18 @@
 """Each endpoint on the AWS path, with a latency per Redshift Data API statement: how many statements a request
 costs and what that does to its latency.
 
-    .venv/bin/python bench/bench_data_api.py [--scale small] [--latency 0.2] [--requests 15]
+    .venv/bin/python bench/bench_data_api.py [--scale small] [--latency 0.2] [--requests 15] [--answer-at-once]
 
 The handlers run in-process as on Lambda, with the real botocore clients talking to loopback fakes that speak the
 services' wire formats (tests/fakes/): a Data API that runs the statements on the scale's DuckDB warehouse and
 answers `FINISHED` only `--latency` seconds after each submission, and a SageMaker runtime serving the project's
-inference script with the trained model. The baseline, measured in the same run, is one bare statement
-(`SELECT 1`) through the same adapter: the floor any endpoint pays per sequential statement. Warm requests are
-answered from the result cache (the Data API then sees only the background load marker, one statement every
-few seconds); the last column repeats them with the cache emptied before each.
+inference script with the trained model. The fake holds its answers for `WaitTimeSeconds` as the service does
+(`--answer-at-once`: it ignores the parameter, as an endpoint predating it, and the adapter polls). The
+baselines, measured in the same run, are one bare statement (`SELECT 1`) through the same adapter, held and
+answered at once: the floor any endpoint pays per sequential statement. Warm requests are answered from the
+result cache (the Data API then sees only the background load marker, one statement every few seconds); the
+uncached columns repeat them with the cache emptied before each, and count the DescribeStatement polls per
+statement they cost.
 """
 
 from __future__ import annotations
@@ -57,6 +60,8 @@ def main() -> None:
     parser.add_argument("--scale", default="small")
     parser.add_argument("--latency", type=float, default=0.2, help="seconds until a statement finishes")
     parser.add_argument("--requests", type=int, default=15, help="warm requests per endpoint")
+    parser.add_argument("--answer-at-once", action="store_true",
+                        help="the fake ignores WaitTimeSeconds (the adapter polls) for the endpoints too")
     args = parser.parse_args()
 
     from concert_api.ml import artefacts
@@ -81,13 +86,20 @@ def main() -> None:
         from concert_api.services.result_cache import results
 
         composition.reset()
-        baseline = []
-        for _ in range(args.requests):
-            started = time.perf_counter()
-            composition.warehouse().query("SELECT 1 AS one")
-            baseline.append((time.perf_counter() - started) * 1000)
-        rows = [("baseline: one statement (SELECT 1)", "1", "-", f"{percentile(baseline, 50):.0f}",
-                 f"{percentile(baseline, 99):.0f}", "-", "0")]
+        rows = []
+        for held in (True, False):
+            api.honour_wait = held
+            baseline = []
+            polls = api.count("DescribeStatement")
+            for _ in range(args.requests):
+                started = time.perf_counter()
+                composition.warehouse().query("SELECT 1 AS one")
+                baseline.append((time.perf_counter() - started) * 1000)
+            polls = (api.count("DescribeStatement") - polls) / args.requests
+            how = "held (WaitTimeSeconds)" if held else "answered at once (polled)"
+            rows.append((f"baseline: one statement (SELECT 1), {how}", "1", "-", f"{percentile(baseline, 50):.0f}",
+                         f"{percentile(baseline, 99):.0f}", "-", f"{polls:g}", "0"))
+        api.honour_wait = not args.answer_at_once
         for label, handler, body in CASES:
             composition.reset()
             event = {"body": json.dumps(body)} if body is not None else {}
@@ -108,19 +120,24 @@ def main() -> None:
             per_request = (api.statements() - before) / args.requests
             calls = (sagemaker.invocations - invocations) / (args.requests + 1)
             uncached = []
+            statements, polls = api.statements(), api.count("DescribeStatement")
             for _ in range(args.requests):  # the same requests with the result cache emptied before each
                 results.clear()
                 started = time.perf_counter()
                 fn(event, _Context())
                 uncached.append((time.perf_counter() - started) * 1000)
-            rows.append((label, f"{cold_statements} first, {per_request:g} warm", f"{cold_ms:.0f}",
+            statements, polls = api.statements() - statements, api.count("DescribeStatement") - polls
+            rows.append((label, f"{cold_statements} first, {per_request:.2g} warm, "
+                         f"{statements / args.requests:.3g} uncached", f"{cold_ms:.0f}",
                          f"{percentile(times, 50):.0f}", f"{percentile(times, 99):.0f}",
-                         f"{percentile(uncached, 50):.0f}", f"{calls:g}"))
+                         f"{percentile(uncached, 50):.0f}", f"{polls / statements:.1f}" if statements else "-",
+                         f"{calls:g}"))
+    answers = "answering at once" if args.answer_at_once else "holding its answers (WaitTimeSeconds)"
     print(f"Data API latency {args.latency * 1000:.0f} ms per statement, {args.scale} data, "
-          f"{args.requests} warm requests per endpoint")
+          f"{args.requests} warm requests per endpoint, the service {answers}")
     print(markdown_table(["endpoint", "statements per request", "first request after a cold start (ms)",
                           "warm p50 (ms)", "warm p99 (ms)", "warm p50, result cache emptied (ms)",
-                          "SageMaker calls per request"], rows))
+                          "DescribeStatement polls per statement, uncached", "SageMaker calls per request"], rows))
 
 
 if __name__ == "__main__":

@@ -2,10 +2,18 @@
 
     .venv/bin/python bench/bench_venue_query.py            # tiny, small, medium
     .venv/bin/python bench/bench_venue_query.py --large    # and large
+    .venv/bin/python bench/bench_venue_query.py --data-dir DIR [--runs 2000]   # issue 15: through the handler
 
 It reads the `venue_metrics` summary table that every load refreshes. The baseline, measured in the same run on
 the same file, computes the same ranking straight from `concerts` x `ticket_sales` x `venues`: what the query
 would cost without the summary table. Target (issue 2): large p50 <= 50 ms, growing far slower than the data.
+
+`--data-dir` measures an existing data directory (e.g. a `large` one made by `concert-api data generate/load`),
+opened read-only, through the whole venue popularity handler: from memory (a result cache hit) and uncached (the
+result cache emptied before each call: the query over `venue_metrics` through the warehouse adapter, and the
+handler's own work), each call interleaved with the baseline of the same run: the same SQL with the same
+parameters on a bare DuckDB connection to the same file. Targets (issue 15, large): p50 <= 1 ms from memory,
+<= 5 ms uncached.
 """
 
 from __future__ import annotations
@@ -21,6 +29,7 @@ import tempfile
 import time
 from pathlib import Path
 
+import duckdb
 from rich.console import Console
 from rich.table import Table
 
@@ -102,12 +111,97 @@ def measure(scale: str, root: Path, runs: int) -> dict[str, float | int | str]:
     }
 
 
+class _Context:
+    function_name = "bench"
+    memory_limit_in_mb = 512
+    invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:bench"
+    aws_request_id = "bench"
+
+    @staticmethod
+    def get_remaining_time_in_millis() -> int:
+        return 29_000
+
+
+def measure_data_dir(data_dir: Path, runs: int) -> list[dict[str, float | int | str]]:
+    """The handler from memory and uncached, the adapter's query, and the bare DuckDB baseline, interleaved."""
+    import re
+
+    os.environ.update({"CONCERT_DATA_DIR": str(data_dir), "CONCERT_ENV_FILE": "", "CONCERT_WAREHOUSE": "duckdb",
+                       "LOG_LEVEL": "ERROR", "POWERTOOLS_METRICS_DISABLED": "true"})
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    import api_lambda_handlers
+
+    from concert_api import composition
+    from concert_api.services.result_cache import results
+
+    composition.reset()
+    warehouse = composition.warehouse()
+    bare = duckdb.connect(str(data_dir / "warehouse.duckdb"), read_only=True)
+    bare_sql = re.sub(r"(?<![:\w]):([A-Za-z_]\w*)", r"$\1", VENUE_POPULARITY)
+    counts = {t: bare.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0]  # type: ignore[index]
+              for t in ("concerts", "venues", "venue_metrics")}  # fmt: skip
+    city = bare.execute("SELECT city FROM venues ORDER BY venue_id LIMIT 1").fetchone()[0]  # type: ignore[index]
+    cases = [("top 10, min_events 5", {"top_n": 10, "min_events": 5}),
+             (f"top 20 in {city}, by revenue", {"top_n": 20, "min_events": 1, "city": city,
+                                                "rank_by": "revenue"})]  # fmt: skip
+    rows: list[dict[str, float | int | str]] = []
+    for label, body in cases:
+        params = {**PARAMS, **body}
+        event = {"body": json.dumps(body)}
+        handler = api_lambda_handlers.venue_popularity_handler
+        first = handler(event, _Context())
+        assert first["statusCode"] == 200, first["body"]
+        timings: dict[str, list[float]] = {"bare": [], "query": [], "uncached": [], "memory": []}
+        for _ in range(runs + 20):
+            started = time.perf_counter()
+            expected = bare.execute(bare_sql, params).fetchall()
+            timings["bare"].append(time.perf_counter() - started)
+            started = time.perf_counter()
+            got = warehouse.query(VENUE_POPULARITY, params)
+            timings["query"].append(time.perf_counter() - started)
+            results.clear()
+            started = time.perf_counter()
+            handler(event, _Context())
+            timings["uncached"].append(time.perf_counter() - started)
+            started = time.perf_counter()
+            handler(event, _Context())  # (the call before filled the cache)
+            timings["memory"].append(time.perf_counter() - started)
+        assert [r["venue_id"] for r in got] == [r[0] for r in expected]
+        row: dict[str, float | int | str] = {"case": label, "concerts": counts["concerts"],
+                                             "venue_metrics rows": counts["venue_metrics"]}  # fmt: skip
+        for key, name in (("bare", "bare DuckDB"), ("query", "adapter query"), ("uncached", "handler uncached"),
+                          ("memory", "handler from memory")):  # fmt: skip
+            values = [t * 1000 for t in timings[key][20:]]  # (the first 20 are warm-up)
+            row[f"{name} p50 ms"] = round(p(values, 0.5), 3)
+            row[f"{name} p99 ms"] = round(p(values, 0.99), 3)
+        rows.append(row)
+    bare.close()
+    return rows
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--large", action="store_true", help="also measure the large scale")
     parser.add_argument("--runs", type=int, default=300, help="timed calls per scale (default 300)")
     parser.add_argument("--json", type=Path, help="write the figures to this JSON file")
+    parser.add_argument("--data-dir", type=Path,
+                        help="measure this existing data directory through the handler instead (read-only)")
     args = parser.parse_args()
+    if args.data_dir:
+        console = Console(width=200)
+        console.print(f"$ {' '.join([Path(sys.executable).name, *sys.argv])}")
+        console.print(f"load average {os.getloadavg()[0]:.2f}, {os.cpu_count()} CPUs, Python "
+                      f"{platform.python_version()}")
+        figures = measure_data_dir(args.data_dir.resolve(), args.runs)
+        table = Table(title=f"Venue ranking in {args.data_dir} ({args.runs} interleaved calls each)")
+        for key in figures[0]:
+            table.add_column(key, justify="left" if key == "case" else "right")
+        for figure in figures:
+            table.add_row(*(f"{v:,}" if isinstance(v, int) else str(v) for v in figure.values()))
+        console.print(table)
+        if args.json:
+            args.json.write_text(json.dumps(figures, indent=2) + "\n")
+        return
     scales = ["tiny", "small", "medium", *(["large"] if args.large else [])]
     console = Console(width=150)
     console.print(f"$ {' '.join([Path(sys.executable).name, *sys.argv])}")

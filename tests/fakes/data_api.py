@@ -4,7 +4,10 @@ It speaks the service's wire protocol (JSON 1.1, `X-Amz-Target: RedshiftData.<Op
 client and the project's `RedshiftDataWarehouse` adapter talk to it unchanged (point them at it with
 `AWS_ENDPOINT_URL_REDSHIFT_DATA`). A statement is executed when it is submitted and reported `STARTED` by
 `DescribeStatement` until `latency` seconds have passed, then `FINISHED` (or `FAILED` with DuckDB's message);
-`calls` records every operation, so a benchmark or a test can count statements and round trips; `sqls` (and
+`WaitTimeSeconds` on ExecuteStatement and DescribeStatement holds the answer until the statement ends or the wait
+is over, as the service does (`honour_wait=False` answers at once, without a `Status` from ExecuteStatement, as
+an endpoint predating the parameter would). `calls` records every operation, so a benchmark or a test can count
+statements, polls (`count("DescribeStatement")`) and round trips; `sqls` (and
 `batches`, per BatchExecuteStatement) record the statements' text. With `execute=False` it only records: each
 statement finishes without running (for UNLOAD and COPY, which read and write S3 and exist only on Redshift).
 
@@ -82,9 +85,11 @@ class FakeDataApi(LoopbackService):
     """The fake service: `start()` it, use `url`, read `calls`, `stop()` it (or use it as a context manager)."""
 
     def __init__(self, duckdb_path: Path, *, latency: float = 0.2, page_rows: int = 10_000,
-                 execute: bool = True) -> None:  # fmt: skip
+                 execute: bool = True, honour_wait: bool = True) -> None:  # fmt: skip
         self.duckdb_path = Path(duckdb_path)
         self.latency = latency
+        self.honour_wait = honour_wait
+        """False: ignore `WaitTimeSeconds` (answer at once), as an endpoint predating the parameter."""
         self.page_rows = page_rows
         self.execute = execute
         """False: record the statements (`sqls`) and finish them without running them (UNLOAD, COPY...)."""
@@ -99,6 +104,10 @@ class FakeDataApi(LoopbackService):
     def statements(self) -> int:
         """How many statements were submitted (ExecuteStatement and each SQL of a BatchExecuteStatement)."""
         return len(self._statements)
+
+    def count(self, operation: str) -> int:
+        """How many calls of `operation` (e.g. "DescribeStatement") were received."""
+        return self.calls.count(operation)
 
     def stop(self) -> None:
         super().stop()
@@ -133,9 +142,25 @@ class FakeDataApi(LoopbackService):
             self._statements[statement.id] = statement
         return statement
 
+    def _hold(self, statement: _Statement, body: dict[str, Any]) -> bool:
+        """Hold the answer for `WaitTimeSeconds` or until the statement ends; whether a wait was asked and honoured."""
+        wait = body.get("WaitTimeSeconds")
+        if not wait or not self.honour_wait:
+            return False
+        time.sleep(max(0.0, min(statement.ready_at, time.monotonic() + float(wait)) - time.monotonic()))
+        return True
+
+    def _status(self, statement: _Statement) -> str:
+        if time.monotonic() < statement.ready_at:
+            return "STARTED"
+        return "FAILED" if statement.error else "FINISHED"
+
     def _execute_statement(self, body: dict[str, Any]) -> dict[str, Any]:
         statement = self._submit(body["Sql"], body.get("Parameters") or [])
-        return {"Id": statement.id, "CreatedAt": time.time(), "Database": body.get("Database")}
+        reply: dict[str, Any] = {"Id": statement.id, "CreatedAt": time.time(), "Database": body.get("Database")}
+        if self._hold(statement, body):
+            reply.update(Status=self._status(statement), HasResultSet=statement.has_result_set)
+        return reply
 
     def _batch_execute_statement(self, body: dict[str, Any]) -> dict[str, Any]:
         self.batches.append(list(body["Sqls"]))
@@ -144,8 +169,8 @@ class FakeDataApi(LoopbackService):
 
     def _describe_statement(self, body: dict[str, Any]) -> dict[str, Any]:
         statement = self._statements[body["Id"]]
-        finished = "FAILED" if statement.error else "FINISHED"
-        status = "STARTED" if time.monotonic() < statement.ready_at else finished
+        self._hold(statement, body)
+        status = self._status(statement)
         reply: dict[str, Any] = {"Id": statement.id, "Status": status, "HasResultSet": statement.has_result_set,
                                  "QueryString": statement.sql, "ResultRows": len(statement.rows)}
         if status == "FAILED":
@@ -175,6 +200,9 @@ class FakeDataApi(LoopbackService):
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            # The headers and the body go out in two writes: with Nagle's algorithm the body would wait for the
+            # client's delayed ACK (40 ms on Linux) on every call, a cost no AWS endpoint has.
+            disable_nagle_algorithm = True
 
             def do_POST(self) -> None:
                 operation = self.headers.get("X-Amz-Target", "").rsplit(".", 1)[-1]
@@ -198,7 +226,7 @@ class FakeDataApi(LoopbackService):
 
 
 @contextmanager
-def fake_data_api(duckdb_path: Path, *, latency: float = 0.2) -> Iterator[FakeDataApi]:
+def fake_data_api(duckdb_path: Path, *, latency: float = 0.2, honour_wait: bool = True) -> Iterator[FakeDataApi]:
     """A running fake on loopback for the duration of the block."""
-    with FakeDataApi(duckdb_path, latency=latency) as api:
+    with FakeDataApi(duckdb_path, latency=latency, honour_wait=honour_wait) as api:
         yield api

@@ -32,9 +32,10 @@ def rank_venues(request: VenuePopularityRequest, warehouse: Warehouse) -> VenueP
     }
 
     def read() -> tuple[VenueRanking, ...]:
-        if request.city:
+        rows = warehouse.query(q.VENUE_POPULARITY, params)
+        if request.city and not rows:  # a city with ranked venues is known: only an empty ranking asks (one trip)
             known_city(request.city, warehouse)
-        return tuple(_ranking(row) for row in warehouse.query(q.VENUE_POPULARITY, params))
+        return tuple(_ranking(row) for row in rows)
 
     venues = list(cached("venue_popularity", warehouse, tuple(params.items()), read))  # shared: never mutated
     return VenuePopularityResponse(venues=venues, total_venues=len(venues), timestamp=utc_now_iso())

@@ -22,6 +22,7 @@ What AWS does that these fakes cannot:
 from __future__ import annotations
 
 import logging
+import os
 import socket
 import threading
 import time
@@ -34,7 +35,7 @@ import pytest
 from botocore.config import Config
 from botocore.stub import ANY, Stubber
 
-from concert_api.adapters.warehouse import base
+from concert_api.adapters.warehouse import base, redshift_data
 from concert_api.adapters.warehouse.base import (
     QueryAborted,
     QueryFailed,
@@ -46,6 +47,7 @@ from concert_api.adapters.warehouse.base import (
 )
 from concert_api.adapters.warehouse.queries import recommendations, refresh, venues
 from concert_api.adapters.warehouse.redshift_data import (
+    MAX_CALL_WORKERS,
     RedshiftDataWarehouse,
     bind,
     client_config,
@@ -144,20 +146,28 @@ def column(name: str, type_name: str, label: str | None = None) -> dict[str, Any
     return {"name": name, "label": label or name, "typeName": type_name, "nullable": 1}
 
 
-def expect_execute(stubber: Any, sql: str = ANY, parameters: Any = None, **target: str) -> None:
+def expect_execute(
+    stubber: Any, sql: str = ANY, parameters: Any = None, *, wait: Any = ANY, status: str | None = None,
+    has_result_set: bool = True, **target: str,
+) -> None:
+    """An ExecuteStatement asking for `wait` seconds (None: no `WaitTimeSeconds`), answered without a `Status` (an
+    endpoint that does not hold its answer) or with `status`."""
     expected: dict[str, Any] = {"Sql": sql, **(target or TARGET)}
     if parameters is not None:
         expected["Parameters"] = parameters
-    stubber.add_response(
-        "execute_statement",
-        {"Id": STATEMENT_ID, "CreatedAt": NOW, **{k: v for k, v in (target or TARGET).items()}},
-        expected,
-    )
+    if wait is not None:
+        expected["WaitTimeSeconds"] = wait
+    response: dict[str, Any] = {"Id": STATEMENT_ID, "CreatedAt": NOW, **{k: v for k, v in (target or TARGET).items()}}
+    if status is not None:
+        response.update(Status=status, HasResultSet=has_result_set)
+    stubber.add_response("execute_statement", response, expected)
 
 
-def expect_describe(stubber: Any, *statuses: str, **kwargs: Any) -> None:
+def expect_describe(stubber: Any, *statuses: str, wait: Any = ANY, **kwargs: Any) -> None:
+    """DescribeStatement calls asking for `wait` seconds (None: no `WaitTimeSeconds`), answering `statuses`."""
+    expected: dict[str, Any] = {"Id": STATEMENT_ID} if wait is None else {"Id": STATEMENT_ID, "WaitTimeSeconds": wait}
     for status in statuses:
-        stubber.add_response("describe_statement", describe(status, **kwargs), {"Id": STATEMENT_ID})
+        stubber.add_response("describe_statement", describe(status, **kwargs), expected)
 
 
 def test_implements_the_warehouse_protocol(warehouse: RedshiftDataWarehouse) -> None:
@@ -211,19 +221,102 @@ def test_polls_with_backoff_until_finished_and_pages_through_results(
         {"venue_id": "venue_002", "total_concerts": 90},
         {"venue_id": "venue_003", "total_concerts": 7},
     ]
-    # Exponential from 50 ms, doubling, capped at 1 s; one pause between consecutive polls.
-    assert clock.sleeps == pytest.approx([0.05, 0.1, 0.2, 0.4, 0.8, 1.0])
+    # The endpoint answered at once (no Status from ExecuteStatement, no wait held): one 50 ms pause before each
+    # poll during the statement's first second.
+    assert clock.sleeps == pytest.approx([0.05] * 7)
+
+
+def test_an_endpoint_that_answers_at_once_is_polled_finely_for_a_second_then_with_capped_backoff(
+    warehouse: RedshiftDataWarehouse, stubber: Any, clock: FakeClock
+) -> None:
+    # given an endpoint that never holds its answer and a statement that runs for 4.5 s
+    expect_execute(stubber)
+    expect_describe(stubber, *["STARTED"] * 25, "FINISHED", has_result_set=False)
+    # when it is waited for
+    assert warehouse.query("DELETE FROM venue_metrics") == []
+    # then it is polled every 50 ms during its first second (20 polls), then after 100, 200, 400, 800 ms and
+    # 1 s, 1 s: 26 polls in all for 4.5 s, where a fixed 50 ms would have taken 90
+    assert clock.sleeps == pytest.approx([0.05] * 20 + [0.1, 0.2, 0.4, 0.8, 1.0, 1.0])
 
 
 def test_backoff_has_jitter_between_half_and_all_of_the_delay(
     client: Any, stubber: Any, clock: FakeClock
 ) -> None:
     draws = iter([0.0, 0.5, 0.999])
-    warehouse = make_warehouse(client, clock, jitter=lambda: next(draws))
+    warehouse = make_warehouse(client, clock, jitter=lambda: next(draws), poll_fine_seconds=0.0)
     expect_execute(stubber)
-    expect_describe(stubber, "STARTED", "STARTED", "STARTED", "FINISHED", has_result_set=False)
+    expect_describe(stubber, "STARTED", "STARTED", "FINISHED", has_result_set=False)
     assert warehouse.query("DELETE FROM venue_metrics") == []
-    assert clock.sleeps == pytest.approx([0.025, 0.075, 0.1999])
+    # delays of 100, 200 and 400 ms, each drawn between half and all of itself
+    assert clock.sleeps == pytest.approx([0.05, 0.15, 0.3998])
+
+
+# --- the service holds its answer (WaitTimeSeconds) ----------------------------------------------------------
+
+
+def test_a_statement_the_service_holds_until_finished_costs_two_calls_and_no_poll(
+    warehouse: RedshiftDataWarehouse, stubber: Any, clock: FakeClock
+) -> None:
+    # given a service that holds ExecuteStatement's answer until the statement ends (asked for 2 s at most)
+    expect_execute(stubber, sql="SELECT 1 AS ok", wait=2, status="FINISHED")
+    stubber.add_response(
+        "get_statement_result",
+        {"ColumnMetadata": [column("ok", "int4")], "Records": [[{"longValue": 1}]], "TotalNumRows": 1},
+        {"Id": STATEMENT_ID},
+    )
+    # when the statement runs, then its rows come back with no DescribeStatement and no pause (the Stubber
+    # fails on any call not scripted)
+    assert warehouse.query("SELECT 1 AS ok") == [{"ok": 1}]
+    assert clock.sleeps == []
+
+
+@pytest.mark.parametrize(
+    ("budget", "wait"),
+    [(None, 2), (10.0, 2), (3.0, 1), (2.2, 1), (1.9, None), (1.0, None)],
+    ids=["no-deadline", "10s", "3s", "2.2s", "1.9s", "1s"],
+)
+def test_the_wait_asked_for_fits_the_read_timeout_and_the_deadline(
+    warehouse: RedshiftDataWarehouse, stubber: Any, budget: float | None, wait: int | None
+) -> None:
+    # given `budget` seconds left (a quarter of them, at most 1 s, for connecting; reads at most 3 s)
+    # then the service is asked to hold its answer for whole seconds that end 0.5 s before the read timeout,
+    # at most 2 s, and not asked at all when no whole second fits
+    expect_execute(stubber, wait=wait, status="FINISHED", has_result_set=False)
+    if budget is None:
+        warehouse.query("SELECT 1")
+    else:
+        with deadline(budget):
+            warehouse.query("SELECT 1")
+
+
+def test_an_unfinished_statement_held_for_the_whole_wait_is_polled_again_at_once(
+    client: Any, stubber: Any, clock: FakeClock
+) -> None:
+    # given a service that holds each answer for the whole wait (the fake clock moves by it) and a 5 s statement
+    def hold(params: dict[str, Any], **_: Any) -> None:
+        clock.now += params.get("WaitTimeSeconds", 0)
+
+    client.meta.events.register("before-parameter-build.redshift-data.ExecuteStatement", hold)
+    client.meta.events.register("before-parameter-build.redshift-data.DescribeStatement", hold)
+    warehouse = make_warehouse(client, clock)
+    expect_execute(stubber, wait=2, status="STARTED")
+    expect_describe(stubber, "STARTED", wait=2)
+    expect_describe(stubber, "FINISHED", wait=2, has_result_set=False)
+    # when it is waited for, then it costs two DescribeStatement calls and no pause of ours
+    assert warehouse.query("SELECT 1") == []
+    assert clock.sleeps == []
+    assert clock.now == pytest.approx(1000.0 + 6)
+
+
+def test_a_failure_reported_by_execute_statement_is_described_once_for_its_error(
+    warehouse: RedshiftDataWarehouse, stubber: Any, clock: FakeClock
+) -> None:
+    expect_execute(stubber, wait=2, status="FAILED")
+    expect_describe(stubber, "FAILED", error="ERROR: relation \"nope\" does not exist")
+    with pytest.raises(QueryFailed) as raised:
+        warehouse.query("SELECT * FROM nope")
+    assert raised.value.internal == 'ERROR: relation "nope" does not exist'
+    assert clock.sleeps == []
 
 
 def test_statement_without_result_set_does_not_fetch(warehouse: RedshiftDataWarehouse, stubber: Any) -> None:
@@ -552,7 +645,7 @@ def test_failed_statement_raises_query_failed_and_logs_but_never_returns_the_err
     message = 'ERROR: column "secret_col" does not exist in venues'
     expect_execute(stubber)
     expect_describe(stubber, "STARTED")
-    stubber.add_response("describe_statement", describe("FAILED", error=message), {"Id": STATEMENT_ID})
+    expect_describe(stubber, "FAILED", error=message)
     with caplog.at_level(logging.ERROR), pytest.raises(QueryFailed) as raised:
         warehouse.query("SELECT secret_col FROM venues")
     assert raised.value.statement_id == STATEMENT_ID
@@ -638,24 +731,27 @@ def test_unreachable_endpoint_is_unavailable(clock: FakeClock) -> None:
 def test_deadline_cancels_the_statement_and_raises_query_timeout(
     warehouse: RedshiftDataWarehouse, stubber: Any, clock: FakeClock
 ) -> None:
-    expect_execute(stubber)
-    # 0.05 + 0.1 + 0.2 + 0.4 = 0.75 s of pauses, then the last pause is cut to 0.2 s: the 0.25 s left minus
-    # the 0.05 s a last poll needs (min_call_seconds).
-    expect_describe(stubber, *["STARTED"] * 6)
+    # (with 1 s left no whole second of wait fits: the service is not asked to hold its answers)
+    expect_execute(stubber, wait=None)
+    # 19 pauses of 50 ms, the last poll at 0.95 s: the 0.05 s a last poll needs (min_call_seconds) is left.
+    expect_describe(stubber, *["STARTED"] * 19, wait=None)
     stubber.add_response("cancel_statement", {"Status": True}, {"Id": STATEMENT_ID})
     with deadline(1.0), pytest.raises(QueryTimeout) as raised:
         warehouse.query("SELECT pg_sleep(60)")
     assert raised.value.statement_id == STATEMENT_ID
     assert raised.value.status_code == 504
-    assert clock.sleeps == pytest.approx([0.05, 0.1, 0.2, 0.4, 0.2], abs=1e-3)
+    assert clock.sleeps == pytest.approx([0.05] * 19, abs=1e-3)
+    assert sum(clock.sleeps) == pytest.approx(1.0 - 0.05, abs=1e-3)
 
 
 def test_without_a_request_deadline_the_default_timeout_applies(
     client: Any, stubber: Any, clock: FakeClock
 ) -> None:
-    warehouse = make_warehouse(client, clock, default_timeout=3.0)
-    expect_execute(stubber)
-    expect_describe(stubber, *["STARTED"] * 8)  # 0.05+0.1+0.2+0.4+0.8+1.0, then 0.45 left: a 0.4 s pause
+    # (polling only: the wait asked for would shrink from 1 s to none as the 3 s pass)
+    warehouse = make_warehouse(client, clock, default_timeout=3.0, max_wait_seconds=0)
+    expect_execute(stubber, wait=None)
+    # 20 x 50 ms, then 0.1+0.2+0.4+0.8 s, then 0.45 s left: a 0.4 s pause
+    expect_describe(stubber, *["STARTED"] * 25, wait=None)
     stubber.add_response("cancel_statement", {"Status": True}, {"Id": STATEMENT_ID})
     with pytest.raises(QueryTimeout):
         warehouse.query("SELECT 1")
@@ -665,8 +761,8 @@ def test_without_a_request_deadline_the_default_timeout_applies(
 def test_a_failing_cancel_still_raises_query_timeout(
     warehouse: RedshiftDataWarehouse, stubber: Any, clock: FakeClock
 ) -> None:
-    expect_execute(stubber)
-    expect_describe(stubber, "STARTED", "STARTED")  # a pause of 0.05 s, then only min_call_seconds left
+    expect_execute(stubber, wait=None)
+    expect_describe(stubber, "STARTED", wait=None)  # a pause of 0.05 s, then only min_call_seconds left
     stubber.add_client_error("cancel_statement", "ValidationException", "already finished")
     with deadline(0.1), pytest.raises(QueryTimeout):
         warehouse.query("SELECT 1")
@@ -681,8 +777,8 @@ def test_an_expired_deadline_sends_nothing(warehouse: RedshiftDataWarehouse, stu
 def test_deadline_passing_between_result_pages(
     warehouse: RedshiftDataWarehouse, stubber: Any, clock: FakeClock
 ) -> None:
-    expect_execute(stubber)
-    expect_describe(stubber, "FINISHED")
+    expect_execute(stubber, wait=1)  # 2.5 s left: 1.9 s to read, a 1 s wait fits
+    expect_describe(stubber, "FINISHED", wait=1)
 
     fetch = stubber.client.get_statement_result
 
@@ -696,7 +792,7 @@ def test_deadline_passing_between_result_pages(
         {"ColumnMetadata": [column("a", "int4")], "Records": [[{"longValue": 1}]], "NextToken": "t"},
         {"Id": STATEMENT_ID},
     )
-    with deadline(2.0), pytest.raises(QueryTimeout) as raised:
+    with deadline(2.5), pytest.raises(QueryTimeout) as raised:
         warehouse.query("SELECT a FROM t")
     assert raised.value.statement_id == STATEMENT_ID
 
@@ -768,7 +864,7 @@ def test_no_call_starts_when_it_could_not_finish_before_the_deadline(
 ) -> None:
     # given an ExecuteStatement that leaves 30 ms, less than a call needs (min_call_seconds = 50 ms)
     warehouse = make_warehouse(client, clock, default_timeout=1.0)
-    expect_execute(stubber)
+    expect_execute(stubber, wait=None)
     stubber.add_response("cancel_statement", {"Status": True}, {"Id": STATEMENT_ID})
 
     def slow_execute(**_: Any) -> None:
@@ -779,7 +875,7 @@ def test_no_call_starts_when_it_could_not_finish_before_the_deadline(
     with pytest.raises(QueryTimeout) as raised:
         warehouse.query("SELECT 1")
     assert raised.value.statement_id == STATEMENT_ID
-    assert "DescribeStatement not started" in (raised.value.internal or "")
+    assert "deadline passed" in (raised.value.internal or "")
 
 
 class HangingCancelClient:
@@ -812,6 +908,96 @@ def test_a_cancel_that_hangs_is_waited_for_only_briefly(clock: FakeClock) -> Non
         assert time.monotonic() - started < 1.0
     finally:
         client.release.set()
+
+
+# --- the calls' worker pool ---------------------------------------------------------------------------------
+
+
+def test_calls_run_on_a_small_pool_of_reused_threads_not_one_new_thread_per_call() -> None:
+    # when 200 calls are made one after another
+    threads = [redshift_data._run_within(threading.current_thread, 1.0) for _ in range(200)]
+    # then they ran on the pool's named workers, a handful of them reused, never one thread per call
+    assert all(thread.name.startswith("redshift-data-call") for thread in threads)
+    assert len({id(thread) for thread in threads}) <= 3
+    assert redshift_data._workers() is redshift_data._workers()
+
+
+def test_concurrent_calls_run_side_by_side_on_the_pool() -> None:
+    # given four callers whose calls only end when all four are running at once
+    barrier = threading.Barrier(4, timeout=2)
+    results: list[int] = []
+
+    def caller() -> None:
+        results.append(redshift_data._run_within(barrier.wait, 3.0))
+
+    callers = [threading.Thread(target=caller) for _ in range(4)]
+    for thread in callers:
+        thread.start()
+    for thread in callers:
+        thread.join(5)
+    # then the pool ran them concurrently (a pool of one would have broken the barrier)
+    assert sorted(results) == [0, 1, 2, 3]
+    assert MAX_CALL_WORKERS >= 4
+
+
+def test_an_abandoned_call_does_not_hold_up_the_next_one() -> None:
+    release = threading.Event()
+    try:
+        with pytest.raises(redshift_data._Overran):
+            redshift_data._run_within(lambda: release.wait(10), 0.05)
+        started = time.monotonic()
+        assert redshift_data._run_within(lambda: "answered", 1.0) == "answered"
+        assert time.monotonic() - started < 0.5
+    finally:
+        release.set()
+
+
+def test_a_call_still_queued_when_its_caller_gives_up_is_never_sent(monkeypatch: Any) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    # given a pool whose only worker is busy with a call that hangs
+    pool = ThreadPoolExecutor(max_workers=1)
+    monkeypatch.setattr(redshift_data, "_pool", pool)
+    release = threading.Event()
+    sent: list[str] = []
+    try:
+        with pytest.raises(redshift_data._Overran):
+            redshift_data._run_within(lambda: release.wait(10), 0.05)
+        # when the next call waits in the queue past its time
+        with pytest.raises(redshift_data._Overran):
+            redshift_data._run_within(lambda: sent.append("late"), 0.05)
+    finally:
+        release.set()
+        pool.shutdown(wait=True)
+    # then it is dropped, not sent once a worker frees up
+    assert sent == []
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="fork is POSIX only")
+def test_a_forked_child_gets_a_pool_of_its_own() -> None:
+    # given a pool whose workers are running in the parent
+    assert redshift_data._run_within(lambda: "parent", 1.0) == "parent"
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: the parent's worker threads do not exist here
+        try:
+            answer = redshift_data._run_within(lambda: "child", 2.0)
+            os.write(write, answer.encode())
+        finally:
+            os._exit(0)
+    os.close(write)
+    # then a call in the child is answered (not queued forever for threads the child does not have)
+    with os.fdopen(read) as pipe:
+        assert pipe.read() == "child"
+    os.waitpid(pid, 0)
+
+
+def test_a_calls_own_timeout_error_is_raised_as_it_is() -> None:
+    def times_out() -> None:
+        raise TimeoutError("the call's own")
+
+    with pytest.raises(TimeoutError, match="the call's own"):
+        redshift_data._run_within(times_out, 1.0)
 
 
 # --- through botocore's HTTP layer, on moto's backend ------------------------------------------------------

@@ -1,16 +1,23 @@
 """The `redshift-data` warehouse backend: Amazon Redshift (provisioned or Serverless) via its Data API.
 
-The Data API is asynchronous: `ExecuteStatement` returns a statement id at once, `DescribeStatement` reports
-its progress (SUBMITTED, PICKED, STARTED, then FINISHED, FAILED or ABORTED) and `GetStatementResult` pages
-through the rows. This module polls with capped exponential backoff and jitter inside the request's deadline
-(`base.remaining_seconds`), cancels the statement when the deadline passes, decodes the typed fields by the
-result's `ColumnMetadata`, and turns every failure into a typed `WarehouseError` carrying the statement id.
+The Data API is asynchronous: `ExecuteStatement` returns a statement id, `DescribeStatement` reports its progress
+(SUBMITTED, PICKED, STARTED, then FINISHED, FAILED or ABORTED) and `GetStatementResult` pages through the rows.
+Both `ExecuteStatement` and `DescribeStatement` accept `WaitTimeSeconds` (1-30): the service holds the answer until
+the statement ends or the wait is over, so a statement usually costs two round trips (ExecuteStatement answering
+FINISHED, GetStatementResult) and no DescribeStatement at all, and finishes as soon as Redshift is done instead of
+at the next poll. The wait asked for always fits the call's read timeout and the request's deadline. An endpoint
+that answers an unfinished statement before the wait is over (an older endpoint, a fake) is polled on a schedule
+shaped to Data API latencies: every `poll_interval` (50 ms) during the statement's first `poll_fine_seconds`
+(1 s), then capped exponential backoff with jitter up to `poll_max` (1 s). The statement is cancelled when the
+request's deadline (`base.remaining_seconds`) passes; the typed fields are decoded by the result's
+`ColumnMetadata`, and every failure becomes a typed `WarehouseError` carrying the statement id.
 
 The deadline bounds every HTTP call too, not only the polling: the client has short timeouts (connect 1 s,
 read 3 s, 2 attempts), no call starts with less than `min_call_seconds` left, and each call is waited for at
-most until the deadline (it runs on a short-lived worker thread; one still running at the deadline is
-abandoned and ends by its own timeouts). A call that times out at or after the deadline is `QueryTimeout`
-(504), one that times out before it `WarehouseUnavailable` (503).
+most until the deadline (it runs on a worker of a small shared pool, `MAX_CALL_WORKERS` threads reused across
+calls and requests; one still running at the deadline is abandoned and ends by its own timeouts, and a call
+still queued then is never sent). A call that times out at or after the deadline is `QueryTimeout` (504), one
+that times out before it `WarehouseUnavailable` (503).
 
 Parameters are always bound (`Parameters=[{"name", "value"}]`, values sent as strings that Redshift converts).
 The Data API rejects two values a query may need: an empty string (`SqlParameter.value` has a minimum length
@@ -24,10 +31,13 @@ Import cost matters on Lambda: boto3 and botocore are imported only when the cli
 from __future__ import annotations
 
 import logging
+import math
+import os
 import random
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -101,6 +111,20 @@ MAX_ATTEMPTS = 2
 answer means the endpoint is in trouble; two attempts (one retry, also of throttling) at most."""
 MIN_CALL_SECONDS = 0.05
 """No call starts with less time than this left before the deadline: it could not finish in it."""
+POLL_INTERVAL = 0.05
+POLL_FINE_SECONDS = 1.0
+POLL_MAX = 1.0
+"""The polling schedule for an endpoint that does not hold its answer (`WaitTimeSeconds`): a statement on the Data
+API typically takes from a hundred milliseconds to a second, so it is polled every 50 ms during its first second
+(a short statement is seen within 50 ms of its end), then with exponential backoff from 100 ms, capped at 1 s
+(a long one costs about one DescribeStatement a second)."""
+MAX_WAIT_SECONDS = 2
+WAIT_MARGIN_SECONDS = 0.5
+"""`WaitTimeSeconds` asked of the service: at most 2 s, and at least `WAIT_MARGIN_SECONDS` short of the call's
+read timeout (cut to the deadline), so the held answer always arrives before the client gives up on it."""
+MAX_CALL_WORKERS = 16
+"""Threads of the shared pool the HTTP calls run on (reused; a Lambda runs one request at a time, a local server
+a few, each with one call in flight per statement)."""
 CANCEL_WAIT_SECONDS = 0.3
 """How long the best-effort CancelStatement (sent at the deadline) is waited for; the Lambda entry point's
 deadline leaves 0.5 s before the function's own timeout."""
@@ -186,7 +210,9 @@ class RedshiftDataWarehouse:
 
     Connect to a provisioned cluster (`cluster_identifier`, authenticated with `secret_arn`, `db_user`
     (temporary credentials) or neither (the caller's IAM identity)) or to a Serverless workgroup
-    (`workgroup_name`, with `secret_arn` or the IAM identity). `clock`, `sleep` and `jitter` are for tests."""
+    (`workgroup_name`, with `secret_arn` or the IAM identity). `max_wait_seconds` is the longest
+    `WaitTimeSeconds` asked of the service (0: never ask; poll only). `clock`, `sleep` and `jitter` are for
+    tests."""
 
     backend = "redshift-data"
 
@@ -201,8 +227,10 @@ class RedshiftDataWarehouse:
         region: str | None = None,
         default_timeout: float = 25.0,
         client: Any | None = None,
-        poll_initial: float = 0.05,
-        poll_max: float = 1.0,
+        poll_interval: float = POLL_INTERVAL,
+        poll_fine_seconds: float = POLL_FINE_SECONDS,
+        poll_max: float = POLL_MAX,
+        max_wait_seconds: int = MAX_WAIT_SECONDS,
         connect_timeout: float = CONNECT_TIMEOUT,
         read_timeout: float = READ_TIMEOUT,
         max_attempts: int = MAX_ATTEMPTS,
@@ -229,8 +257,10 @@ class RedshiftDataWarehouse:
         self.secret_arn = secret_arn
         self.region = region
         self.default_timeout = default_timeout
-        self.poll_initial = poll_initial
+        self.poll_interval = poll_interval
+        self.poll_fine_seconds = poll_fine_seconds
         self.poll_max = poll_max
+        self.max_wait_seconds = max_wait_seconds
         self.min_call_seconds = min_call_seconds
         self.cancel_wait_seconds = cancel_wait_seconds
         self.connect_timeout = connect_timeout
@@ -304,22 +334,16 @@ class RedshiftDataWarehouse:
         if parameters:
             request["Parameters"] = parameters
 
-        statement_id = self._call("ExecuteStatement", None, request, deadline_at)["Id"]
-        try:
-            description = self._wait(statement_id, deadline_at)
-        except (QueryTimeout, WarehouseThrottled, WarehouseUnavailable):
-            self._cancel(statement_id)  # we stop watching it: do not leave it running
-            raise
+        statement_id, description = self._submit("ExecuteStatement", request, deadline_at)
         rows = self._fetch(statement_id, deadline_at) if description.get("HasResultSet") else []
-        logger.info(
-            "warehouse statement finished",
-            extra={
-                "statement_id": statement_id,
-                "rows": len(rows),
-                "duration_ms": round((self._clock() - started) * 1000, 1),
-                "redshift_duration_ms": round(description.get("Duration", 0) / 1e6, 1),
-            },
-        )
+        extra: dict[str, Any] = {
+            "statement_id": statement_id,
+            "rows": len(rows),
+            "duration_ms": round((self._clock() - started) * 1000, 1),
+        }
+        if "Duration" in description:  # (an ExecuteStatement that answered FINISHED does not say)
+            extra["redshift_duration_ms"] = round(description["Duration"] / 1e6, 1)
+        logger.info("warehouse statement finished", extra=extra)
         return rows
 
     def ping(self) -> None:
@@ -331,8 +355,7 @@ class RedshiftDataWarehouse:
         (the batch scoring's load of `venue_forecasts`). Returns the statement id; errors as `query`."""
         deadline_at = self._clock() + remaining_seconds(self.default_timeout)
         request = {"Sqls": list(statements), **self._target()}
-        statement_id: str = self._call("BatchExecuteStatement", None, request, deadline_at)["Id"]
-        self._wait(statement_id, deadline_at)
+        statement_id, _ = self._submit("BatchExecuteStatement", request, deadline_at)
         return statement_id
 
     def close(self) -> None:
@@ -343,11 +366,84 @@ class RedshiftDataWarehouse:
 
     # --- internals ----------------------------------------------------------------------------------
 
-    def _wait(self, statement_id: str, deadline_at: float) -> dict[str, Any]:
-        """Poll DescribeStatement until the statement ends, with capped exponential backoff and jitter."""
-        delay = self.poll_initial
+    def _submit(self, operation: str, request: dict[str, Any], deadline_at: float) -> tuple[str, dict[str, Any]]:
+        """Send the statement(s), asking the service to hold its answer until they end, and wait for the end.
+
+        Returns the statement id and the description of the finished statement (the ExecuteStatement answer
+        itself when that says FINISHED). A statement we stop waiting for (deadline, throttling, an endpoint
+        gone) is cancelled."""
+        submitted = self._clock()
+        wait = self._wait_seconds(deadline_at)
+        if wait:
+            request = {**request, "WaitTimeSeconds": wait}
+        answer = self._call(operation, None, request, deadline_at)
+        statement_id: str = answer["Id"]
+        status = answer.get("Status")
+        if status == "FINISHED":
+            return statement_id, answer
+        # A failure is described once for its error; an unfinished statement the service held for the whole
+        # wait is polled again at once; one answered early (no wait honoured) after the schedule's pause.
+        held = status is not None and self._held(wait, submitted)
+        try:
+            description = self._wait(
+                statement_id, deadline_at, submitted, pause_first=status not in _TERMINAL_FAILURES and not held
+            )
+        except (QueryTimeout, WarehouseThrottled, WarehouseUnavailable):
+            self._cancel(statement_id)  # we stop watching it: do not leave it running
+            raise
+        return statement_id, description
+
+    def _wait_seconds(self, deadline_at: float) -> int | None:
+        """The `WaitTimeSeconds` to ask for in a call made now, or None when no whole second fits.
+
+        The call's read timeout is cut to the deadline as `deadline.call_budget` cuts it (a quarter of the time
+        left for connecting, the rest for reading); the wait stays `WAIT_MARGIN_SECONDS` short of it."""
+        if self.max_wait_seconds < 1:
+            return None
+        left = deadline_at - self._clock()
+        connect = min(self.connect_timeout, max(left / 4, 0.0))
+        read = min(self.read_timeout, left - connect)
+        wait = math.floor(min(float(self.max_wait_seconds), read - WAIT_MARGIN_SECONDS))
+        return wait if wait >= 1 else None
+
+    def _held(self, wait: int | None, asked_at: float) -> bool:
+        """Whether the service held an unfinished answer for the whole wait asked for (then poll again at once)."""
+        return wait is not None and self._clock() - asked_at >= wait * 0.9
+
+    def _pause(self, submitted: float, delay: float) -> tuple[float, float]:
+        """The pause before the next poll of an endpoint that answers at once, and the next backoff delay:
+        `poll_interval` during the statement's first `poll_fine_seconds`, then "equal jitter" backoff (between
+        half and all of `delay`, which doubles up to `poll_max`)."""
+        if self._clock() - submitted < self.poll_fine_seconds - 1e-9:  # (sums of 50 ms pauses round)
+            return self.poll_interval, delay
+        return delay * (0.5 + 0.5 * self._jitter()), min(delay * 2, self.poll_max)
+
+    def _wait(self, statement_id: str, deadline_at: float, submitted: float, *, pause_first: bool) -> dict[str, Any]:
+        """Poll DescribeStatement until the statement ends: each poll asks the service to hold its answer (see
+        `_wait_seconds`); an endpoint that answers at once is polled on the schedule of `_pause`."""
+        delay = min(self.poll_interval * 2, self.poll_max)
+        pause_next = pause_first
+        status: Any = None
         while True:
-            description = self._call("DescribeStatement", statement_id, {"Id": statement_id}, deadline_at)
+            if pause_next:
+                # The pause must leave time for one more poll before the deadline.
+                spare = deadline_at - self._clock() - self.min_call_seconds
+                if spare <= 0:
+                    logger.warning(
+                        "warehouse statement timed out",
+                        extra={"statement_id": statement_id, "status": status},
+                    )
+                    raise QueryTimeout(
+                        statement_id=statement_id, internal=f"deadline passed in status {status}"
+                    )
+                pause, delay = self._pause(submitted, delay)
+                self._sleep(min(pause, spare))
+            request: dict[str, Any] = {"Id": statement_id}
+            wait = self._wait_seconds(deadline_at)
+            if wait:
+                request["WaitTimeSeconds"] = wait
+            asked_at = self._clock()
+            description = self._call("DescribeStatement", statement_id, request, deadline_at)
             status = description.get("Status")
             if status == "FINISHED":
                 return description
@@ -359,18 +455,7 @@ class RedshiftDataWarehouse:
                 raise _TERMINAL_FAILURES[status](
                     statement_id=statement_id, internal=description.get("Error") or status
                 )
-            # The pause must leave time for one more poll before the deadline.
-            spare = deadline_at - self._clock() - self.min_call_seconds
-            if spare <= 0:
-                logger.warning(
-                    "warehouse statement timed out",
-                    extra={"statement_id": statement_id, "status": status},
-                )
-                raise QueryTimeout(statement_id=statement_id, internal=f"deadline passed in status {status}")
-            # "Equal jitter": between half and all of the current delay, never past the deadline.
-            pause = min(delay * (0.5 + 0.5 * self._jitter()), spare)
-            self._sleep(pause)
-            delay = min(delay * 2, self.poll_max)
+            pause_next = not self._held(wait, asked_at)
 
     def _fetch(self, statement_id: str, deadline_at: float) -> list[Row]:
         """Page through GetStatementResult and decode every record by the column metadata."""
@@ -466,28 +551,42 @@ class _Overran(Exception):
     """A call did not answer within the time it was given."""
 
 
+_pool: ThreadPoolExecutor | None = None
+_pool_lock = threading.Lock()
+
+
+def _forget_pool() -> None:
+    """In a forked child: the parent's pool threads do not exist there, so start a pool of its own on first use."""
+    global _pool
+    _pool = None
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_pool)
+
+
+def _workers() -> ThreadPoolExecutor:
+    """The shared pool the Data API calls run on, started on first use (its threads are reused)."""
+    global _pool
+    if _pool is None:
+        with _pool_lock:
+            if _pool is None:
+                _pool = ThreadPoolExecutor(max_workers=MAX_CALL_WORKERS, thread_name_prefix="redshift-data-call")
+    return _pool
+
+
 def _run_within(fn: Callable[[], T], seconds: float) -> T:
-    """`fn()` run on a daemon thread and waited for at most `seconds`: its result or its exception, or
-    `_Overran` if it is still running then (the thread is left to end by the client's own timeouts)."""
-    outcome: list[Any] = []
-    done = threading.Event()
-
-    def target() -> None:
-        try:
-            outcome.append((True, fn()))
-        except BaseException as exc:  # handed to the caller
-            outcome.append((False, exc))
-        finally:
-            done.set()
-
-    threading.Thread(target=target, name="redshift-data-call", daemon=True).start()
-    if not done.wait(max(seconds, 0.0)):
-        raise _Overran()
-    ok, value = outcome[0]
-    if not ok:
-        raise value
-    result: T = value
-    return result
+    """`fn()` run on a worker of the shared pool and waited for at most `seconds`: its result or its exception,
+    or `_Overran` if it has not ended then (a call still running is left to end by the client's own timeouts;
+    one still queued, every worker being busy, is never started)."""
+    future = _workers().submit(fn)
+    try:
+        return future.result(timeout=max(seconds, 0.0))
+    except TimeoutError:
+        if future.done():  # the call's own TimeoutError, not the wait's
+            raise
+        future.cancel()
+        raise _Overran() from None
 
 
 def _map_error(
