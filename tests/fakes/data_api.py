@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
-from tests.fakes.loopback import LoopbackService
+from tests.fakes.loopback import LoopbackHandler, LoopbackService
 
 _INTEGER = re.compile(r"^-?\d{1,18}$")
 _DECIMAL = re.compile(r"^-?\d+\.\d+$")
@@ -198,12 +198,7 @@ class FakeDataApi(LoopbackService):
             "CancelStatement": api._cancel_statement,
         }
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-            # The headers and the body go out in two writes: with Nagle's algorithm the body would wait for the
-            # client's delayed ACK (40 ms on Linux) on every call, a cost no AWS endpoint has.
-            disable_nagle_algorithm = True
-
+        class Handler(LoopbackHandler):
             def do_POST(self) -> None:
                 operation = self.headers.get("X-Amz-Target", "").rsplit(".", 1)[-1]
                 body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))) or b"{}")

@@ -16,7 +16,7 @@ from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
-from tests.fakes.loopback import LoopbackService
+from tests.fakes.loopback import LoopbackHandler, LoopbackService
 
 from concert_api.ml import sagemaker_inference
 
@@ -33,9 +33,7 @@ class FakeSageMakerRuntime(LoopbackService):
     def _handler_class(self) -> type[BaseHTTPRequestHandler]:
         runtime = self
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
+        class Handler(LoopbackHandler):
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
                 runtime.invocations += 1
