@@ -135,6 +135,7 @@ class ChatResponse(ResponseModel):
 
 RankBy = Literal["popularity", "attendance_rate", "revenue", "bookings", "tickets"]
 """The orders of `POST /venues/popularity`; see `warehouse.queries.refresh` for the popularity composite."""
+RANK_BY: tuple[str, ...] = get_args(RankBy)
 
 
 class VenuePopularityRequest(RequestModel):

@@ -177,7 +177,7 @@ def test_venue_popularity_without_filters(backends: Backends) -> None:
     assert_same(backends, venues.VENUE_POPULARITY, {**NO_FILTER, "top_n": 1}, nonempty=True)
 
 
-@pytest.mark.parametrize("rank_by", sorted(venues.RANK_COLUMNS))
+@pytest.mark.parametrize("rank_by", sorted(venues.RANK_MEASURES))
 def test_venue_popularity_by_every_rank_by(backends: Backends, rank_by: str) -> None:
     assert_same(backends, venues.VENUE_POPULARITY, {**NO_FILTER, "rank_by": rank_by}, nonempty=True)
     assert_same(backends, venues.VENUE_POPULARITY, {**NO_FILTER, "rank_by": rank_by, "top_n": 5, "min_events": 3})

@@ -92,6 +92,27 @@ def test_replace_all_creates_loads_and_refreshes(
     assert table_counts(pg_dsn) == counts
 
 
+def test_a_load_gives_summary_tables_of_an_older_version_their_current_columns(
+    warehouse: PostgresWarehouse, mini_dataset: dict[str, Path], pg_dsn: str
+) -> None:
+    # given a database written by a version whose venue_metrics had no rank columns
+    with psycopg.connect(pg_dsn, autocommit=True) as conn:
+        conn.execute("DROP TABLE IF EXISTS venue_metrics")
+        conn.execute("CREATE TABLE venue_metrics (venue_id VARCHAR(64) PRIMARY KEY, total_concerts INTEGER)")
+    # when the data is loaded again
+    warehouse.replace_all(mini_dataset)
+    # then the summary table has the schema's columns and the ranking reads it
+    columns = [r["column_name"] for r in warehouse.query(
+        "SELECT column_name FROM information_schema.columns WHERE table_name = 'venue_metrics' "
+        "AND table_schema = current_schema() ORDER BY ordinal_position")]  # fmt: skip
+    assert columns == [c.name for c in schema.VENUE_METRICS.columns]
+    everything = {"min_events": 0, "city": "", "state": "", "venue_type": "", "top_n": 100, "rank_by": "revenue"}
+    ranked = warehouse.query(venues.VENUE_POPULARITY, everything)
+    assert [r["popularity_rank"] for r in ranked] == list(range(1, 13))
+    revenues = [r["revenue_per_event"] for r in ranked]
+    assert revenues == sorted(revenues, reverse=True)
+
+
 def test_replace_all_replaces_rather_than_appends(
     loaded: PostgresWarehouse, mini_dataset: dict[str, Path], pg_dsn: str
 ) -> None:

@@ -75,7 +75,7 @@ def swap_statements(tables: Mapping[str, str]) -> list[str]:
     names = [t.name for t in schema.TABLES]
     sqls = [f"DELETE FROM {name}" for name in reversed(names)]
     sqls += [f"INSERT INTO {name} SELECT * FROM {name}{STAGING_SUFFIX}" for name in tables]
-    return sqls + list(REFRESH_STATEMENTS)
+    return sqls + schema.recreate_summaries_sql("redshift") + list(REFRESH_STATEMENTS)
 
 
 def count_statement() -> str:

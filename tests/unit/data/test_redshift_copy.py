@@ -174,6 +174,11 @@ def test_files_go_to_s3_and_into_redshift_by_copy_in_one_swap(aws, tiny_data_dir
         f"INSERT INTO {t.name} SELECT * FROM {t.name}_staging" for t in schema.LOADED_TABLES
     ]
     assert swap[-len(REFRESH_STATEMENTS) :] == list(REFRESH_STATEMENTS)
+    # ...the summary tables recreated in the current shape before they are refilled (an older version's
+    # columns do not survive a load)
+    rebuilt = swap[-len(REFRESH_STATEMENTS) - 2 * len(schema.SUMMARY_TABLES) : -len(REFRESH_STATEMENTS)]
+    assert rebuilt == schema.recreate_summaries_sql("redshift")
+    assert f"DROP TABLE IF EXISTS {schema.VENUE_METRICS.name}" in rebuilt
     # ...and the row counts are those of the files (read back from the objects COPY named)
     source = _source_rows(tiny_data_dir / "generated")
     for name, rows in source.items():

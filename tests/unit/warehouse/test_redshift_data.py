@@ -525,7 +525,7 @@ QUERY_PARAMS: list[tuple[str, dict[str, Any]]] = [
     *[
         (venues.VENUE_POPULARITY, {"min_events": 0, "city": "", "state": "", "venue_type": "", "top_n": 10,
                                    "rank_by": rank_by})
-        for rank_by in venues.RANK_COLUMNS
+        for rank_by in venues.RANK_MEASURES
     ],
     (
         venues.VENUE_POPULARITY,

@@ -10,6 +10,7 @@ import pytest
 from concert_api.adapters.warehouse import schema
 from concert_api.adapters.warehouse.base import to_driver_style
 from concert_api.adapters.warehouse.queries import refresh, venues
+from concert_api.models import RANK_BY
 
 
 @pytest.fixture
@@ -141,3 +142,25 @@ def test_rank_by_attendance_rate_puts_the_fullest_club_first(conn):
     _arena_and_clubs(conn)
     assert _rank(conn, rank_by="attendance_rate")[0]["venue_id"] == "venue_club_0"
     assert _rank(conn, rank_by="revenue")[0]["venue_id"] == "venue_arena"
+
+
+def test_every_rank_by_of_the_request_has_a_stored_order():
+    # the request model's choices, the measures the refresh orders by and the summary table's columns agree
+    assert tuple(refresh.RANK_MEASURES) == RANK_BY
+    stored = {c.name for c in schema.VENUE_METRICS.columns}
+    assert {f"rank_{rank_by}" for rank_by in RANK_BY} <= stored
+
+
+@pytest.mark.parametrize("rank_by", RANK_BY)
+def test_a_filtered_ranking_is_the_full_ranking_with_the_others_left_out(conn, rank_by):
+    # Given the arenas and clubs spread over two cities
+    _arena_and_clubs(conn)
+    conn.execute("UPDATE venues SET city = 'Evanston' WHERE venue_id IN ('venue_club_1', 'venue_arena_quiet')")
+    for statement in refresh.REFRESH_STATEMENTS:
+        conn.execute(statement)
+    # When one city's venues are ranked
+    everywhere = _rank(conn, rank_by=rank_by, top_n=100)
+    evanston = _rank(conn, rank_by=rank_by, top_n=100, city="evanston")
+    # Then they come in the order of the full ranking, renumbered from 1
+    assert [v["venue_id"] for v in evanston] == [v["venue_id"] for v in everywhere if v["city"] == "Evanston"]
+    assert [v["popularity_rank"] for v in evanston] == [1, 2]

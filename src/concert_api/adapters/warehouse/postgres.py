@@ -216,7 +216,7 @@ class PostgresWarehouse:
                 for spec, path in plan:
                     if path is not None:
                         (_insert_table if self.redshift else _copy_table)(cur, spec, path)
-                for refresh in REFRESH_STATEMENTS:
+                for refresh in [*schema.recreate_summaries_sql(self.dialect), *REFRESH_STATEMENTS]:
                     cur.execute(refresh)
                 if forecasts is not None:
                     _write_forecasts(cur, forecasts)

@@ -21,7 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-from concert_api.models import VENUE_TYPES
+from concert_api.models import RANK_BY, VENUE_TYPES
 from concert_api.vocabulary import STATE_CODES
 
 ColumnType = Literal["id", "text", "int", "float", "date", "bool"]
@@ -181,6 +181,16 @@ VENUE_METRICS = Table(
         Column("booking_frequency", "float"),
         Column("attendance_score", "float"),
         Column("popularity_score", "float"),
+        # The venue's own columns, copied from `venues`, and its place in each `rank_by` order among all venues
+        # (1 = first): the ranking reads this one table and sorts small integers (see `queries.venues`).
+        Column("name", "text"),
+        Column("city", "text"),
+        Column("state", "text"),
+        Column("latitude", "float"),
+        Column("longitude", "float"),
+        Column("capacity", "int"),
+        Column("venue_type", "text"),
+        *(Column(f"rank_{rank_by}", "int") for rank_by in RANK_BY),
     ),
     primary_key=("venue_id",),
     diststyle="ALL",
@@ -241,6 +251,9 @@ TABLES: tuple[Table, ...] = (
 
 LOADED_TABLES: tuple[Table, ...] = tuple(t for t in TABLES if t.loaded)
 
+SUMMARY_TABLES: tuple[Table, ...] = (VENUE_METRICS, USER_ARTISTS, ARTIST_SIMILARITY)
+"""Rebuilt from the loaded tables by every load (`queries.refresh`)."""
+
 
 def table(name: str) -> Table:
     """The table spec named `name`."""
@@ -269,3 +282,12 @@ def create_table_sql(spec: Table, dialect: Dialect) -> str:
 def ddl(dialect: Dialect) -> list[str]:
     """Every table's `CREATE TABLE`, in load order."""
     return [create_table_sql(t, dialect) for t in TABLES]
+
+
+def recreate_summaries_sql(dialect: Dialect) -> list[str]:
+    """DROP and CREATE of every summary table, for a load to run before it refreshes them: their rows are derived,
+    so a warehouse written by an older version takes on their current columns with its next load."""
+    statements: list[str] = []
+    for spec in SUMMARY_TABLES:
+        statements += [f"DROP TABLE IF EXISTS {spec.name}", create_table_sql(spec, dialect)]
+    return statements

@@ -26,12 +26,32 @@ DEMAND_WEIGHT = 0.4
 SCALE_WEIGHT = 0.4
 ACTIVITY_WEIGHT = 0.2
 
+RANK_MEASURES = {
+    "popularity": "popularity_score",
+    "attendance_rate": "avg_attendance_rate",
+    "revenue": "revenue_per_event",
+    "bookings": "booking_frequency",
+    "tickets": "tickets_per_event",
+}
+"""Each `rank_by` choice and the measure it orders by, descending; ties fall back to the composite score, then
+to more concerts, then to the venue id, so every order is total."""
+
+RANK_COLUMNS = tuple(f"rank_{rank_by}" for rank_by in RANK_MEASURES)
+"""`venue_metrics.rank_<rank_by>`: the venue's place in that order among all venues. A filtered ranking keeps
+the relative order, so `POST /venues/popularity` sorts these integers instead of the measures."""
+
+_RANKS = ",\n       ".join(
+    f"ROW_NUMBER() OVER (ORDER BY {measure} DESC, popularity_score DESC, total_concerts DESC, venue_id)"
+    for measure in RANK_MEASURES.values()
+)
+
 DELETE_VENUE_METRICS = "DELETE FROM venue_metrics"
 
 INSERT_VENUE_METRICS = f"""
 INSERT INTO venue_metrics
     (venue_id, total_concerts, avg_attendance_rate, revenue_per_event, tickets_per_event,
-     booking_frequency, attendance_score, popularity_score)
+     booking_frequency, attendance_score, popularity_score,
+     name, city, state, latitude, longitude, capacity, venue_type, {", ".join(RANK_COLUMNS)})
 WITH per_concert AS (
     SELECT c.venue_id,
            c.event_date,
@@ -72,18 +92,26 @@ components AS (
            PERCENT_RANK() OVER (ORDER BY tickets_per_event) AS scale,
            PERCENT_RANK() OVER (ORDER BY booking_frequency) AS activity
     FROM shrunk
+),
+metrics AS (
+    SELECT v.venue_id,
+           COALESCE(s.n, 0) AS total_concerts,
+           COALESCE(s.avg_rate, 0.0) AS avg_attendance_rate,
+           COALESCE(s.revenue_per_event, 0.0) AS revenue_per_event,
+           COALESCE(s.tickets_per_event, 0.0) AS tickets_per_event,
+           COALESCE(s.booking_frequency, 0.0) AS booking_frequency,
+           COALESCE(s.attendance_score, 0.0) AS attendance_score,
+           COALESCE({DEMAND_WEIGHT} * k.demand + {SCALE_WEIGHT} * k.scale + {ACTIVITY_WEIGHT} * k.activity, 0.0)
+               AS popularity_score,
+           v.name, v.city, v.state, v.latitude, v.longitude, v.capacity, v.venue_type
+    FROM venues v
+    LEFT JOIN shrunk s ON s.venue_id = v.venue_id
+    LEFT JOIN components k ON k.venue_id = v.venue_id
 )
-SELECT v.venue_id,
-       COALESCE(s.n, 0),
-       COALESCE(s.avg_rate, 0.0),
-       COALESCE(s.revenue_per_event, 0.0),
-       COALESCE(s.tickets_per_event, 0.0),
-       COALESCE(s.booking_frequency, 0.0),
-       COALESCE(s.attendance_score, 0.0),
-       COALESCE({DEMAND_WEIGHT} * k.demand + {SCALE_WEIGHT} * k.scale + {ACTIVITY_WEIGHT} * k.activity, 0.0)
-FROM venues v
-LEFT JOIN shrunk s ON s.venue_id = v.venue_id
-LEFT JOIN components k ON k.venue_id = v.venue_id
+SELECT venue_id, total_concerts, avg_attendance_rate, revenue_per_event, tickets_per_event, booking_frequency,
+       attendance_score, popularity_score, name, city, state, latitude, longitude, capacity, venue_type,
+       {_RANKS}
+FROM metrics
 """
 
 DELETE_USER_ARTISTS = "DELETE FROM user_artists"
