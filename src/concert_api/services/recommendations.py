@@ -10,7 +10,8 @@ Each candidate concert gets a likelihood, the expected share of the user's conce
 
 * genre share: 1 for a requested or favourite genre; a genre the user only attended outside their favourites
   weighs `HISTORY_GENRE_WEIGHT` x its share of their history (most visits go to favourites); without genres, 1;
-* place: exp(-distance / `PLACE_DECAY_KM`): people mostly go out in their own city;
+* place: 1 at any venue of the area's own city (the user's home city, or the requested city), else
+  exp(-distance / `PLACE_DECAY_KM`): people mostly go out in their own city, rarely in the next one;
 * demand: the show's expected crowd, (capacity / 20,000)^0.5 x (artist popularity / 100)^2;
 * local scene: the summed place x demand of the genre's concerts in the window, when genres are known: a show is
   a bigger share of a small scene than of a crowded one;
@@ -54,10 +55,10 @@ FAVOURITE_GENRE_WEIGHT = 0.5
 """A genre with at least this weight in the user's taste retrieves its own candidates."""
 # The likelihood's constants (see the module docstring), chosen on the offline evaluation (docs/recommendations.md).
 HISTORY_GENRE_WEIGHT = 0.15
-PLACE_DECAY_KM = 20.0
+PLACE_DECAY_KM = 5.0
 REFERENCE_CAPACITY = 20_000.0
-CAPACITY_EXPONENT = 0.5
-POPULARITY_EXPONENT = 2.0
+CAPACITY_EXPONENT = 0.3
+POPULARITY_EXPONENT = 1.5
 SEEN_WEIGHT = 2.0
 COLLABORATIVE_PRIOR = 3.0
 GENRE_FLOOR = 0.02
@@ -202,11 +203,11 @@ def _pick(request: RecommendationsRequest, taste: Taste, window: Window, rows: l
     scene: dict[str, float] = {}
     for row, distance, miss in split:
         if miss is None:
-            scene[row["genre"]] = scene.get(row["genre"], 0.0) + _place(distance) * _demand(row)
+            scene[row["genre"]] = scene.get(row["genre"], 0.0) + _place(row, distance, window.area) * _demand(row)
     inside: list[Scored] = []
     outside: list[tuple[Scored, str]] = []
     for row, distance, miss in split:
-        item = _score(row, taste, distance, top_affinity, scene)
+        item = _score(row, taste, distance, top_affinity, scene, window.area)
         if miss is None:
             inside.append(item)
         else:
@@ -255,8 +256,14 @@ def _distance(row: Row, area: Area | None) -> float | None:
     return area.distance_km(float(row["latitude"]), float(row["longitude"])) if area else None
 
 
-def _place(distance: float | None) -> float:
-    return 1.0 if distance is None else math.exp(-distance / PLACE_DECAY_KM)
+def _place(row: Row, distance: float | None, area: Area | None) -> float:
+    """How likely the user is to go out where the concert is: 1 in the area's own city (any venue of it), else
+    decaying fast with the distance; 1 without a place."""
+    if distance is None or area is None:
+        return 1.0
+    if area.label.lower() == f"{row['city']}, {row['state']}".lower():
+        return 1.0
+    return math.exp(-distance / PLACE_DECAY_KM)
 
 
 def _demand(row: Row) -> float:
@@ -288,13 +295,15 @@ def _framed(values: Any) -> str:
     return "," + ",".join(sorted(values)) + ","
 
 
-def _score(row: Row, taste: Taste, distance: float | None, top_affinity: float, scene: dict[str, float]) -> Scored:
+def _score(row: Row, taste: Taste, distance: float | None, top_affinity: float, scene: dict[str, float],
+           area: Area | None) -> Scored:  # fmt: skip
     """The candidate's likelihood and the factors behind it (see the module docstring); `scene` sums the place x
     demand of the window's concerts per genre."""
     factors: dict[str, float] = {"popularity": float(row["artist_popularity"]) / 100.0}
-    likelihood = _place(distance) * _demand(row)
+    place = _place(row, distance, area)
+    likelihood = place * _demand(row)
     if distance is not None:
-        factors["distance"] = _place(distance)
+        factors["distance"] = place
     if taste.genres:
         factors["genre"] = taste.genres.get(row["genre"], 0.0)
         likelihood *= max(GENRE_FLOOR, factors["genre"]) / max(scene.get(row["genre"], 0.0), 1e-9)
