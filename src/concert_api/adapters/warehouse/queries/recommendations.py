@@ -77,19 +77,22 @@ upcoming AS (
 retrieved AS (
     SELECT concert_id
     FROM (
-        SELECT concert_id, times_seen, affinity,
-               CASE WHEN POSITION(',' || genre || ',' IN CAST(:genres AS VARCHAR)) > 0 THEN 1 ELSE 0 END
-                   AS genre_match,
+        SELECT concert_id, times_seen, affinity, genre_match,
                ROW_NUMBER() OVER (ORDER BY affinity DESC, artist_popularity DESC, event_date, concert_id)
                    AS by_affinity,
-               ROW_NUMBER() OVER (PARTITION BY POSITION(',' || genre || ',' IN CAST(:genres AS VARCHAR)) > 0
+               ROW_NUMBER() OVER (PARTITION BY genre_match
                                   ORDER BY artist_popularity DESC, event_date, concert_id) AS by_genre,
                ROW_NUMBER() OVER (ORDER BY artist_popularity DESC, event_date, concert_id) AS by_popularity
-        FROM upcoming
-        WHERE event_date < CAST(:until AS DATE)
-          AND (CAST(:state AS VARCHAR) = '' OR state = CAST(:state AS VARCHAR))
-          AND latitude BETWEEN CAST(:min_lat AS DOUBLE PRECISION) AND CAST(:max_lat AS DOUBLE PRECISION)
-          AND longitude BETWEEN CAST(:min_lon AS DOUBLE PRECISION) AND CAST(:max_lon AS DOUBLE PRECISION)
+        FROM (
+            SELECT concert_id, times_seen, affinity, artist_popularity, event_date,
+                   CASE WHEN POSITION(',' || genre || ',' IN CAST(:genres AS VARCHAR)) > 0 THEN 1 ELSE 0 END
+                       AS genre_match
+            FROM upcoming
+            WHERE event_date < CAST(:until AS DATE)
+              AND (CAST(:state AS VARCHAR) = '' OR state = CAST(:state AS VARCHAR))
+              AND latitude BETWEEN CAST(:min_lat AS DOUBLE PRECISION) AND CAST(:max_lat AS DOUBLE PRECISION)
+              AND longitude BETWEEN CAST(:min_lon AS DOUBLE PRECISION) AND CAST(:max_lon AS DOUBLE PRECISION)
+        ) in_area
     ) ranked
     WHERE times_seen > 0
        OR (affinity > 0 AND by_affinity <= {SIMILAR_LIMIT})
