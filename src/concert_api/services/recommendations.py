@@ -198,16 +198,19 @@ def _candidate_params(request: RecommendationsRequest, taste: Taste, window: Win
 def _pick(request: RecommendationsRequest, taste: Taste, window: Window, rows: list[Row]) -> RecommendationsResponse:
     """Score every candidate, rank the artists inside the window, then fill `top_n` (see the module docstring)."""
     top_affinity = max((float(r["affinity"]) for r in rows), default=0.0)
-    located = [(row, _distance(row, window.area)) for row in rows]
-    split = [(row, distance, window.misses(row, distance)) for row, distance in located]
+    located = []  # (row, distance, why it is outside the window or None, place, place x demand)
+    for row in rows:
+        distance = _distance(row, window.area)
+        place = _place(row, distance, window.area)
+        located.append((row, distance, window.misses(row, distance), place, place * _demand(row)))
     scene: dict[str, float] = {}
-    for row, distance, miss in split:
+    for row, _, miss, _, crowd in located:
         if miss is None:
-            scene[row["genre"]] = scene.get(row["genre"], 0.0) + _place(row, distance, window.area) * _demand(row)
+            scene[row["genre"]] = scene.get(row["genre"], 0.0) + crowd
     inside: list[Scored] = []
     outside: list[tuple[Scored, str]] = []
-    for row, distance, miss in split:
-        item = _score(row, taste, distance, top_affinity, scene, window.area)
+    for row, distance, miss, place, crowd in located:
+        item = _score(row, taste, distance, place, crowd, top_affinity, scene)
         if miss is None:
             inside.append(item)
         else:
@@ -279,11 +282,13 @@ WIDENING_STEP_KM = 50.0
 def _widening_order(item: Scored, area: Area | None) -> tuple[float, float, str, str]:
     """Concerts outside the window fill a short list nearest first (in steps of 50 km, the best score first
     within a step), or soonest first without a place."""
-    score, row = item[0], item[1]
+    score, row, distance = item[0], item[1], item[3]
     point = area.point if area else None
     if point is None:
         return 0.0, -score, str(row["event_date"]), row["concert_id"]
-    far = haversine_km(point[0], point[1], float(row["latitude"]), float(row["longitude"]))
+    far = distance  # measured from the same point when the area is a circle
+    if far is None:
+        far = haversine_km(point[0], point[1], float(row["latitude"]), float(row["longitude"]))
     return far // WIDENING_STEP_KM, -score, str(row["event_date"]), row["concert_id"]
 
 
@@ -295,13 +300,12 @@ def _framed(values: Any) -> str:
     return "," + ",".join(sorted(values)) + ","
 
 
-def _score(row: Row, taste: Taste, distance: float | None, top_affinity: float, scene: dict[str, float],
-           area: Area | None) -> Scored:  # fmt: skip
-    """The candidate's likelihood and the factors behind it (see the module docstring); `scene` sums the place x
-    demand of the window's concerts per genre."""
+def _score(row: Row, taste: Taste, distance: float | None, place: float, crowd: float, top_affinity: float,
+           scene: dict[str, float]) -> Scored:  # fmt: skip
+    """The candidate's likelihood and the factors behind it (see the module docstring), from its `place` factor
+    and `crowd` (place x demand); `scene` sums the crowds of the window's concerts per genre."""
     factors: dict[str, float] = {"popularity": float(row["artist_popularity"]) / 100.0}
-    place = _place(row, distance, area)
-    likelihood = place * _demand(row)
+    likelihood = crowd
     if distance is not None:
         factors["distance"] = place
     if taste.genres:
