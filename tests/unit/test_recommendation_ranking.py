@@ -38,11 +38,12 @@ def _profile(genres: str = "rock", seen: dict[str, str] | None = None) -> list[d
 
 def _concert(concert_id: str, artist_id: str, *, genre: str = "rock", popularity: float = 50.0,
              venue_id: str = "venue_1", days: int = 10, latitude: float = 41.88, capacity: int = 2000,
-             affinity: float = 0.0, seen: int = 0) -> dict[str, Any]:  # fmt: skip
+             affinity: float = 0.0, seen: int = 0, city: str = "Chicago", longitude: float = -87.63,
+             ) -> dict[str, Any]:  # fmt: skip
     return {
         "concert_id": concert_id, "artist_id": artist_id, "artist_name": artist_id.title(), "genre": genre,
-        "artist_popularity": popularity, "venue_id": venue_id, "venue_name": venue_id.title(), "city": "Chicago",
-        "state": "IL", "latitude": latitude, "longitude": -87.63, "capacity": capacity,
+        "artist_popularity": popularity, "venue_id": venue_id, "venue_name": venue_id.title(), "city": city,
+        "state": "IL", "latitude": latitude, "longitude": longitude, "capacity": capacity,
         "event_date": TODAY + dt.timedelta(days=days), "ticket_price": 50.0, "times_seen": seen, "affinity": affinity,
     }  # fmt: skip
 
@@ -79,8 +80,25 @@ def test_a_favourite_genre_outranks_a_bigger_show_in_another_genre() -> None:
 
 
 def test_a_show_in_town_outranks_the_same_show_a_hundred_km_away() -> None:
-    candidates = [_concert("c1", "artist_far", latitude=42.78), _concert("c2", "artist_near")]
+    candidates = [_concert("c1", "artist_far", latitude=42.78, city="Rockford"), _concert("c2", "artist_near")]
     assert _ranked(_profile(), candidates) == ["artist_near", "artist_far"]
+
+
+def test_a_show_in_the_next_town_ranks_below_the_same_show_across_town() -> None:
+    # given two equal shows 12 km from the user's home: one at a venue of their own city, one in a neighbouring
+    # city; when ranked, then the one in their own city comes first (people go out in their own city)
+    candidates = [_concert("c1", "artist_next_town", venue_id="venue_2", longitude=-87.49, city="Gary"),
+                  _concert("c2", "artist_across_town", longitude=-87.77)]  # fmt: skip
+    assert _ranked(_profile(), candidates) == ["artist_across_town", "artist_next_town"]
+
+
+def test_every_venue_of_the_home_city_counts_alike_whatever_its_distance_from_the_centre() -> None:
+    # given the same artist popularity and room at a central venue and one 9 km out, both in the home city
+    candidates = [_concert("c1", "artist_centre"), _concert("c2", "artist_edge", venue_id="venue_2", latitude=41.96)]
+    warehouse = FakeWarehouse(_profile(), candidates)
+    response = recommend(RecommendationsRequest(user_id="user_1", top_n=5), warehouse, today=TODAY)  # type: ignore[arg-type]
+    # then both are equally likely (the score is relative to the best)
+    assert [r.score for r in response.recommendations] == [1.0, 1.0]
 
 
 def test_each_artist_is_listed_once_before_any_second_venue() -> None:

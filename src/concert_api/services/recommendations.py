@@ -10,7 +10,8 @@ Each candidate concert gets a likelihood, the expected share of the user's conce
 
 * genre share: 1 for a requested or favourite genre; a genre the user only attended outside their favourites
   weighs `HISTORY_GENRE_WEIGHT` x its share of their history (most visits go to favourites); without genres, 1;
-* place: exp(-distance / `PLACE_DECAY_KM`): people mostly go out in their own city;
+* place: 1 at any venue of the area's own city (the user's home city, or the requested city), else
+  exp(-distance / `PLACE_DECAY_KM`): people mostly go out in their own city, rarely in the next one;
 * demand: the show's expected crowd, (capacity / 20,000)^0.5 x (artist popularity / 100)^2;
 * local scene: the summed place x demand of the genre's concerts in the window, when genres are known: a show is
   a bigger share of a small scene than of a crowded one;
@@ -54,10 +55,10 @@ FAVOURITE_GENRE_WEIGHT = 0.5
 """A genre with at least this weight in the user's taste retrieves its own candidates."""
 # The likelihood's constants (see the module docstring), chosen on the offline evaluation (docs/recommendations.md).
 HISTORY_GENRE_WEIGHT = 0.15
-PLACE_DECAY_KM = 20.0
+PLACE_DECAY_KM = 5.0
 REFERENCE_CAPACITY = 20_000.0
-CAPACITY_EXPONENT = 0.5
-POPULARITY_EXPONENT = 2.0
+CAPACITY_EXPONENT = 0.3
+POPULARITY_EXPONENT = 1.5
 SEEN_WEIGHT = 2.0
 COLLABORATIVE_PRIOR = 3.0
 GENRE_FLOOR = 0.02
@@ -197,16 +198,19 @@ def _candidate_params(request: RecommendationsRequest, taste: Taste, window: Win
 def _pick(request: RecommendationsRequest, taste: Taste, window: Window, rows: list[Row]) -> RecommendationsResponse:
     """Score every candidate, rank the artists inside the window, then fill `top_n` (see the module docstring)."""
     top_affinity = max((float(r["affinity"]) for r in rows), default=0.0)
-    located = [(row, _distance(row, window.area)) for row in rows]
-    split = [(row, distance, window.misses(row, distance)) for row, distance in located]
+    located = []  # (row, distance, why it is outside the window or None, place, place x demand)
+    for row in rows:
+        distance = _distance(row, window.area)
+        place = _place(row, distance, window.area)
+        located.append((row, distance, window.misses(row, distance), place, place * _demand(row)))
     scene: dict[str, float] = {}
-    for row, distance, miss in split:
+    for row, _, miss, _, crowd in located:
         if miss is None:
-            scene[row["genre"]] = scene.get(row["genre"], 0.0) + _place(distance) * _demand(row)
+            scene[row["genre"]] = scene.get(row["genre"], 0.0) + crowd
     inside: list[Scored] = []
     outside: list[tuple[Scored, str]] = []
-    for row, distance, miss in split:
-        item = _score(row, taste, distance, top_affinity, scene)
+    for row, distance, miss, place, crowd in located:
+        item = _score(row, taste, distance, place, crowd, top_affinity, scene)
         if miss is None:
             inside.append(item)
         else:
@@ -255,8 +259,14 @@ def _distance(row: Row, area: Area | None) -> float | None:
     return area.distance_km(float(row["latitude"]), float(row["longitude"])) if area else None
 
 
-def _place(distance: float | None) -> float:
-    return 1.0 if distance is None else math.exp(-distance / PLACE_DECAY_KM)
+def _place(row: Row, distance: float | None, area: Area | None) -> float:
+    """How likely the user is to go out where the concert is: 1 in the area's own city (any venue of it), else
+    decaying fast with the distance; 1 without a place."""
+    if distance is None or area is None:
+        return 1.0
+    if area.label.lower() == f"{row['city']}, {row['state']}".lower():
+        return 1.0
+    return math.exp(-distance / PLACE_DECAY_KM)
 
 
 def _demand(row: Row) -> float:
@@ -272,11 +282,13 @@ WIDENING_STEP_KM = 50.0
 def _widening_order(item: Scored, area: Area | None) -> tuple[float, float, str, str]:
     """Concerts outside the window fill a short list nearest first (in steps of 50 km, the best score first
     within a step), or soonest first without a place."""
-    score, row = item[0], item[1]
+    score, row, distance = item[0], item[1], item[3]
     point = area.point if area else None
     if point is None:
         return 0.0, -score, str(row["event_date"]), row["concert_id"]
-    far = haversine_km(point[0], point[1], float(row["latitude"]), float(row["longitude"]))
+    far = distance  # measured from the same point when the area is a circle
+    if far is None:
+        far = haversine_km(point[0], point[1], float(row["latitude"]), float(row["longitude"]))
     return far // WIDENING_STEP_KM, -score, str(row["event_date"]), row["concert_id"]
 
 
@@ -288,13 +300,14 @@ def _framed(values: Any) -> str:
     return "," + ",".join(sorted(values)) + ","
 
 
-def _score(row: Row, taste: Taste, distance: float | None, top_affinity: float, scene: dict[str, float]) -> Scored:
-    """The candidate's likelihood and the factors behind it (see the module docstring); `scene` sums the place x
-    demand of the window's concerts per genre."""
+def _score(row: Row, taste: Taste, distance: float | None, place: float, crowd: float, top_affinity: float,
+           scene: dict[str, float]) -> Scored:  # fmt: skip
+    """The candidate's likelihood and the factors behind it (see the module docstring), from its `place` factor
+    and `crowd` (place x demand); `scene` sums the crowds of the window's concerts per genre."""
     factors: dict[str, float] = {"popularity": float(row["artist_popularity"]) / 100.0}
-    likelihood = _place(distance) * _demand(row)
+    likelihood = crowd
     if distance is not None:
-        factors["distance"] = _place(distance)
+        factors["distance"] = place
     if taste.genres:
         factors["genre"] = taste.genres.get(row["genre"], 0.0)
         likelihood *= max(GENRE_FLOOR, factors["genre"]) / max(scene.get(row["genre"], 0.0), 1e-9)

@@ -61,31 +61,38 @@ WITH affinity AS (
     ) mine
     GROUP BY artist_id
 ),
-in_area AS (
-    SELECT c.concert_id, c.artist_id, c.venue_id, c.event_date, a.popularity,
-           COALESCE(f.times_seen, 0) AS times_seen, COALESCE(f.affinity, 0.0) AS affinity,
-           CASE WHEN POSITION(',' || a.genre || ',' IN CAST(:genres AS VARCHAR)) > 0 THEN 1 ELSE 0 END AS genre_match
+upcoming AS (
+    SELECT c.concert_id, a.artist_id, a.name AS artist_name, a.genre, a.popularity AS artist_popularity,
+           v.venue_id, v.name AS venue_name, v.city, v.state, v.latitude, v.longitude, v.capacity,
+           c.event_date, c.ticket_price,
+           COALESCE(f.times_seen, 0) AS times_seen, COALESCE(f.affinity, 0.0) AS affinity
     FROM concerts c
     JOIN artists a ON a.artist_id = c.artist_id
     JOIN venues v ON v.venue_id = c.venue_id
     LEFT JOIN affinity f ON f.artist_id = c.artist_id
     WHERE c.status = 'scheduled'
       AND c.event_date >= CAST(:today AS DATE)
-      AND c.event_date < CAST(:until AS DATE)
       AND (CAST(:genre_filter AS VARCHAR) = '' OR POSITION(',' || a.genre || ',' IN CAST(:genres AS VARCHAR)) > 0)
-      AND (CAST(:state AS VARCHAR) = '' OR v.state = CAST(:state AS VARCHAR))
-      AND v.latitude BETWEEN CAST(:min_lat AS DOUBLE PRECISION) AND CAST(:max_lat AS DOUBLE PRECISION)
-      AND v.longitude BETWEEN CAST(:min_lon AS DOUBLE PRECISION) AND CAST(:max_lon AS DOUBLE PRECISION)
 ),
 retrieved AS (
     SELECT concert_id
     FROM (
         SELECT concert_id, times_seen, affinity, genre_match,
-               ROW_NUMBER() OVER (ORDER BY affinity DESC, popularity DESC, event_date, concert_id) AS by_affinity,
+               ROW_NUMBER() OVER (ORDER BY affinity DESC, artist_popularity DESC, event_date, concert_id)
+                   AS by_affinity,
                ROW_NUMBER() OVER (PARTITION BY genre_match
-                                  ORDER BY popularity DESC, event_date, concert_id) AS by_genre,
-               ROW_NUMBER() OVER (ORDER BY popularity DESC, event_date, concert_id) AS by_popularity
-        FROM in_area
+                                  ORDER BY artist_popularity DESC, event_date, concert_id) AS by_genre,
+               ROW_NUMBER() OVER (ORDER BY artist_popularity DESC, event_date, concert_id) AS by_popularity
+        FROM (
+            SELECT concert_id, times_seen, affinity, artist_popularity, event_date,
+                   CASE WHEN POSITION(',' || genre || ',' IN CAST(:genres AS VARCHAR)) > 0 THEN 1 ELSE 0 END
+                       AS genre_match
+            FROM upcoming
+            WHERE event_date < CAST(:until AS DATE)
+              AND (CAST(:state AS VARCHAR) = '' OR state = CAST(:state AS VARCHAR))
+              AND latitude BETWEEN CAST(:min_lat AS DOUBLE PRECISION) AND CAST(:max_lat AS DOUBLE PRECISION)
+              AND longitude BETWEEN CAST(:min_lon AS DOUBLE PRECISION) AND CAST(:max_lon AS DOUBLE PRECISION)
+        ) in_area
     ) ranked
     WHERE times_seen > 0
        OR (affinity > 0 AND by_affinity <= {SIMILAR_LIMIT})
@@ -93,18 +100,13 @@ retrieved AS (
        OR by_popularity <= {POPULAR_LIMIT}
 ),
 nearest AS (
-    SELECT MIN(c.concert_id) AS concert_id
-    FROM concerts c
-    JOIN artists a ON a.artist_id = c.artist_id
-    JOIN venues v ON v.venue_id = c.venue_id
-    WHERE c.status = 'scheduled'
-      AND c.event_date >= CAST(:today AS DATE)
-      AND (CAST(:genre_filter AS VARCHAR) = '' OR POSITION(',' || a.genre || ',' IN CAST(:genres AS VARCHAR)) > 0)
-    GROUP BY c.artist_id, c.venue_id
-    ORDER BY MIN((v.latitude - CAST(:lat AS DOUBLE PRECISION)) * (v.latitude - CAST(:lat AS DOUBLE PRECISION))
-                 + (v.longitude - CAST(:lon AS DOUBLE PRECISION)) * (v.longitude - CAST(:lon AS DOUBLE PRECISION))
+    SELECT MIN(concert_id) AS concert_id
+    FROM upcoming
+    GROUP BY artist_id, venue_id
+    ORDER BY MIN((latitude - CAST(:lat AS DOUBLE PRECISION)) * (latitude - CAST(:lat AS DOUBLE PRECISION))
+                 + (longitude - CAST(:lon AS DOUBLE PRECISION)) * (longitude - CAST(:lon AS DOUBLE PRECISION))
                    * CAST(:lon_scale AS DOUBLE PRECISION) * CAST(:lon_scale AS DOUBLE PRECISION)),
-             MIN(c.event_date), c.artist_id, c.venue_id
+             MIN(event_date), artist_id, venue_id
     LIMIT {WIDENING_LIMIT}
 ),
 picked AS (
@@ -112,16 +114,11 @@ picked AS (
     UNION
     SELECT n.concert_id FROM nearest n
 )
-SELECT c.concert_id, a.artist_id, a.name AS artist_name, a.genre, a.popularity AS artist_popularity,
-       v.venue_id, v.name AS venue_name, v.city, v.state, v.latitude, v.longitude, v.capacity,
-       c.event_date, c.ticket_price,
-       COALESCE(f.times_seen, 0) AS times_seen, COALESCE(f.affinity, 0.0) AS affinity
+SELECT u.concert_id, u.artist_id, u.artist_name, u.genre, u.artist_popularity, u.venue_id, u.venue_name, u.city,
+       u.state, u.latitude, u.longitude, u.capacity, u.event_date, u.ticket_price, u.times_seen, u.affinity
 FROM picked p
-JOIN concerts c ON c.concert_id = p.concert_id
-JOIN artists a ON a.artist_id = c.artist_id
-JOIN venues v ON v.venue_id = c.venue_id
-LEFT JOIN affinity f ON f.artist_id = c.artist_id
-ORDER BY c.concert_id
+JOIN upcoming u ON u.concert_id = p.concert_id
+ORDER BY u.concert_id
 """
 """Statement 2: upcoming concerts (`status = 'scheduled'`, on or after `:today`), retrieved four ways inside the
 requested place and date window (before `:until`, in `:state` if given, in the bounding box):
@@ -136,7 +133,11 @@ plus the `WIDENING_LIMIT` shows nearest to (`:lat`, `:lon`) at any later date (o
 so the service can widen the search when the place and window hold too few. With `:genre_filter` set, every
 concert must be in `:genres`. The distance to order by is a squared equirectangular distance in degrees
 (`:lon_scale` = cos(latitude), 0 without a place: then the soonest shows come first); the service
-measures the real distance."""
+measures the real distance.
+
+Concerts are joined to their artist, venue and the user's affinity once (`upcoming`), and every retrieval reads
+that: fewer joins to plan, and planning costs more than running the statement on small data
+(docs/recommendations.md)."""
 
 CITY_LOOKUP = """
 SELECT city, state, latitude, longitude, population
