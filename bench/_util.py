@@ -74,3 +74,16 @@ def wait_for(url: str, timeout: float = 60) -> None:
         except OSError:
             time.sleep(0.2)
     raise RuntimeError(f"server at {url} did not start")
+
+
+class LambdaContext:
+    """The Lambda context a benchmark hands a handler: what Powertools reads, with 29 s left (API Gateway's limit)."""
+
+    function_name = "bench"
+    memory_limit_in_mb = 512
+    invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:bench"
+    aws_request_id = "bench"
+
+    @staticmethod
+    def get_remaining_time_in_millis() -> int:
+        return 29_000

@@ -26,7 +26,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(__file__))
 from _data import data_dir_for
-from _util import ROOT, markdown_table, percentile
+from _util import ROOT, LambdaContext, markdown_table, percentile
 
 sys.path.insert(0, str(ROOT))
 from tests.fakes.data_api import FakeDataApi
@@ -42,17 +42,6 @@ CASES = [
      {"artist_id": "artist_001", "venue_id": "venue_001", "event_date": EVENT_DATE, "ticket_price": 75.0}),
     ("POST /chat", "chatbot_handler", {"message": "What are the top 5 venues in Chicago?"}),
 ]
-
-
-class _Context:
-    function_name = "bench"
-    memory_limit_in_mb = 512
-    invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:bench"
-    aws_request_id = "bench"
-
-    @staticmethod
-    def get_remaining_time_in_millis() -> int:
-        return 29_000
 
 
 def main() -> None:
@@ -106,7 +95,7 @@ def main() -> None:
             fn = getattr(api_lambda_handlers, handler)
             before, invocations = api.statements(), sagemaker.invocations
             started = time.perf_counter()
-            first = fn(event, _Context())
+            first = fn(event, LambdaContext())
             cold_ms = (time.perf_counter() - started) * 1000
             cold_statements = api.statements() - before
             if first["statusCode"] >= 400:
@@ -115,7 +104,7 @@ def main() -> None:
             before = api.statements()
             for _ in range(args.requests):
                 started = time.perf_counter()
-                fn(event, _Context())
+                fn(event, LambdaContext())
                 times.append((time.perf_counter() - started) * 1000)
             per_request = (api.statements() - before) / args.requests
             calls = (sagemaker.invocations - invocations) / (args.requests + 1)
@@ -124,7 +113,7 @@ def main() -> None:
             for _ in range(args.requests):  # the same requests with the result cache emptied before each
                 results.clear()
                 started = time.perf_counter()
-                fn(event, _Context())
+                fn(event, LambdaContext())
                 uncached.append((time.perf_counter() - started) * 1000)
             statements, polls = api.statements() - statements, api.count("DescribeStatement") - polls
             rows.append((label, f"{cold_statements} first, {per_request:.2g} warm, "

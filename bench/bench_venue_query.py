@@ -33,6 +33,7 @@ import duckdb
 from rich.console import Console
 from rich.table import Table
 
+from _util import LambdaContext
 from concert_api.adapters.warehouse.duckdb import DuckDBWarehouse
 from concert_api.adapters.warehouse.queries.refresh import POPULARITY_PRIOR_WEIGHT
 from concert_api.adapters.warehouse.queries.venues import VENUE_POPULARITY
@@ -111,17 +112,6 @@ def measure(scale: str, root: Path, runs: int) -> dict[str, float | int | str]:
     }
 
 
-class _Context:
-    function_name = "bench"
-    memory_limit_in_mb = 512
-    invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:bench"
-    aws_request_id = "bench"
-
-    @staticmethod
-    def get_remaining_time_in_millis() -> int:
-        return 29_000
-
-
 def measure_data_dir(data_dir: Path, runs: int) -> list[dict[str, float | int | str]]:
     """The handler from memory and uncached, the adapter's query, and the bare DuckDB baseline, interleaved."""
     import re
@@ -149,7 +139,7 @@ def measure_data_dir(data_dir: Path, runs: int) -> list[dict[str, float | int | 
         params = {**PARAMS, **body}
         event = {"body": json.dumps(body)}
         handler = api_lambda_handlers.venue_popularity_handler
-        first = handler(event, _Context())
+        first = handler(event, LambdaContext())
         assert first["statusCode"] == 200, first["body"]
         timings: dict[str, list[float]] = {"bare": [], "query": [], "uncached": [], "memory": []}
         for _ in range(runs + 20):
@@ -161,10 +151,10 @@ def measure_data_dir(data_dir: Path, runs: int) -> list[dict[str, float | int | 
             timings["query"].append(time.perf_counter() - started)
             results.clear()
             started = time.perf_counter()
-            handler(event, _Context())
+            handler(event, LambdaContext())
             timings["uncached"].append(time.perf_counter() - started)
             started = time.perf_counter()
-            handler(event, _Context())  # (the call before filled the cache)
+            handler(event, LambdaContext())  # (the call before filled the cache)
             timings["memory"].append(time.perf_counter() - started)
         assert [r["venue_id"] for r in got] == [r[0] for r in expected]
         row: dict[str, float | int | str] = {"case": label, "concerts": counts["concerts"],
