@@ -7,7 +7,7 @@ from typing import Any
 
 from concert_tools.deploy.policy import POLICY_VERSION, cfn_statements, trust_policy
 from concert_tools.deploy.sam_console import CONSOLE_CONDITION, CONSOLE_ORIGIN
-from concert_tools.deploy.sam_monitoring import NO_VALUE, function_alarms, name_sub
+from concert_tools.deploy.sam_monitoring import NO_VALUE, function_alarms, log_group, name_sub
 from concert_tools.deploy.sam_parameters import ENV_PARAMETERS, OPTIONAL_CONDITION
 from concert_tools.deploy.spec import ALIAS_NAME, BEDROCK, FUNCTIONS, SERVICE_NAME, FunctionSpec
 
@@ -98,16 +98,7 @@ def function_resources(spec: FunctionSpec) -> dict[str, Any]:
                 "Tags": [{"Key": "project", "Value": SERVICE_NAME}],
             },
         },
-        f"{base}LogGroup": {
-            "Type": "AWS::Logs::LogGroup",
-            "DeletionPolicy": "Delete",
-            "UpdateReplacePolicy": "Delete",
-            "Properties": {
-                "LogGroupName": {"Fn::Sub": f"/aws/lambda/{name_sub(spec)}"},
-                "RetentionInDays": {"Ref": "LogRetentionDays"},
-                "Tags": [{"Key": "project", "Value": SERVICE_NAME}],
-            },
-        },
+        f"{base}LogGroup": log_group({"Fn::Sub": f"/aws/lambda/{name_sub(spec)}"}),
         spec.logical_id: {
             "Type": "AWS::Serverless::Function",
             "Properties": {

@@ -28,6 +28,20 @@ def name_sub(spec: FunctionSpec) -> str:
     return spec.base_name + "${NameSuffix}"
 
 
+def log_group(name: Any) -> dict[str, Any]:
+    """A log group named `name` (a string or an intrinsic), kept `LogRetentionDays` days, tagged with the project."""
+    return {
+        "Type": "AWS::Logs::LogGroup",
+        "DeletionPolicy": "Delete",
+        "UpdateReplacePolicy": "Delete",
+        "Properties": {
+            "LogGroupName": name,
+            "RetentionInDays": {"Ref": "LogRetentionDays"},
+            "Tags": [{"Key": "project", "Value": SERVICE_NAME}],
+        },
+    }
+
+
 def alarm(name: str, description: str, namespace: str, metric: str, dimensions: list[dict[str, Any]],
           statistic: dict[str, Any], threshold: int) -> dict[str, Any]:  # fmt: skip
     """One CloudWatch alarm over 5 minutes, notifying AlarmTopicArn when it is set."""

@@ -34,7 +34,7 @@ import re
 from typing import Any
 
 from concert_tools.deploy.policy import POLICY_VERSION, cfn_render, warehouse_statement_templates
-from concert_tools.deploy.sam_monitoring import alarm
+from concert_tools.deploy.sam_monitoring import alarm, log_group
 from concert_tools.deploy.spec import SERVICE_NAME
 from concert_tools.model import aws_scoring
 
@@ -435,16 +435,7 @@ def scoring_resources() -> dict[str, Any]:
                 "PolicyDocument": {"Version": POLICY_VERSION, "Statement": policy_statements()},
             },
         },
-        LOG_GROUP: {
-            "Type": "AWS::Logs::LogGroup",
-            "DeletionPolicy": "Delete",
-            "UpdateReplacePolicy": "Delete",
-            "Properties": {
-                "LogGroupName": {"Fn::Sub": f"/aws/vendedlogs/states/{NAME_SUB}"},
-                "RetentionInDays": {"Ref": "LogRetentionDays"},
-                "Tags": tags,
-            },
-        },
+        LOG_GROUP: log_group({"Fn::Sub": f"/aws/vendedlogs/states/{NAME_SUB}"}),
         STATE_MACHINE: {
             "Type": "AWS::Serverless::StateMachine",
             "DependsOn": POLICY,  # the first scheduled run needs the permissions in place
