@@ -257,3 +257,47 @@ def test_a_failing_swap_keeps_the_old_file_and_says_why(
     assert warehouse.path.read_bytes() == before
     assert warehouse.table_counts() == counts
     assert [p.name for p in tmp_path.iterdir()] == ["warehouse.duckdb"]
+
+
+def _write_older_venue_metrics(path: Path) -> None:
+    """Make the file look written by a version whose venue_metrics had neither the venue's columns nor the orders."""
+    import duckdb
+
+    con = duckdb.connect(str(path))
+    try:
+        con.execute("DROP TABLE venue_metrics")
+        con.execute("CREATE TABLE venue_metrics (venue_id VARCHAR NOT NULL, total_concerts INTEGER NOT NULL)")
+        con.execute("INSERT INTO venue_metrics SELECT venue_id, 1 FROM venues")
+    finally:
+        con.close()
+
+
+def test_a_warehouse_from_an_older_version_is_brought_to_the_current_summaries(
+    warehouse: DuckDBWarehouse, tmp_path: Path
+) -> None:
+    # given a warehouse whose summary table has an older version's columns
+    counts_before = warehouse.table_counts()
+    warehouse.close()
+    _write_older_venue_metrics(warehouse.path)
+    assert warehouse.outdated_summaries() == ["venue_metrics"]
+    with pytest.raises(QueryFailed):
+        warehouse.query(venues.VENUE_POPULARITY, ALL_VENUES)
+    # when its summaries are refreshed
+    rebuilt = warehouse.refresh_summaries()
+    # then they have the schema's shape, the ranking reads them, and nothing loaded was touched
+    assert warehouse.outdated_summaries() == []
+    assert rebuilt == {t.name: counts_before[t.name] for t in schema.SUMMARY_TABLES}
+    assert warehouse.table_counts() == counts_before
+    assert warehouse.query(venues.VENUE_POPULARITY, ALL_VENUES)
+
+
+def test_the_data_refresh_command_rebuilds_outdated_summaries(warehouse: DuckDBWarehouse) -> None:
+    from click.testing import CliRunner
+
+    from concert_tools.cli.main import cli
+
+    warehouse.close()
+    _write_older_venue_metrics(warehouse.path)
+    result = CliRunner().invoke(cli, ["data", "refresh", "--db", str(warehouse.path)])
+    assert result.exit_code == 0, result.output
+    assert "venue_metrics" in result.output and warehouse.outdated_summaries() == []

@@ -220,6 +220,29 @@ def validate(directory: Path) -> None:
 
 @data.command()
 @_db_option
+@lock_timeout_option
+def refresh(db_path: Path | None, lock_timeout: float) -> None:
+    """Rebuild the summary tables (venue_metrics, user_artists, artist_similarity) from the loaded data, in their
+    current shape: after upgrading concert-api over a warehouse an older version wrote (`concert-api up` does it
+    by itself). The loaded tables and the venue forecasts are kept. Holds the data dir's lock."""
+    from concert_api.adapters.warehouse.base import WarehouseError
+    from concert_api.adapters.warehouse.duckdb import DuckDBWarehouse
+
+    db_path = db_path or _default_db()
+    with data_dir_lock(db_path.parent, "concert-api data refresh", lock_timeout):
+        warehouse = DuckDBWarehouse(db_path)
+        try:
+            counts = warehouse.refresh_summaries()
+        except WarehouseError as exc:
+            raise click.ClickException(f"{exc.details} (warehouse: {db_path})") from None
+        finally:
+            warehouse.close()
+    out.print(_counts_table(counts))
+    _hint(f"Rebuilt the summary tables of {escape(str(db_path))}.")
+
+
+@data.command()
+@_db_option
 @click.option("--json", "as_json", is_flag=True, help="Print machine-readable JSON.")
 def info(db_path: Path | None, as_json: bool) -> None:
     """Show what the local warehouse holds (rows per table), where its data came from and, for generated

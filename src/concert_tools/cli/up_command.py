@@ -38,6 +38,7 @@ def up(ctx: click.Context, scale: str, seed: int, regenerate: bool, host: str, p
         ctx.invoke(data_commands.generate, scale=scale, seed=seed, as_of=None, out_dir=None, db_path=None, load=True)
     else:
         click.echo(f"Using the warehouse at {settings.duckdb_path} (--regenerate for a new one).")
+        _refresh_summaries_if_outdated(ctx)
     _train_model_if_missing(ctx, settings.model_dir, force=regenerate)
     ctx.invoke(serve, host=host, port=port, workers=1, metrics=False, log_level=None)
 
@@ -53,6 +54,21 @@ def _train_model_if_missing(ctx: click.Context, model_dir: Path, *, force: bool)
         return
     click.echo("Training the ticket-sales model ...")
     ctx.invoke(model_commands.train)
+
+
+def _refresh_summaries_if_outdated(ctx: click.Context) -> None:
+    """A warehouse an older version wrote may lack the summary tables' current columns: rebuild them."""
+    from concert_api.adapters.warehouse.duckdb import DuckDBWarehouse
+    from concert_tools.cli import data_commands
+
+    warehouse = DuckDBWarehouse(get_settings().duckdb_path)
+    try:
+        outdated = warehouse.outdated_summaries()
+    finally:
+        warehouse.close()
+    if outdated:
+        click.echo(f"Rebuilding the summary tables written by an older version ({', '.join(outdated)}) ...")
+        ctx.invoke(data_commands.refresh, db_path=None)
 
 
 def _forecasts_missing() -> bool:

@@ -322,6 +322,38 @@ class DuckDBWarehouse:
         log.info("replaced venue forecasts", extra={"rows": written, "duration_ms": _ms_since(started)})
         return written
 
+    def outdated_summaries(self) -> list[str]:
+        """The summary tables whose columns are not the schema's (a file written by an older version): the
+        queries that read them would fail until `refresh_summaries` or a load rebuilds them."""
+        rows = self.query("SELECT table_name, column_name FROM duckdb_columns() ORDER BY table_name, column_index")
+        found: dict[str, list[str]] = {}
+        for row in rows:
+            found.setdefault(row["table_name"], []).append(row["column_name"])
+        return [t.name for t in schema.SUMMARY_TABLES if found.get(t.name) != list(t.column_names)]
+
+    def refresh_summaries(self) -> dict[str, int]:
+        """Recreate the summary tables in the schema's shape and refill them from the loaded tables, in a copy of
+        the file swapped in like a load (the loaded tables and the forecasts are kept). Returns their row counts.
+        Errors as `replace_all`; with no warehouse file, `WarehouseUnavailable`."""
+        if not self.path.is_file():
+            raise WarehouseUnavailable(f"No local warehouse yet: {NO_DATA_HINT}.", internal=f"no file at {self.path}")
+
+        def rebuild(tmp: Path) -> dict[str, int]:
+            shutil.copyfile(self.path, tmp)
+            con = duckdb.connect(str(tmp))
+            try:
+                con.execute("BEGIN TRANSACTION")
+                for statement in [*schema.recreate_summaries_sql("duckdb"), *REFRESH_STATEMENTS]:
+                    con.execute(statement)
+                counts = {t.name: _count(con, t.name) for t in schema.SUMMARY_TABLES}
+                con.execute("COMMIT")
+                con.execute("CHECKPOINT")
+                return counts
+            finally:
+                con.close()
+
+        return self._swap_in(rebuild, "Rebuilding the summary tables")
+
     def _swap_in(self, build: Callable[[Path], T], what: str) -> T:
         """Run `build(tmp)` to write a complete database file next to the warehouse, then `os.replace` it over
         the live file. Any failure leaves the live file untouched and raises `QueryFailed` saying `what`
@@ -362,6 +394,11 @@ class DuckDBWarehouse:
         return result
 
 
+def _count(con: duckdb.DuckDBPyConnection, table: str) -> int:
+    row = con.execute(f"SELECT COUNT(*) FROM {table}").fetchone()  # table names from `schema`, never callers'
+    return int(row[0]) if row else 0
+
+
 class _LiveWriteAheadLog(Exception):
     """The live file has a `.wal`: someone wrote to it, so it must not be swapped."""
 
@@ -390,10 +427,7 @@ def _build(target: Path, parquet_files: Mapping[str, Path], metadata: Mapping[st
             con.execute(statement)
         if forecasts is not None:
             _write_forecasts(con, forecasts)
-        counts: dict[str, Any] = {}
-        for spec in schema.TABLES:
-            row = con.execute(f"SELECT COUNT(*) FROM {spec.name}").fetchone()
-            counts[spec.name] = int(row[0]) if row else 0
+        counts: dict[str, Any] = {spec.name: _count(con, spec.name) for spec in schema.TABLES}
         con.execute("COMMIT")
         con.execute("CHECKPOINT")
         return counts
