@@ -74,6 +74,24 @@ def test_an_unexpected_failure_is_one_error_with_its_traceback(own_data_dir, mon
     assert errors[0]["event"] == "Request failed" and "RuntimeError: a bug in the ranking" in errors[0]["exception"]
 
 
+def test_a_failing_warehouse_query_is_one_error_and_its_statement_a_warning(
+    own_data_dir, monkeypatch, lambda_context, capsys
+):
+    # given a ranking statement the warehouse rejects
+    monkeypatch.setattr(venue_popularity.q, "VENUE_POPULARITY", "SELECT no_such_column FROM venue_metrics")
+    # when it is requested
+    response = api_lambda_handlers.venue_popularity_handler(
+        {"httpMethod": "POST", "body": json.dumps({"top_n": 3})}, lambda_context)
+    # then the answer is a 5xx without the detail; the logs hold one ERROR for the request and the failed
+    # statement, with the database's message, as a WARNING from the adapter
+    lines = _lines(capsys.readouterr().out)
+    errors = [line for line in lines if line["level"] == "error"]
+    assert response["statusCode"] >= 500 and "no_such_column" not in response["body"]
+    assert [line["event"] for line in errors] == ["Request failed"]
+    statement = next(line for line in lines if line["event"] == "duckdb query failed")
+    assert statement["level"] == "warning" and "no_such_column" in statement["sql"]
+
+
 def test_the_rate_limit_counts_what_it_left_out():
     now = [0.0]
     limit = RateLimitedLog(interval=10.0, clock=lambda: now[0])

@@ -9,7 +9,9 @@ Logging. The request's keys (request id, function name, ...) are Powertools' thr
 variable), so the local server's worker threads never lend each other theirs. An unexpected failure is one
 ERROR line with its traceback; an expected outage of a dependency (a 503 or 504: not configured, no warehouse,
 throttled, timed out) is a WARNING without a traceback, at most one per cause every few seconds
-(`observability.outages`), so an outage under load does not flood the log.
+(`observability.outages`), so an outage under load does not flood the log. The adapters log what only they know
+(the failed statement, its id, the service's message) as a WARNING beside it, so an alarm on ERROR lines counts
+failed requests once.
 """
 
 from __future__ import annotations

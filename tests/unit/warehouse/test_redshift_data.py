@@ -646,7 +646,7 @@ def test_failed_statement_raises_query_failed_and_logs_but_never_returns_the_err
     expect_execute(stubber)
     expect_describe(stubber, "STARTED")
     expect_describe(stubber, "FAILED", error=message)
-    with caplog.at_level(logging.ERROR), pytest.raises(QueryFailed) as raised:
+    with caplog.at_level(logging.WARNING), pytest.raises(QueryFailed) as raised:
         warehouse.query("SELECT secret_col FROM venues")
     assert raised.value.statement_id == STATEMENT_ID
     assert "secret_col" not in raised.value.details

@@ -182,7 +182,7 @@ class DuckDBWarehouse:
             )
             raise QueryTimeout(internal=str(exc)) from exc
         except duckdb.Error as exc:
-            log.error("duckdb query failed", extra={"error": str(exc), "sql": sql, "duration_ms": _ms_since(started)})
+            log.warning("duckdb query failed", extra={"error": str(exc), "sql": sql, "duration_ms": _ms_since(started)})
             raise QueryFailed(internal=str(exc)) from exc
         finally:
             generation.release()

@@ -416,7 +416,7 @@ def _map_error(exc: Exception) -> WarehouseError | None:
         error = WarehouseUnavailable(internal=internal)
     else:
         error = QueryFailed(internal=internal)
-    logger.error("warehouse call failed", extra={"error": internal, "sqlstate": sqlstate})
+    logger.warning("warehouse call failed", extra={"error": internal, "sqlstate": sqlstate})
     return error
 
 

@@ -448,7 +448,7 @@ class RedshiftDataWarehouse:
             if status == "FINISHED":
                 return description
             if status in _TERMINAL_FAILURES:
-                logger.error(
+                logger.warning(
                     "warehouse statement failed",
                     extra={"statement_id": statement_id, "status": status, "error": description.get("Error")},
                 )
@@ -630,7 +630,7 @@ def _map_error(
         error = QueryFailed(statement_id=statement_id, internal=f"{operation}: {exc}")
     else:
         return None
-    logger.error(
+    logger.warning(
         "warehouse call failed",
         extra={"statement_id": statement_id, "operation": operation, "error": error.internal},
     )
