@@ -119,11 +119,11 @@ class Settings(BaseModel):
 
     @property
     def duckdb_path(self) -> Path:
-        return self.data_dir / "warehouse.duckdb"
+        return _under(self.data_dir, "warehouse.duckdb")
 
     @property
     def model_dir(self) -> Path:
-        return self.data_dir / "models"
+        return _under(self.data_dir, "models")
 
 
 def _aliases(alias: Any) -> list[str]:
@@ -147,6 +147,12 @@ def _read_env_file(path: str | Path | None) -> dict[str, str | None]:
 
     return dict(dotenv_values(path, encoding="utf-8"))
 
+
+
+@lru_cache(maxsize=16)
+def _under(data_dir: Path, name: str) -> Path:
+    """`data_dir / name`, built once: `/health` and every prediction ask for these paths."""
+    return data_dir / name
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:

@@ -37,8 +37,12 @@ class LocalContext:
         return max(0, int((self.timeout_s - (time.monotonic() - self._started)) * 1000))
 
     @classmethod
-    def for_route(cls, route: Route) -> LocalContext:
-        return cls(route.function_name, route.memory_mb, route.timeout_s)
+    def for_route(cls, route: Route, request_id: str | None = None) -> LocalContext:
+        """The context Lambda would give `route`'s function; `request_id`, when given, is the event's (Lambda
+        and API Gateway each have their own id; locally one id serves both, so a log line and the event agree)."""
+        if request_id is None:
+            return cls(route.function_name, route.memory_mb, route.timeout_s)
+        return cls(route.function_name, route.memory_mb, route.timeout_s, aws_request_id=request_id)
 
 
 def rest_event(
