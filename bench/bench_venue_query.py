@@ -28,6 +28,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import duckdb
 from rich.console import Console
@@ -183,12 +184,7 @@ def main() -> None:
         console.print(f"load average {os.getloadavg()[0]:.2f}, {os.cpu_count()} CPUs, Python "
                       f"{platform.python_version()}")
         figures = measure_data_dir(args.data_dir.resolve(), args.runs)
-        table = Table(title=f"Venue ranking in {args.data_dir} ({args.runs} interleaved calls each)")
-        for key in figures[0]:
-            table.add_column(key, justify="left" if key == "case" else "right")
-        for figure in figures:
-            table.add_row(*(f"{v:,}" if isinstance(v, int) else str(v) for v in figure.values()))
-        console.print(table)
+        console.print(_table(f"Venue ranking in {args.data_dir} ({args.runs} interleaved calls each)", figures))
         if args.json:
             args.json.write_text(json.dumps(figures, indent=2) + "\n")
         return
@@ -198,18 +194,23 @@ def main() -> None:
     console.print(f"{platform.platform()}, {os.cpu_count()} CPUs, Python {platform.python_version()}")
     with tempfile.TemporaryDirectory(prefix="bench-venue-") as tmp:
         rows = [measure(scale, Path(tmp), args.runs) for scale in scales]
-    table = Table(title=f"VENUE_POPULARITY latency on DuckDB ({args.runs} calls, top_n=10, min_events=5)")
-    for key in rows[0]:
-        table.add_column(key, justify="left" if key == "scale" else "right")
-    for row in rows:
-        table.add_row(*(f"{v:,}" if isinstance(v, int) else str(v) for v in row.values()))
-    console.print(table)
+    console.print(_table(f"VENUE_POPULARITY latency on DuckDB ({args.runs} calls, top_n=10, min_events=5)", rows))
     first, last = rows[0], rows[-1]
     growth_data = int(last["ticket_sales"]) / max(1, int(first["ticket_sales"]))
     growth_query = float(last["p50_ms"]) / float(first["p50_ms"])
     console.print(f"{first['scale']} -> {last['scale']}: data x{growth_data:,.0f}, p50 x{growth_query:.1f}")
     if args.json:
         args.json.write_text(json.dumps(rows, indent=2) + "\n")
+
+
+def _table(title: str, rows: list[dict[str, Any]]) -> Table:
+    """The rows as a rich table, the first column (the case or the scale) to the left, figures to the right."""
+    table = Table(title=title)
+    for n, key in enumerate(rows[0]):
+        table.add_column(key, justify="left" if n == 0 else "right")
+    for row in rows:
+        table.add_row(*(f"{v:,}" if isinstance(v, int) else str(v) for v in row.values()))
+    return table
 
 
 if __name__ == "__main__":
