@@ -428,3 +428,55 @@ def test_dry_run_plans_the_bedrock_permission(
     ) in out
     assert "concert-api-apigw-x1-agent-action-group" not in out
     assert "concert-api-apigw-x1-chatbot-live" in out
+
+
+def test_the_sessions_table_it_is_given_is_created_once_in_the_templates_shape(
+    recorder: Recorder, small_zip: Path, env_file: Callable[[str], Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Given an env file naming a chat sessions table that does not exist yet
+    # (moto stands in for DynamoDB: it does not expire items, so the time to live is checked as configured only)
+    env = env_file(ENV + "CONCERT_SESSIONS_TABLE=concert-api-chat-sessions\n")
+    # when the functions are deployed
+    assert _deploy(recorder, small_zip, env) == 0
+    # then the table exists as the template makes it: on demand, keyed on session_id, encrypted, expiring items
+    dynamodb = _client(recorder.endpoint or "", "dynamodb")
+    table = dynamodb.describe_table(TableName="concert-api-chat-sessions")["Table"]
+    assert table["KeySchema"] == [{"AttributeName": "session_id", "KeyType": "HASH"}]
+    assert table["BillingModeSummary"]["BillingMode"] == "PAY_PER_REQUEST"
+    assert table["SSEDescription"]["Status"] == "ENABLED"
+    ttl = dynamodb.describe_time_to_live(TableName="concert-api-chat-sessions")["TimeToLiveDescription"]
+    assert (ttl["TimeToLiveStatus"], ttl["AttributeName"]) == ("ENABLED", "expires_at")
+    # and the chatbot is pointed at it; a re-run reads it and writes nothing to DynamoDB
+    lam = _client(recorder.endpoint or "", "lambda")
+    variables = lam.get_function_configuration(FunctionName="concert-api-chatbot")["Environment"]["Variables"]
+    assert variables["CONCERT_SESSIONS_TABLE"] == "concert-api-chat-sessions"
+    recorder.reset()
+    assert _deploy(recorder, small_zip, env) == 0
+    assert [op for service, op in recorder.writes() if service == "dynamodb"] == []
+    capsys.readouterr()
+
+
+def test_a_sessions_table_keyed_otherwise_fails_the_chatbot_only(
+    recorder: Recorder, small_zip: Path, env_file: Callable[[str], Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Given an existing table of the same name keyed on something else
+    dynamodb = _client(recorder.endpoint or "", "dynamodb")
+    dynamodb.create_table(TableName="other", BillingMode="PAY_PER_REQUEST",
+                          AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+                          KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}])  # fmt: skip
+    # when the deployment is told to use it
+    rc = _deploy(recorder, small_zip, env_file(ENV + "CONCERT_SESSIONS_TABLE=other\n"))
+    out = capsys.readouterr().out
+    # then the chatbot fails with the reason and the other functions are deployed
+    assert rc != 0 and "not keyed on session_id" in out
+    lam = _client(recorder.endpoint or "", "lambda")
+    assert lam.get_function(FunctionName="concert-api-health-check")
+
+
+def test_the_dry_run_names_the_sessions_table_and_creates_nothing(
+    recorder: Recorder, small_zip: Path, env_file: Callable[[str], Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    env = env_file(ENV + "CONCERT_SESSIONS_TABLE=concert-api-chat-sessions\n")
+    assert _deploy(recorder, small_zip, env, "--dry-run") == 0
+    assert "chat sessions table: concert-api-chat-sessions (created when missing" in capsys.readouterr().out
+    assert recorder.writes() == []

@@ -1,6 +1,7 @@
 """The deployer: runs one step per kind of resource for each function, and reports.
 
-Order per function: its role (`roles`), the function itself, code first then configuration, waiting until
+Order per function: the chat sessions table it is given, created when missing (`sessions_table`), its role
+(`roles`), the function itself, code first then configuration, waiting until
 `LastUpdateStatus` is Successful after each write (`functions`), a version when $LATEST differs from what `live`
 points at and `live` moved to it (`versions`), provisioned concurrency on `live` (`concurrency`), then the invoke
 permissions (`permissions`). Every step reads first and writes only what differs, so a re-run writes nothing. A
@@ -27,6 +28,7 @@ from concert_tools.deploy.permissions import ensure_permissions
 from concert_tools.deploy.plan import READ_ONLY_PREFIXES, plan_function, render_plan
 from concert_tools.deploy.policy import function_policy, kms_statement, vpc_statements
 from concert_tools.deploy.roles import ensure_role
+from concert_tools.deploy.sessions_table import ensure_sessions_table
 from concert_tools.deploy.spec import FunctionSpec
 from concert_tools.deploy.summary import format_summary
 from concert_tools.deploy.versions import publish_and_alias
@@ -42,6 +44,8 @@ __all__ = [
 ]
 
 Printer = Callable[[str], None]
+
+SESSIONS_ENV = "CONCERT_SESSIONS_TABLE"
 
 
 @dataclass
@@ -139,6 +143,9 @@ class Deployer:
         result = FunctionResult(spec.key, self.config.function_name(spec))
         try:
             lam = self.client("lambda")
+            sessions = self.config.env.get(SESSIONS_ENV) if SESSIONS_ENV in spec.env_names() else None
+            if sessions:
+                ensure_sessions_table(self.client("dynamodb"), sessions, self.config.tags, result)
             role_arn = self.role_arn_for(spec, result)
             changed = ensure_function(lam, self.config, spec, role_arn, package, result, self.sleep)
             result.arn = publish_and_alias(lam, result.name, changed, result)

@@ -70,6 +70,10 @@ def render_plan(
     lines = [f"Plan for stage {config.stage!r} in {config.region} (account {ctx.account}):"]
     if package_line:
         lines.append(f"  package: {package_line}")
+    sessions = config.env.get("CONCERT_SESSIONS_TABLE")
+    if sessions and any("CONCERT_SESSIONS_TABLE" in spec.env_names() for spec in config.functions):
+        lines.append(f"  chat sessions table: {sessions} (created when missing: on demand, encrypted, "
+                     "time to live on expires_at)")
     for f in functions:
         lines.append(
             f"  {f['action']} {f['function_name']}: handler {f['handler']}, {f['runtime']}/{f['architecture']},"
