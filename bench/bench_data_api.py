@@ -38,6 +38,7 @@ CASES = [
     ("POST /venues/popularity", "venue_popularity_handler", {"top_n": 10, "min_events": 5}),
     ("POST /recommendations", "recommendations_handler",
      {"user_id": "user_123", "artist_preferences": ["rock", "alternative"], "location": "New York", "top_n": 10}),
+    ("POST /recommendations (user, around home)", "recommendations_handler", {"user_id": "user_123", "top_n": 10}),
     ("POST /tickets/predict", "ticket_prediction_handler",
      {"artist_id": "artist_001", "venue_id": "venue_001", "event_date": EVENT_DATE, "ticket_price": 75.0}),
     ("POST /chat", "chatbot_handler", {"message": "What are the top 5 venues in Chicago?"}),

@@ -226,7 +226,8 @@ def _candidates(**overrides: Any) -> dict[str, Any]:
 
     return {
         "user_id": "", "today": AS_OF, "until": AS_OF + timedelta(days=180), "genres": "", "genre_filter": "",
-        "state": "", "lat": 0.0, "lon": 0.0, "lon_scale": 0.0, **WORLD, **overrides,
+        "state": "", "lat": 0.0, "lon": 0.0, "lon_scale": 0.0, "home_dlat": 2.7, "genres_from_user": "",
+        "genre_share": 0.5, **WORLD, **overrides,
     }  # fmt: skip
 
 
@@ -271,6 +272,9 @@ def test_request_context_and_candidates_for_users(backends: Backends) -> None:
             assert_same(backends, recommendations.REQUEST_CONTEXT, {"user_id": user_id, "name": name},
                         nonempty=i < 3 or bool(name))  # fmt: skip
         assert_same(backends, recommendations.CANDIDATES, _candidates(user_id=user_id), nonempty=True)
+        for genres_from_user in ("1", ""):
+            home = _candidates(user_id=user_id, genres_from_user=genres_from_user)
+            assert_same(backends, recommendations.CANDIDATES_AROUND_HOME, home, nonempty=True)
     busiest = users[0]
     rows = backends.duck.query(recommendations.CANDIDATES, _candidates(user_id=busiest))
     assert any(r["times_seen"] > 0 for r in rows) and any(r["affinity"] > 0 for r in rows)
@@ -288,7 +292,8 @@ def test_city_lookup(backends: Backends) -> None:
 
 
 def _catalogue() -> list[tuple[str, str]]:
-    """(name, sql) of every read statement in `adapters.warehouse.queries`, so a new query is covered too."""
+    """(name, sql) of every read statement in `adapters.warehouse.queries`, so a new query is covered too (the
+    modules' private names are pieces and templates of statements, not statements)."""
     import importlib
     import pkgutil
 
@@ -298,7 +303,8 @@ def _catalogue() -> list[tuple[str, str]]:
     for info in pkgutil.iter_modules(package.__path__):
         module = importlib.import_module(f"{package.__name__}.{info.name}")
         for name, value in sorted(vars(module).items()):
-            if name.isupper() and isinstance(value, str) and value.lstrip().upper().startswith(("SELECT", "WITH")):
+            statement = name.isupper() and not name.startswith("_") and isinstance(value, str)
+            if statement and value.lstrip().upper().startswith(("SELECT", "WITH")):
                 found.append((f"{info.name}.{name}", value))
     return found
 
@@ -331,6 +337,8 @@ def _parameter_sets(backends: Backends) -> list[dict[str, Any]]:
         "lon_scale": 0.77,
         "user_id": user[0]["user_id"] if user else "user_001",
         "name": artist["name"][:4],
+        "home_dlat": 2.7,
+        "genre_share": 0.5,
         **WORLD,
     }
     filtered = {
@@ -346,6 +354,7 @@ def _parameter_sets(backends: Backends) -> list[dict[str, Any]]:
         "max_price": 500.0,
         "artist_ids": f",{artist['artist_id']},",
         "venue_ids": f",{venue['venue_id']},",
+        "genres_from_user": "1",
     }
     unfiltered = {
         **common,
@@ -363,6 +372,7 @@ def _parameter_sets(backends: Backends) -> list[dict[str, Any]]:
         "group_by": "genre",
         "rank_by": "revenue",
         "min_concerts": 1,
+        "genres_from_user": "",
     }
     return [filtered, unfiltered]
 

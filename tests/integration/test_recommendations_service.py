@@ -4,12 +4,19 @@ concerts exist, the collaborative signal, the as-of date; and the offline evalua
 from __future__ import annotations
 
 import datetime as dt
+import shutil
+import threading
+import time
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import pytest
 
+from concert_api.adapters.warehouse.duckdb import DuckDBWarehouse
+from concert_api.adapters.warehouse.queries import recommendations as q
 from concert_api.models import LocationFilter, RecommendationsRequest
+from concert_api.services import recommendations as service
 from concert_api.services.recommendations import recommend
 
 
@@ -191,3 +198,84 @@ def test_the_evaluate_command_names_the_missing_warehouse(tmp_path: Path) -> Non
 
     result = CliRunner().invoke(cli, ["recommendations", "evaluate", "--data-dir", str(tmp_path)])
     assert result.exit_code != 0 and "concert-api data generate" in result.output
+
+
+class SlowWarehouse(CountingWarehouse):
+    """A warehouse whose statements are round trips (as on the Data API): each takes 50 ms, and the most statements
+    in flight at once is recorded."""
+
+    def __init__(self, inner: Any) -> None:
+        super().__init__(inner)
+        self.backend = "redshift-data"
+        self.in_flight = 0
+        self.most_in_flight = 0
+        self._lock = threading.Lock()
+
+    def query(self, sql: str, params: Any = None) -> list[dict[str, Any]]:
+        if "load_metadata" in sql:  # the result cache's check of the load marker, in its own thread
+            return super().query(sql, params)
+        with self._lock:
+            self.in_flight += 1
+            self.most_in_flight = max(self.most_in_flight, self.in_flight)
+        try:
+            time.sleep(0.05)
+            return super().query(sql, params)
+        finally:
+            with self._lock:
+                self.in_flight -= 1
+
+
+@pytest.mark.parametrize(("request_body", "side_by_side"), [
+    ({"user_id": "user_123", "top_n": 10}, True),
+    ({"user_id": "user_123", "artist_preferences": ["rock"], "top_n": 10}, True),
+    ({"user_id": "user_123", "location": "New York", "top_n": 10}, False),
+])  # fmt: skip
+def test_a_request_around_the_users_home_is_one_round_trip(
+    tiny_warehouse: Any, request_body: dict[str, Any], side_by_side: bool
+) -> None:
+    # Given statements that each take a while (as every Data API statement does)
+    slow = SlowWarehouse(tiny_warehouse)
+    # When a user asks without naming a place, the candidates need nothing from the user's context statement
+    recommend(RecommendationsRequest(**request_body), slow, today=dt.date(2030, 1, 1))  # type: ignore[arg-type]
+    # Then the two statements run at the same time; a named place still needs the context first (the result
+    # cache's check of the load marker, which a Data API warehouse also runs, is not the request's)
+    assert len([sql for sql in slow.statements if "load_metadata" not in sql]) == 2
+    assert slow.most_in_flight == (2 if side_by_side else 1)
+
+
+def test_the_statement_finds_the_home_and_genres_as_the_service_would(tiny_data_dir: Path, tmp_path: Path) -> None:
+    # Given the tiny warehouse, with some users without favourite genres and some whose home city is unknown
+    copy = tmp_path / "warehouse.duckdb"
+    shutil.copyfile(tiny_data_dir / "warehouse.duckdb", copy)
+    with duckdb.connect(str(copy)) as con:
+        con.execute("UPDATE users SET favorite_genres = '' WHERE user_id IN "
+                    "(SELECT user_id FROM users ORDER BY user_id LIMIT 40)")  # fmt: skip
+        con.execute("UPDATE users SET home_city = 'Nowhere' WHERE user_id IN "
+                    "(SELECT user_id FROM users ORDER BY user_id DESC LIMIT 20)")  # fmt: skip
+    warehouse = DuckDBWarehouse(copy)
+    users = [r["user_id"] for r in warehouse.query("SELECT user_id FROM users ORDER BY user_id")]
+    known = {r["genre"] for r in warehouse.query("SELECT DISTINCT genre FROM artists")}
+    today = dt.date.today()
+    anywhere = service.Window(None, today, today + dt.timedelta(days=180), 180)
+    for i, user_id in enumerate(users):
+        request = RecommendationsRequest(user_id=user_id, artist_preferences=["rock", "jazz"] if i % 4 == 0 else [])
+        # When the candidates are fetched with the place and genres worked out from the context in Python ...
+        context = warehouse.query(q.REQUEST_CONTEXT, {"user_id": user_id, "name": ""})
+        taste = service._taste(request, context)
+        window = service.Window(taste.home, anywhere.today, anywhere.until, anywhere.days)
+        from_context = warehouse.query(q.CANDIDATES, service._candidate_params(request, taste, window))
+        # ... and by the statement alone
+        requested = service._with_requested_genres(service.Taste(), request)
+        params = service._candidate_params(request, requested, anywhere, from_home=True)
+        alone = warehouse.query(q.CANDIDATES_AROUND_HOME, params)
+        # Then both retrieve the same concerts, from the same place and genres
+        assert alone == from_context, user_id
+        python = service._candidate_params(request, taste, window)
+        place = warehouse.query(q.USER_PLACE, params)[0]
+        assert place == pytest.approx({k: python[k] for k in place}, rel=1e-12, abs=1e-12), user_id
+        if not request.artist_preferences:
+            # (a favourite genre no artist has retrieves nothing: the statement leaves it out)
+            genres = [r["genre"] for r in warehouse.query(q.USER_GENRES, params)]
+            wanted = [g for g in python["genres"].strip(",").split(",") if g in known]
+            assert genres == sorted(wanted), user_id
+    warehouse.close()

@@ -34,7 +34,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from concert_api.adapters.warehouse.base import Row, Warehouse
+from concert_api.adapters.warehouse.base import Row, Warehouse, query_side_by_side, statements_are_round_trips
 from concert_api.adapters.warehouse.queries import recommendations as q
 from concert_api.errors import NotFound, utc_now_iso
 from concert_api.models import (
@@ -43,7 +43,7 @@ from concert_api.models import (
     RecommendationsResponse,
     RecommendationType,
 )
-from concert_api.services.geo import Area, haversine_km, lookup_name, resolve_location
+from concert_api.services.geo import EARTH_RADIUS_KM, Area, haversine_km, lookup_name, resolve_location
 from concert_api.services.result_cache import cached
 
 MAX_PER_ARTIST = 2
@@ -126,22 +126,37 @@ def recommend(
 def _recommend(request: RecommendationsRequest, warehouse: Warehouse, today: dt.date,
                window_days: int) -> RecommendationsResponse:  # fmt: skip
     name = lookup_name(request.location) if request.location is not None else ""
-    context = warehouse.query(q.REQUEST_CONTEXT, {"user_id": request.user_id or "", "name": name})
+    context_params = {"user_id": request.user_id or "", "name": name}
+    until = today + dt.timedelta(days=window_days)
+    if request.user_id and request.location is None and statements_are_round_trips(warehouse):
+        # Around the user's home, on the Data API: the candidate statement finds the home and the genres itself,
+        # so the two statements run side by side (one round trip instead of two).
+        anywhere = Window(None, today, until, window_days)
+        candidate_params = _candidate_params(request, _with_requested_genres(Taste(), request), anywhere,
+                                            from_home=True)
+        context, candidates = query_side_by_side(
+            warehouse, [(q.REQUEST_CONTEXT, context_params), (q.CANDIDATES_AROUND_HOME, candidate_params)]
+        )
+        taste = _taste(request, context)
+        window = Window(taste.home, today, until, window_days)
+        return _pick(request, taste, window, candidates)
+    context = warehouse.query(q.REQUEST_CONTEXT, context_params)
     taste = _taste(request, context)
+    area: Area | None = taste.home
     if request.location is not None:
         places = [{**row, "population": row["n"]} for row in context if row["kind"] == "place"]
-        area: Area | None = resolve_location(request.location, None, cities=places)
-    else:
-        area = taste.home
-    window = Window(area, today, today + dt.timedelta(days=window_days), window_days)
+        area = resolve_location(request.location, None, cities=places)
+    window = Window(area, today, until, window_days)
     candidates = warehouse.query(q.CANDIDATES, _candidate_params(request, taste, window))
     return _pick(request, taste, window, candidates)
 
 
 def _taste(request: RecommendationsRequest, context: list[Row]) -> Taste:
-    taste = Taste()
-    if request.user_id:
-        taste = _user_taste(request.user_id, context)
+    return _with_requested_genres(_user_taste(request.user_id, context) if request.user_id else Taste(), request)
+
+
+def _with_requested_genres(taste: Taste, request: RecommendationsRequest) -> Taste:
+    """Genres the request names replace the user's."""
     if request.artist_preferences:
         taste.explicit_genres = True
         taste.genres = {genre: 1.0 for genre in request.artist_preferences}
@@ -173,7 +188,11 @@ def _user_taste(user_id: str, context: list[Row]) -> Taste:
     return taste
 
 
-def _candidate_params(request: RecommendationsRequest, taste: Taste, window: Window) -> dict[str, Any]:
+def _candidate_params(request: RecommendationsRequest, taste: Taste, window: Window, *,
+                      from_home: bool = False) -> dict[str, Any]:  # fmt: skip
+    """The candidate statement's parameters for this taste and window; `from_home`: for `CANDIDATES_AROUND_HOME`,
+    which takes the place (the user's home, `HOME_RADIUS_KM` around it) and, unless the request names genres, the
+    genres from the warehouse itself, weighed as `_user_taste` weighs them."""
     area = window.area
     min_lat, max_lat, min_lon, max_lon = area.bounding_box() if area else (-90.0, 90.0, -180.0, 180.0)
     lat, lon = (area.point if area and area.point else (0.0, 0.0))
@@ -192,6 +211,9 @@ def _candidate_params(request: RecommendationsRequest, taste: Taste, window: Win
         "lat": lat,
         "lon": lon,
         "lon_scale": math.cos(math.radians(lat)) if area and area.point else 0.0,
+        "home_dlat": math.degrees(HOME_RADIUS_KM / EARTH_RADIUS_KM),
+        "genres_from_user": "1" if from_home and not taste.explicit_genres else "",
+        "genre_share": FAVOURITE_GENRE_WEIGHT,
     }
 
 

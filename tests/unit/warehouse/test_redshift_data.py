@@ -519,6 +519,9 @@ CANDIDATE_PARAMS = {
     "lat": 40.7,
     "lon": -74.0,
     "lon_scale": 0.76,
+    "home_dlat": 2.7,
+    "genres_from_user": "",
+    "genre_share": 0.5,
 }
 
 QUERY_PARAMS: list[tuple[str, dict[str, Any]]] = [
@@ -537,6 +540,7 @@ QUERY_PARAMS: list[tuple[str, dict[str, Any]]] = [
     (recommendations.REQUEST_CONTEXT, {"user_id": "", "name": ""}),
     (recommendations.CANDIDATES, CANDIDATE_PARAMS),
     (recommendations.CANDIDATES, {**CANDIDATE_PARAMS, "user_id": "", "genre_filter": "1", "state": "NY"}),
+    (recommendations.CANDIDATES_AROUND_HOME, {**CANDIDATE_PARAMS, "genres_from_user": "1"}),
     (recommendations.CITY_LOOKUP, {"name": "new york"}),
     *[(statement, {}) for statement in refresh.REFRESH_STATEMENTS],
 ]

@@ -10,8 +10,10 @@ those two constants into the statement as the literals `NULL` and `''`, and bind
 
 from __future__ import annotations
 
+import contextvars
 import re
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
@@ -117,6 +119,28 @@ class LoadableWarehouse(Warehouse, Protocol):
 
 
 # --- Decoding shared by the backends ---------------------------------------------------------------
+
+
+ROUND_TRIP_BACKENDS = frozenset({"redshift-data"})
+"""Backends where every statement is a network round trip of its own (the Data API: hundreds of milliseconds),
+so one statement fewer in sequence is worth more than a larger statement to plan."""
+
+
+def statements_are_round_trips(warehouse: Warehouse) -> bool:
+    """Whether `warehouse`'s statements each cost a round trip (see `ROUND_TRIP_BACKENDS`)."""
+    return getattr(warehouse, "backend", "") in ROUND_TRIP_BACKENDS
+
+
+def query_side_by_side(warehouse: Warehouse, statements: Sequence[tuple[str, Params]]) -> list[list[Row]]:
+    """Run independent statements at the same time and return their rows in order: on the Data API each is a
+    round trip of hundreds of milliseconds, so the caller waits for one, not one per statement. Each runs in a
+    copy of the caller's context, so the request's deadline bounds it; the first error is raised."""
+    if len(statements) == 1:
+        return [warehouse.query(*statements[0])]
+    with ThreadPoolExecutor(max_workers=len(statements), thread_name_prefix="warehouse") as pool:
+        futures = [pool.submit(contextvars.copy_context().run, warehouse.query, sql, params)
+                   for sql, params in statements]  # fmt: skip
+        return [future.result() for future in futures]
 
 
 def numeric_value(text: bytes | bytearray | memoryview | str) -> int | float:

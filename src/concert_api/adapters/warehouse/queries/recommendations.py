@@ -47,8 +47,62 @@ WIDENING_LIMIT = 300
 """Shows (one date per artist and venue) nearest the place, at any later date, fetched to fill a short list:
 three times the largest `top_n`, so two shows per artist still leave enough."""
 
-CANDIDATES = f"""
-WITH affinity AS (
+_USER_PLACE_AND_GENRES = """
+home AS (
+    SELECT c.latitude AS lat, c.longitude AS lon
+    FROM users u
+    JOIN cities c ON LOWER(c.city) = LOWER(u.home_city) AND c.state = u.home_state
+    WHERE u.user_id = CAST(:user_id AS VARCHAR)
+),
+place AS (
+    SELECT CASE WHEN h.lat IS NULL THEN CAST(:min_lat AS DOUBLE PRECISION)
+                ELSE h.lat - CAST(:home_dlat AS DOUBLE PRECISION) END AS min_lat,
+           CASE WHEN h.lat IS NULL THEN CAST(:max_lat AS DOUBLE PRECISION)
+                ELSE h.lat + CAST(:home_dlat AS DOUBLE PRECISION) END AS max_lat,
+           CASE WHEN h.lat IS NULL THEN CAST(:min_lon AS DOUBLE PRECISION)
+                ELSE h.lon - LEAST(180.0, CAST(:home_dlat AS DOUBLE PRECISION) / GREATEST(0.01, COS(RADIANS(h.lat))))
+           END AS min_lon,
+           CASE WHEN h.lat IS NULL THEN CAST(:max_lon AS DOUBLE PRECISION)
+                ELSE h.lon + LEAST(180.0, CAST(:home_dlat AS DOUBLE PRECISION) / GREATEST(0.01, COS(RADIANS(h.lat))))
+           END AS max_lon,
+           COALESCE(h.lat, CAST(:lat AS DOUBLE PRECISION)) AS lat,
+           COALESCE(h.lon, CAST(:lon AS DOUBLE PRECISION)) AS lon,
+           CASE WHEN h.lat IS NULL THEN CAST(:lon_scale AS DOUBLE PRECISION) ELSE COS(RADIANS(h.lat)) END AS lon_scale
+    FROM (SELECT 1 AS one) o
+    LEFT JOIN home h ON 1 = 1
+),
+favourites AS (
+    SELECT ',' || REPLACE(COALESCE(u.favorite_genres, ''), ' ', '') || ',' AS framed
+    FROM users u
+    WHERE CAST(:genres_from_user AS VARCHAR) = '1' AND u.user_id = CAST(:user_id AS VARCHAR)
+),
+history_genres AS (
+    SELECT genre, SUM(times_attended) AS n
+    FROM user_artists
+    WHERE CAST(:genres_from_user AS VARCHAR) = '1' AND user_id = CAST(:user_id AS VARCHAR)
+    GROUP BY genre
+),
+user_genres AS (
+    SELECT DISTINCT a.genre
+    FROM artists a
+    JOIN favourites f ON POSITION(',' || a.genre || ',' IN f.framed) > 0
+    UNION
+    SELECT h.genre
+    FROM history_genres h
+    WHERE NOT EXISTS (SELECT 1 FROM favourites f WHERE REPLACE(f.framed, ',', '') <> '')
+      AND h.n >= CAST(:genre_share AS DOUBLE PRECISION) * (SELECT MAX(n) FROM history_genres)
+)
+"""
+"""The user's place and genres as `CANDIDATES_AROUND_HOME` works them out: `place` (one row: the bounding box and
+the point), `user_genres`."""
+
+USER_PLACE = "WITH " + _USER_PLACE_AND_GENRES + "SELECT * FROM place"
+USER_GENRES = "WITH " + _USER_PLACE_AND_GENRES + "SELECT genre FROM user_genres ORDER BY genre"
+"""What `CANDIDATES_AROUND_HOME` takes for the user's place and genres, alone: the tests check them against the
+service's."""
+
+_CANDIDATES = """
+WITH {user_ctes}affinity AS (
     SELECT artist_id, SUM(times_seen) AS times_seen, SUM(affinity) AS affinity
     FROM (
         SELECT artist_id, times_attended AS times_seen, CAST(0.0 AS DOUBLE PRECISION) AS affinity
@@ -84,30 +138,29 @@ retrieved AS (
                                   ORDER BY artist_popularity DESC, event_date, concert_id) AS by_genre,
                ROW_NUMBER() OVER (ORDER BY artist_popularity DESC, event_date, concert_id) AS by_popularity
         FROM (
-            SELECT concert_id, times_seen, affinity, artist_popularity, event_date,
-                   CASE WHEN POSITION(',' || genre || ',' IN CAST(:genres AS VARCHAR)) > 0 THEN 1 ELSE 0 END
-                       AS genre_match
-            FROM upcoming
-            WHERE event_date < CAST(:until AS DATE)
-              AND (CAST(:state AS VARCHAR) = '' OR state = CAST(:state AS VARCHAR))
-              AND latitude BETWEEN CAST(:min_lat AS DOUBLE PRECISION) AND CAST(:max_lat AS DOUBLE PRECISION)
-              AND longitude BETWEEN CAST(:min_lon AS DOUBLE PRECISION) AND CAST(:max_lon AS DOUBLE PRECISION)
+            SELECT u.concert_id, u.times_seen, u.affinity, u.artist_popularity, u.event_date,
+                   CASE WHEN POSITION(',' || u.genre || ',' IN CAST(:genres AS VARCHAR)) > 0{user_genre_match}
+                        THEN 1 ELSE 0 END AS genre_match
+            FROM upcoming u{place_join}{user_genres_join}
+            WHERE u.event_date < CAST(:until AS DATE)
+              AND (CAST(:state AS VARCHAR) = '' OR u.state = CAST(:state AS VARCHAR))
+              AND u.latitude BETWEEN {min_lat} AND {max_lat}
+              AND u.longitude BETWEEN {min_lon} AND {max_lon}
         ) in_area
     ) ranked
     WHERE times_seen > 0
-       OR (affinity > 0 AND by_affinity <= {SIMILAR_LIMIT})
-       OR (genre_match = 1 AND by_genre <= {GENRE_LIMIT})
-       OR by_popularity <= {POPULAR_LIMIT}
+       OR (affinity > 0 AND by_affinity <= {similar_limit})
+       OR (genre_match = 1 AND by_genre <= {genre_limit})
+       OR by_popularity <= {popular_limit}
 ),
 nearest AS (
-    SELECT MIN(concert_id) AS concert_id
-    FROM upcoming
-    GROUP BY artist_id, venue_id
-    ORDER BY MIN((latitude - CAST(:lat AS DOUBLE PRECISION)) * (latitude - CAST(:lat AS DOUBLE PRECISION))
-                 + (longitude - CAST(:lon AS DOUBLE PRECISION)) * (longitude - CAST(:lon AS DOUBLE PRECISION))
-                   * CAST(:lon_scale AS DOUBLE PRECISION) * CAST(:lon_scale AS DOUBLE PRECISION)),
-             MIN(event_date), artist_id, venue_id
-    LIMIT {WIDENING_LIMIT}
+    SELECT MIN(u.concert_id) AS concert_id
+    FROM upcoming u{place_join}
+    GROUP BY u.artist_id, u.venue_id
+    ORDER BY MIN((u.latitude - {lat}) * (u.latitude - {lat})
+                 + (u.longitude - {lon}) * (u.longitude - {lon}) * {lon_scale} * {lon_scale}),
+             MIN(u.event_date), u.artist_id, u.venue_id
+    LIMIT {widening_limit}
 ),
 picked AS (
     SELECT r.concert_id FROM retrieved r
@@ -120,6 +173,24 @@ FROM picked p
 JOIN upcoming u ON u.concert_id = p.concert_id
 ORDER BY u.concert_id
 """
+
+
+def _candidates(around_home: bool) -> str:
+    """The candidate statement, for a place given as parameters or for the user's home (`_USER_PLACE_AND_GENRES`)."""
+    given = {name: f"CAST(:{name} AS DOUBLE PRECISION)" for name in ("min_lat", "max_lat", "min_lon", "max_lon",
+                                                                      "lat", "lon", "lon_scale")}  # fmt: skip
+    home = {name: f"p.{name}" for name in given}
+    return _CANDIDATES.format(
+        user_ctes=_USER_PLACE_AND_GENRES.strip() + ",\n" if around_home else "",
+        user_genre_match=" OR g.genre IS NOT NULL" if around_home else "",
+        place_join="\n    CROSS JOIN place p" if around_home else "",
+        user_genres_join="\n            LEFT JOIN user_genres g ON g.genre = u.genre" if around_home else "",
+        similar_limit=SIMILAR_LIMIT, genre_limit=GENRE_LIMIT, popular_limit=POPULAR_LIMIT,
+        widening_limit=WIDENING_LIMIT, **(home if around_home else given),
+    )
+
+
+CANDIDATES = _candidates(around_home=False)
 """Statement 2: upcoming concerts (`status = 'scheduled'`, on or after `:today`), retrieved four ways inside the
 requested place and date window (before `:until`, in `:state` if given, in the bounding box):
 
@@ -138,6 +209,16 @@ measures the real distance.
 Concerts are joined to their artist, venue and the user's affinity once (`upcoming`), and every retrieval reads
 that: fewer joins to plan, and planning costs more than running the statement on small data
 (docs/recommendations.md)."""
+
+CANDIDATES_AROUND_HOME = _candidates(around_home=True)
+"""`CANDIDATES` for a request with a user and no place, needing nothing from statement 1: the place is the user's
+home city (`home`, `place`: the bounding box of `:home_dlat` degrees of latitude around it, as
+`geo.Area.bounding_box` draws it; the given box and point when the home city is unknown), and with
+`:genres_from_user` = '1' the genres that retrieve are the user's favourites, else the genres of their history
+holding at least `:genre_share` of its top genre (`user_genres`), as the service weighs them. On the Data API the
+two statements then run side by side: one round trip instead of two. (Its extra CTEs cost DuckDB a few
+milliseconds of planning, more than the round trip it saves there, so the embedded warehouse keeps
+`CANDIDATES`.)"""
 
 CITY_LOOKUP = """
 SELECT city, state, latitude, longitude, population

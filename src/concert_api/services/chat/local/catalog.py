@@ -3,11 +3,9 @@ venue types from the platform's models, with the common ways people write them."
 
 from __future__ import annotations
 
-import contextvars
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
-from concert_api.adapters.warehouse.base import Row, Warehouse
+from concert_api.adapters.warehouse.base import Params, Row, Warehouse, query_side_by_side
 from concert_api.adapters.warehouse.queries import chat as q
 from concert_api.models import GENRES, VENUE_TYPES
 from concert_api.vocabulary import STATE_NAMES
@@ -44,13 +42,11 @@ class Catalog:
 
     @classmethod
     def load(cls, warehouse: Warehouse) -> Catalog:
-        """Read the names from the warehouse: three small independent queries, run side by side (on the Data API
-        each is a round trip of hundreds of milliseconds: the first chat turn waits for one, not three). Each runs
-        in a copy of the caller's context, so the request's deadline bounds it; the first error is raised."""
+        """Read the names from the warehouse: three small independent queries, run side by side (the first chat
+        turn on the Data API waits for one round trip, not three)."""
         queries = (q.CATALOG_ARTISTS, q.CATALOG_VENUES, q.CATALOG_CITIES)
-        with ThreadPoolExecutor(max_workers=len(queries), thread_name_prefix="chat-catalog") as pool:
-            futures = [pool.submit(contextvars.copy_context().run, warehouse.query, sql, {}) for sql in queries]
-            artists, venues, cities = (tuple(future.result()) for future in futures)
+        statements: list[tuple[str, Params]] = [(sql, {}) for sql in queries]
+        artists, venues, cities = (tuple(rows) for rows in query_side_by_side(warehouse, statements))
         return cls(artists=artists, venues=venues, cities=cities)
 
     @property
