@@ -923,7 +923,7 @@ def test_calls_run_on_a_small_pool_of_reused_threads_not_one_new_thread_per_call
     # then they ran on the pool's named workers, a handful of them reused, never one thread per call
     assert all(thread.name.startswith("redshift-data-call") for thread in threads)
     assert len({id(thread) for thread in threads}) <= 3
-    assert redshift_data._workers() is redshift_data._workers()
+    assert redshift_data._CALLS.get() is redshift_data._CALLS.get()
 
 
 def test_concurrent_calls_run_side_by_side_on_the_pool() -> None:
@@ -961,7 +961,7 @@ def test_a_call_still_queued_when_its_caller_gives_up_is_never_sent(monkeypatch:
 
     # given a pool whose only worker is busy with a call that hangs
     pool = ThreadPoolExecutor(max_workers=1)
-    monkeypatch.setattr(redshift_data, "_pool", pool)
+    monkeypatch.setattr(redshift_data._CALLS, "_executor", pool)
     release = threading.Event()
     sent: list[str] = []
     try:

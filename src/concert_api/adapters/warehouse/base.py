@@ -13,10 +13,10 @@ from __future__ import annotations
 import contextvars
 import re
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
+from concert_api.adapters.thread_pools import SharedPool
 from concert_api.errors import DependencyError, DependencyThrottled, DependencyTimeout
 
 Row = dict[str, Any]
@@ -137,10 +137,15 @@ def query_side_by_side(warehouse: Warehouse, statements: Sequence[tuple[str, Par
     copy of the caller's context, so the request's deadline bounds it; the first error is raised."""
     if len(statements) == 1:
         return [warehouse.query(*statements[0])]
-    with ThreadPoolExecutor(max_workers=len(statements), thread_name_prefix="warehouse") as pool:
-        futures = [pool.submit(contextvars.copy_context().run, warehouse.query, sql, params)
-                   for sql, params in statements]  # fmt: skip
-        return [future.result() for future in futures]
+    pool = _STATEMENTS.get()
+    futures = [pool.submit(contextvars.copy_context().run, warehouse.query, sql, params)
+               for sql, params in statements]  # fmt: skip
+    return [future.result() for future in futures]
+
+
+_STATEMENTS = SharedPool("warehouse-statement", 8)
+"""The threads `query_side_by_side` runs statements on (apart from the adapters' own call pools, which a statement
+may wait on)."""
 
 
 def numeric_value(text: bytes | bytearray | memoryview | str) -> int | float:

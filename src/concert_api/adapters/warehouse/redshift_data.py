@@ -32,17 +32,16 @@ from __future__ import annotations
 
 import logging
 import math
-import os
 import random
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from concert_api.adapters.aws_clients import deadline_client
+from concert_api.adapters.thread_pools import SharedPool
 from concert_api.adapters.warehouse.base import (
     _PARAM,
     Params,
@@ -551,35 +550,15 @@ class _Overran(Exception):
     """A call did not answer within the time it was given."""
 
 
-_pool: ThreadPoolExecutor | None = None
-_pool_lock = threading.Lock()
-
-
-def _forget_pool() -> None:
-    """In a forked child: the parent's pool threads do not exist there, so start a pool of its own on first use."""
-    global _pool
-    _pool = None
-
-
-if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_forget_pool)
-
-
-def _workers() -> ThreadPoolExecutor:
-    """The shared pool the Data API calls run on, started on first use (its threads are reused)."""
-    global _pool
-    if _pool is None:
-        with _pool_lock:
-            if _pool is None:
-                _pool = ThreadPoolExecutor(max_workers=MAX_CALL_WORKERS, thread_name_prefix="redshift-data-call")
-    return _pool
+_CALLS = SharedPool("redshift-data-call", MAX_CALL_WORKERS)
+"""The shared pool the Data API calls run on (its threads are reused; a forked child starts its own)."""
 
 
 def _run_within(fn: Callable[[], T], seconds: float) -> T:
     """`fn()` run on a worker of the shared pool and waited for at most `seconds`: its result or its exception,
     or `_Overran` if it has not ended then (a call still running is left to end by the client's own timeouts;
     one still queued, every worker being busy, is never started)."""
-    future = _workers().submit(fn)
+    future = _CALLS.get().submit(fn)
     try:
         return future.result(timeout=max(seconds, 0.0))
     except TimeoutError:
