@@ -207,15 +207,7 @@ class FakeDataApi(LoopbackService):
                     status, reply = 200, operations[operation](body)
                 except KeyError:
                     status, reply = 400, {"__type": "ResourceNotFoundException", "Message": "no such statement"}
-                payload = json.dumps(reply, default=str).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/x-amz-json-1.1")
-                self.send_header("Content-Length", str(len(payload)))
-                self.end_headers()
-                self.wfile.write(payload)
-
-            def log_message(self, *args: Any) -> None:
-                pass
+                self.send_body(status, "application/x-amz-json-1.1", json.dumps(reply, default=str).encode())
 
         return Handler
 

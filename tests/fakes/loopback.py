@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Self
+from typing import Any, Self
 
 
 class LoopbackHandler(BaseHTTPRequestHandler):
@@ -15,6 +15,17 @@ class LoopbackHandler(BaseHTTPRequestHandler):
     # The headers and the body go out in two writes: with Nagle's algorithm the body would wait for the client's
     # delayed ACK (40 ms on Linux) on every call, a cost no AWS endpoint has.
     disable_nagle_algorithm = True
+
+    def send_body(self, status: int, content_type: str, payload: bytes) -> None:
+        """Answer with `payload` (its length in Content-Length, so the connection stays open for the next call)."""
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        self.wfile.write(payload)
+
+    def log_message(self, *args: Any) -> None:  # quiet: the tests' output is the assertions'
+        pass
 
 
 class LoopbackService:

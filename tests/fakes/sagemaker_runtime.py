@@ -42,14 +42,6 @@ class FakeSageMakerRuntime(LoopbackService):
                 parsed = sagemaker_inference.input_fn(body, content_type)
                 output: Any = sagemaker_inference.output_fn(sagemaker_inference.predict_fn(parsed, runtime.model))
                 payload = output[0] if isinstance(output, tuple) else output
-                payload = payload.encode() if isinstance(payload, str) else payload
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(payload)))
-                self.end_headers()
-                self.wfile.write(payload)
-
-            def log_message(self, *args: Any) -> None:
-                pass
+                self.send_body(200, "application/json", payload.encode() if isinstance(payload, str) else payload)
 
         return Handler
