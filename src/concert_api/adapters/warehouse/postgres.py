@@ -14,6 +14,7 @@ psycopg, psycopg_pool and pyarrow are imported only when first needed.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import logging
 import threading
@@ -199,12 +200,7 @@ class PostgresWarehouse:
         counts: dict[str, int] = {}
         started = time.monotonic()
         try:
-            with (
-                self.pool.connection(timeout=max(self.connect_timeout, 30.0)) as conn,
-                conn.transaction(),
-                conn.cursor() as cur,
-            ):
-                cur.execute("SET LOCAL statement_timeout = 0")
+            with self._write_transaction() as cur:
                 for create in schema.ddl(self.dialect):
                     cur.execute(create)
                 names = [t.name for t in schema.TABLES]
@@ -244,17 +240,24 @@ class PostgresWarehouse:
         return counts
 
 
+    @contextlib.contextmanager
+    def _write_transaction(self) -> Iterator[Any]:
+        """A cursor in one transaction with no statement timeout (loading and scoring are not requests): all of
+        it commits, or none of it."""
+        with (
+            self.pool.connection(timeout=max(self.connect_timeout, 30.0)) as conn,
+            conn.transaction(),
+            conn.cursor() as cur,
+        ):
+            cur.execute("SET LOCAL statement_timeout = 0")
+            yield cur
+
     def replace_forecasts(self, forecasts: ForecastScorer) -> int:
         """Replace `venue_forecasts` with what `forecasts` scores over the current data, in one transaction
         (readers see the old forecasts or the new ones). Returns the rows written; errors as `replace_all`."""
         started = time.monotonic()
         try:
-            with (
-                self.pool.connection(timeout=max(self.connect_timeout, 30.0)) as conn,
-                conn.transaction(),
-                conn.cursor() as cur,
-            ):
-                cur.execute("SET LOCAL statement_timeout = 0")
+            with self._write_transaction() as cur:
                 cur.execute(schema.create_table_sql(schema.VENUE_FORECASTS, self.dialect))
                 cur.execute(f"DELETE FROM {schema.VENUE_FORECASTS.name}")
                 written = _write_forecasts(cur, forecasts)
