@@ -128,7 +128,7 @@ so one statement fewer in sequence is worth more than a larger statement to plan
 
 def statements_are_round_trips(warehouse: Warehouse) -> bool:
     """Whether `warehouse`'s statements each cost a round trip (see `ROUND_TRIP_BACKENDS`)."""
-    return getattr(warehouse, "backend", "") in ROUND_TRIP_BACKENDS
+    return warehouse.backend in ROUND_TRIP_BACKENDS
 
 
 def query_side_by_side(warehouse: Warehouse, statements: Sequence[tuple[str, Params]]) -> list[list[Row]]:
